@@ -1,0 +1,108 @@
+import Foundation
+
+/// An error a user can act on: it names the file and line, the field, or the backend and
+/// HTTP status that caused it.
+///
+/// The CLI prints ``description`` as one line on stderr and exits non-zero. Construct values
+/// with the static factories so the message shape stays uniform.
+public struct PolyphonyError: Error, Sendable, CustomStringConvertible, Equatable {
+    private enum Code: String, Sendable, Equatable {
+        case invalidInput
+        case io
+        case backend
+        case unsupportedSchema
+        case cancelled
+        case budgetExhausted
+        case replayDiverged
+    }
+
+    private let code: Code
+    /// What went wrong, in words a user can act on.
+    public let message: String
+    /// The file the problem is in, when there is one.
+    public let file: String?
+    /// The 1-based line in ``file``, when known.
+    public let line: Int?
+    /// The backend entry involved, when the error came from a model server.
+    public let backend: String?
+    /// The HTTP status the server answered, when there was one.
+    public let status: Int?
+    /// Whether repeating the same request may succeed (429, 5xx, dropped connections).
+    public let isRetryable: Bool
+
+    private init(
+        _ code: Code, _ message: String, file: String? = nil, line: Int? = nil,
+        backend: String? = nil, status: Int? = nil, isRetryable: Bool = false
+    ) {
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+        self.backend = backend
+        self.status = status
+        self.isRetryable = isRetryable
+    }
+
+    /// A user-supplied file or value is malformed.
+    /// - Parameters:
+    ///   - file: The path of the offending file, or `nil` for command-line values.
+    ///   - line: The 1-based line of the problem, when known.
+    public static func invalidInput(_ message: String, file: String? = nil, line: Int? = nil) -> Self {
+        Self(.invalidInput, message, file: file, line: line)
+    }
+
+    /// Reading or writing a file failed.
+    public static func io(_ message: String, file: String? = nil) -> Self {
+        Self(.io, message, file: file)
+    }
+
+    /// A model server refused or failed a request.
+    /// - Parameters:
+    ///   - backend: The name of the backends-file entry.
+    ///   - status: The HTTP status, or `nil` for connection-level failures.
+    ///   - isRetryable: Whether the retry policy may send the request again.
+    public static func backend(
+        _ message: String, backend: String, status: Int? = nil, isRetryable: Bool = false
+    ) -> Self {
+        Self(.backend, message, backend: backend, status: status, isRetryable: isRetryable)
+    }
+
+    /// A transcript or data file declares a schema version this build cannot read.
+    public static func unsupportedSchema(_ message: String, file: String? = nil, line: Int? = nil) -> Self {
+        Self(.unsupportedSchema, message, file: file, line: line)
+    }
+
+    /// The work was cancelled by the user or by a signal.
+    public static func cancelled(_ message: String = "cancelled") -> Self {
+        Self(.cancelled, message)
+    }
+
+    /// The session's token budget ran out.
+    public static func budgetExhausted(_ message: String) -> Self {
+        Self(.budgetExhausted, message)
+    }
+
+    /// A replayed session sent a request the recording does not contain.
+    public static func replayDiverged(_ message: String, file: String? = nil, line: Int? = nil) -> Self {
+        Self(.replayDiverged, message, file: file, line: line)
+    }
+
+    /// Whether the error is about malformed input rather than the environment.
+    public var isInvalidInput: Bool { code == .invalidInput || code == .unsupportedSchema }
+    /// Whether the error means the work was cancelled.
+    public var isCancellation: Bool { code == .cancelled }
+    /// Whether the error is a model server's failure.
+    public var isBackendFailure: Bool { code == .backend }
+
+    /// One line: `file:line: message`, or `backend NAME (HTTP status): message`.
+    public var description: String {
+        var prefix = ""
+        if let file {
+            prefix = line.map { "\(file):\($0): " } ?? "\(file): "
+        } else if let backend {
+            prefix = status.map { "backend \(backend) (HTTP \($0)): " } ?? "backend \(backend): "
+        }
+        let flat = message.replacingOccurrences(of: "\n", with: " ")
+        return prefix + flat
+    }
+}

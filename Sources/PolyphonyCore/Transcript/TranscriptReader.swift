@@ -1,0 +1,171 @@
+import Foundation
+
+/// Streams the events of a transcript file without loading it whole.
+///
+/// The reader is strict about complete lines and lenient about the last one: a final line
+/// without its newline that does not parse is what a crash mid-write leaves, so it is
+/// reported as a warning and skipped rather than failing the read.
+public struct TranscriptReader: Sendable {
+    /// What a read found besides the events.
+    public struct Summary: Sendable, Equatable {
+        /// Complete events read.
+        public var events = 0
+        /// One-line descriptions of tolerated problems (a cut-off final line).
+        public var warnings: [String] = []
+        /// Whether the file ended in a partial line.
+        public var truncated = false
+    }
+
+    public let path: String
+    private let chunkSize: Int
+
+    /// - Parameter chunkSize: Bytes read per `read(2)`; the default suits files of any size.
+    public init(path: String, chunkSize: Int = 1 << 20) {
+        self.path = path
+        self.chunkSize = chunkSize
+    }
+
+    /// Calls `body` with every complete event in order, with its 1-based line number.
+    /// - Returns: The count of events and any warnings.
+    /// - Throws: ``PolyphonyError`` naming the file and line of the first malformed event,
+    ///   an unsupported schema version, or a file that does not start with a session header.
+    @discardableResult
+    public func forEach(_ body: (TranscriptEvent, Int) throws -> Void) throws -> Summary {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
+            throw PolyphonyError.io(reason, file: path)
+        }
+        defer { try? file.close() }
+        let decoder = TranscriptCoding.makeDecoder()
+        var summary = Summary()
+        var pending = Data()
+        var lineNumber = 0
+
+        func handle(line: Data, complete: Bool) throws {
+            lineNumber += 1
+            let event: TranscriptEvent
+            do {
+                event = try decode(line, decoder: decoder, lineNumber: lineNumber)
+            } catch let error as PolyphonyError where !complete && !error.isUnsupportedSchemaError {
+                summary.truncated = true
+                summary.warnings.append("\(path):\(lineNumber): final line cut off mid-write (\(line.count) bytes); ignored")
+                return
+            }
+            if lineNumber == 1, event.type != .session {
+                throw PolyphonyError.invalidInput("a transcript starts with a session event, found \(event.type.rawValue)", file: path, line: 1)
+            }
+            summary.events += 1
+            try body(event, lineNumber)
+        }
+
+        while true {
+            let chunk: Data
+            do {
+                chunk = try file.read(upToCount: chunkSize) ?? Data()
+            } catch {
+                throw PolyphonyError.io("read failed: \(error.localizedDescription)", file: path)
+            }
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: 0x0A) {
+                try handle(line: pending[start..<newline], complete: true)
+                start = newline + 1
+            }
+            pending = Data(pending[start...])
+        }
+        if !pending.isEmpty {
+            try handle(line: pending, complete: false)
+        }
+        if summary.events == 0, !summary.truncated {
+            throw PolyphonyError.invalidInput("empty transcript: no session event", file: path)
+        }
+        return summary
+    }
+
+    /// Reads every event into memory. Prefer ``forEach(_:)`` for large files.
+    public func readAll() throws -> (events: [TranscriptEvent], summary: Summary) {
+        var events: [TranscriptEvent] = []
+        let summary = try forEach { event, _ in events.append(event) }
+        return (events, summary)
+    }
+
+    private func decode(_ line: Data, decoder: JSONDecoder, lineNumber: Int) throws -> TranscriptEvent {
+        if line.isEmpty {
+            throw PolyphonyError.invalidInput("empty line", file: path, line: lineNumber)
+        }
+        let event: TranscriptEvent
+        do {
+            event = try decoder.decode(TranscriptEvent.self, from: line)
+        } catch let error as DecodingError {
+            throw PolyphonyError.invalidInput(Self.describe(error, line: line), file: path, line: lineNumber)
+        } catch {
+            throw PolyphonyError.invalidInput("not a transcript event: \(error)", file: path, line: lineNumber)
+        }
+        if case .session(let header) = event, header.schemaVersion != SessionHeader.currentSchemaVersion {
+            throw PolyphonyError.unsupportedSchema(
+                "transcript schema version \(header.schemaVersion) is not supported; this build reads version \(SessionHeader.currentSchemaVersion)",
+                file: path, line: lineNumber
+            )
+        }
+        return event
+    }
+
+    /// Shortens a `DecodingError` to one line that names the field in the file's own spelling.
+    static func describe(_ error: DecodingError, line: Data) -> String {
+        func field(_ path: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
+            let keys = (path + (last.map { [$0] } ?? [])).map { key in
+                key.intValue.map { "[\($0)]" } ?? snakeCase(key.stringValue)
+            }
+            return keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing field '\(field(context.codingPath, key))'"
+        case .typeMismatch(let type, let context):
+            return "field '\(field(context.codingPath))' should be \(typeName(type))"
+        case .valueNotFound(let type, let context):
+            return "field '\(field(context.codingPath))' is null, expected \(typeName(type))"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return "not valid JSON"
+            }
+            if context.codingPath.last?.stringValue == "type" {
+                let found = (try? JSONSerialization.jsonObject(with: line) as? [String: Any])?["type"] as? String
+                return "unknown event type '\(found ?? "?")' (expected one of: \(TranscriptEvent.EventType.allCases.map(\.rawValue).joined(separator: ", ")))"
+            }
+            return "field '\(field(context.codingPath))' has an invalid value"
+        @unknown default:
+            return "not a transcript event"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is UInt64.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "\(type)".contains("Array") ? "a list" : "an object"
+        }
+    }
+}
+
+/// `camelCase` to `snake_case`, matching `JSONEncoder.KeyEncodingStrategy.convertToSnakeCase`
+/// for the keys Polyphony uses.
+func snakeCase(_ key: String) -> String {
+    var result = ""
+    for character in key {
+        if character.isUppercase {
+            if !result.isEmpty { result.append("_") }
+            result.append(contentsOf: character.lowercased())
+        } else {
+            result.append(character)
+        }
+    }
+    return result
+}
+
+extension PolyphonyError {
+    fileprivate var isUnsupportedSchemaError: Bool { isInvalidInput && message.hasPrefix("transcript schema version") }
+}
