@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import PolyphonyCore
+
+/// The `polyphony` command: parses, validates, wires concrete types and hands off.
+/// Each subcommand lives in its own `<Name>Command.swift`.
+@main
+struct Polyphony: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "polyphony",
+        abstract: "Run groups of LLM agents (and you) through ideation rounds, and measure how different their ideas are.",
+        discussion: """
+            Typical flow:
+              polyphony personas list                 # who can take part
+              polyphony transcript show FILE          # read a recorded session
+
+            Every command exits 0 on success, or prints one line saying what went wrong
+            and exits non-zero.
+            """,
+        version: version,
+        subcommands: [
+            // Each subcommand adds itself here, one line each.
+        ]
+    )
+
+    /// Prints user-facing failures as one line instead of argument-parser's usage dump.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as PolyphonyError {
+            FileHandle.standardError.write(Data("polyphony: \(error.description)\n".utf8))
+            Foundation.exit(error.isInvalidInput ? 65 : 1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
