@@ -279,14 +279,14 @@ public actor Orchestrator {
     private func adopt(_ recorded: TurnRecord, brief: TurnBrief) async throws -> TurnOutcome {
         turns.append(recorded)
         let recordedIdeas = resume.ideas(ofTurn: recorded.index)
-        if recordedIdeas.isEmpty, brief.ideas != .none, !recorded.response.isEmpty {
-            // Killed between the turn and its ideas: extract them now, as the first run would have.
-            let views = try await recordIdeas(extractIdeas(recorded.response, mode: brief.ideas), of: recorded)
-            return TurnOutcome(speaker: recorded.speaker, text: recorded.response, ideas: views, skipped: false)
-        }
-        let views = recordedIdeas.map { IdeaRecordView(id: $0.id, author: $0.author, round: $0.round, text: $0.text, turn: $0.turn) }
-        ideas += views
-        return TurnOutcome(speaker: recorded.speaker, text: recorded.response, ideas: views, skipped: false)
+        let recordedViews = recordedIdeas.map { IdeaRecordView(id: $0.id, author: $0.author, round: $0.round, text: $0.text, turn: $0.turn) }
+        ideas += recordedViews
+        // A kill between a turn and (some of) its ideas: extraction is deterministic, so the
+        // missing ones are the tail of what the first run would have written.
+        let expected = extractIdeas(recorded.response, mode: brief.ideas)
+        let missing = expected.count > recordedIdeas.count ? Array(expected[recordedIdeas.count...]) : []
+        let added = try await recordIdeas(missing, of: recorded)
+        return TurnOutcome(speaker: recorded.speaker, text: recorded.response, ideas: recordedViews + added, skipped: false)
     }
 
     private func deliverInjects(round: Int, phase: String) async throws {
