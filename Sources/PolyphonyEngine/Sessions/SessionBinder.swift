@@ -32,7 +32,7 @@ public struct SessionBinder: Sendable {
             if persona.isHuman {
                 return Participant(id: id, persona: persona, seat: role, backend: nil, backendName: nil, model: nil, temperature: nil)
             }
-            guard let name = seat.backend ?? persona.backend ?? spec.defaultBackend else {
+            guard let name = spec.backendOverride ?? seat.backend ?? persona.backend ?? spec.defaultBackend else {
                 throw PolyphonyError.invalidInput("no backend for '\(persona.id)': add 'backend: NAME' to this seat or at the top of the session file", file: spec.file, line: seat.line)
             }
             let chat: any ChatBackend

@@ -41,6 +41,8 @@ public struct SessionSpec: Sendable, Equatable {
     public var humanTimeoutSeconds: Double?
     /// Where the transcript goes; `nil` means `transcripts/<timestamp>-<slug>.jsonl`.
     public var output: String?
+    /// A backend every agent seat uses, whatever the file says (`run --backend`).
+    public var backendOverride: String?
     /// Ask agents for JSON ideas against a schema instead of a numbered list.
     public var structuredOutput: Bool = false
 
