@@ -26,6 +26,7 @@ public actor Orchestrator {
     private let recordMessages: Bool
     private var resume: ResumeState
 
+    private var lastWritten: UInt64 = 0
     private var nextTurnIndex = 0
     private var nextIdeaNumber = 1
     private var totals = EndRecord.Totals()
@@ -87,6 +88,7 @@ public actor Orchestrator {
             end = EndRecord(status: .failed, reason: "\(error)", totals: totals, at: Date())
         }
         try await record(.end(end))
+        try await makeDurable()
         await writer.close()
         return end
     }
@@ -131,6 +133,7 @@ public actor Orchestrator {
                     outcomes[result.speaker.id] = outcome
                 }
             }
+            try await makeDurable()
         } else {
             for speaker in speakers {
                 try Task.checkCancellation()
@@ -147,6 +150,7 @@ public actor Orchestrator {
                     human: human, limits: limits, stream: true, events: events
                 )
                 outcomes[speaker.id] = try await recordTurn(result, round: round, phase: phase, brief: brief)
+                try await makeDurable()
             }
         }
         return speakers.compactMap { outcomes[$0.id] }
@@ -304,6 +308,11 @@ public actor Orchestrator {
         }
     }
 
+    /// Waits until everything recorded so far is on disk.
+    private func makeDurable() async throws {
+        try await writer.waitUntilDurable(lastWritten)
+    }
+
     private func takeTurnIndex() -> Int {
         defer { nextTurnIndex += 1 }
         return nextTurnIndex
@@ -315,9 +324,13 @@ public actor Orchestrator {
         }
     }
 
-    /// Appends to the transcript (durably), updates totals, and reports the event.
+    /// Appends to the transcript, updates totals, and reports the event.
+    ///
+    /// The line is written at once (a killed process loses nothing recorded); `fsync` runs
+    /// behind it with group commit, and ``makeDurable()`` waits for it at the end of each
+    /// turn of a sequential phase and of each parallel phase.
     private func record(_ event: TranscriptEvent) async throws {
-        try await writer.append(event)
+        lastWritten = try await writer.write(event)
         switch event {
         case .turn(let turn):
             turns.append(turn)
