@@ -35,7 +35,7 @@ public actor TranscriptWriter {
         if !folder.isEmpty {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw PolyphonyError.io("cannot open for writing: \(String(cString: strerror(errno)))", file: path)
         }
@@ -88,7 +88,9 @@ public actor TranscriptWriter {
         var position = size
         var byte: UInt8 = 0
         while position > 0 {
-            guard pread(fd, &byte, 1, position - 1) == 1 else { break }
+            guard pread(fd, &byte, 1, position - 1) == 1 else {
+                throw PolyphonyError.io("cannot read the end of the transcript: \(String(cString: strerror(errno)))", file: path)
+            }
             if byte == 0x0A { break }
             position -= 1
         }
