@@ -30,12 +30,9 @@ let package = Package(
             dependencies: ["PolyphonyCore", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "PolyphonyScoring", dependencies: ["PolyphonyCore"]),
-        // OpenBLAS's CBLAS (Debian: libopenblas-dev, found through pkg-config `openblas`).
-        .systemLibrary(
-            name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev", "pkg-config"])]
-        ),
-        // The offline all-MiniLM-L6-v2 sentence embedder; the only module that links BLAS.
-        .target(name: "PolyphonyEmbeddings", dependencies: ["PolyphonyCore", "COpenBLAS"]),
+        // The offline all-MiniLM-L6-v2 sentence embedder. It loads the system BLAS (OpenBLAS;
+        // Debian: libopenblas0) with dlopen at first use, so building needs no BLAS headers.
+        .target(name: "PolyphonyEmbeddings", dependencies: ["PolyphonyCore"]),
         .executableTarget(
             name: "polyphony",
             dependencies: [

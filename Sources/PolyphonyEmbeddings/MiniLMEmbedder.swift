@@ -9,9 +9,9 @@ import PolyphonyCore
 /// dimensions and unit length, so a dot product is the cosine similarity.
 ///
 /// Texts longer than ``maxTokens`` (256, the model's training length) are truncated.
-/// Batches are sorted by token count and cut into chunks of at most ``tokenBudget`` tokens;
-/// results come back in the caller's order. The embedder holds no mutable state, so one
-/// instance can serve concurrent callers.
+/// Batches are sorted by token count and cut into chunks of at most ``tokenBudget`` tokens,
+/// which run one per core; results come back in the caller's order. The embedder holds no
+/// mutable state, so one instance can serve concurrent callers.
 ///
 /// ```swift
 /// let embedder = try MiniLMEmbedder.load()          // finds the weights folder
@@ -35,15 +35,19 @@ public struct MiniLMEmbedder: Embedder {
 
     let tokenizer: BertTokenizer
     let encoder: BertEncoder
+    /// Encoder passes run at once: one per core, since BLAS itself runs single-threaded.
+    let workers: Int
 
     /// Loads the model from a folder holding `model.safetensors` and `tokenizer.json`
-    /// (and, optionally, `config.json` for the head count and LayerNorm epsilon).
+    /// (and, optionally, `config.json` for the head count and LayerNorm epsilon), and loads the
+    /// system BLAS (OpenBLAS) on first use.
     /// - Parameters:
     ///   - directory: The folder; use ``load(_:environment:)`` to find it the usual way.
     ///   - maxTokens: The truncation length; at most the model's 512 positions.
     ///   - tokenBudget: Tokens per encoder pass; larger is faster up to a point and uses more memory.
-    /// - Throws: `PolyphonyError.io` if a file cannot be read; `PolyphonyError.invalidInput`
-    ///   naming the file and tensor or field when the files do not describe a BERT model.
+    /// - Throws: `PolyphonyError.io` if a file cannot be read or no BLAS library is installed;
+    ///   `PolyphonyError.invalidInput` naming the file and tensor or field when the files do not
+    ///   describe a BERT model.
     public init(directory: String, maxTokens: Int = 256, tokenBudget: Int = 2048) throws {
         let folder = URL(fileURLWithPath: directory)
         let modelPath = folder.appendingPathComponent("model.safetensors").path
@@ -69,7 +73,8 @@ public struct MiniLMEmbedder: Embedder {
         self.maxTokens = maxTokens
         self.tokenBudget = tokenBudget
         self.tokenizer = tokenizer
-        self.encoder = BertEncoder(weights: weights)
+        self.encoder = try BertEncoder(weights: weights, blas: BLASLibrary.shared.get())
+        self.workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
     }
 
     /// Embeds texts into unit-length vectors, one per text, in order.
@@ -79,11 +84,30 @@ public struct MiniLMEmbedder: Embedder {
     /// - Throws: `CancellationError` when the task is cancelled.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         let sequences = texts.map { tokenizer.encode($0, maxTokens: maxTokens) }
+        let lengths = sequences.map(\.count)
+        // Small batches are cut finer so every core gets a share.
+        let total = lengths.reduce(0, +)
+        let budget = min(tokenBudget, max(lengths.max() ?? 0, (total + workers - 1) / workers))
+        let chunks = Self.chunks(lengths, tokenBudget: budget)
+        let encoder = self.encoder
+        let workers = min(self.workers, chunks.count)
         var vectors = [[Float]](repeating: [], count: texts.count)
-        for chunk in Self.chunks(sequences.map(\.count), tokenBudget: tokenBudget) {
-            try Task.checkCancellation()
-            let embedded = try encoder.embed(chunk.map { sequences[$0] })
-            for (index, vector) in zip(chunk, embedded) { vectors[index] = vector }
+        try await withThrowingTaskGroup(of: [(Int, [Float])].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var done: [(Int, [Float])] = []
+                    // Chunks are sorted by length, so striding gives each worker a similar load.
+                    for chunk in stride(from: worker, to: chunks.count, by: workers).map({ chunks[$0] }) {
+                        try Task.checkCancellation()
+                        let embedded = try encoder.embed(chunk.map { sequences[$0] })
+                        done.append(contentsOf: zip(chunk, embedded))
+                    }
+                    return done
+                }
+            }
+            for try await done in group {
+                for (index, vector) in done { vectors[index] = vector }
+            }
         }
         return vectors
     }

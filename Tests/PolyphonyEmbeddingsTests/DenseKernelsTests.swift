@@ -25,12 +25,13 @@ import Testing
         #expect(empty == [0, 0])
     }
 
-    @Test func linearMultipliesByTheTransposedWeightAndAddsTheBias() {
+    @Test func linearMultipliesByTheTransposedWeightAndAddsTheBias() throws {
+        let blas = try BLASLibrary.shared.get()
         // x = [[1, 2], [3, 4]]; W (2 outputs × 2 inputs) = [[1, 0], [1, 1]]; b = [10, 20].
         let x: [Float] = [1, 2, 3, 4], weight: [Float] = [1, 0, 1, 1], bias: [Float] = [10, 20]
         var out = [Float](repeating: -1, count: 4)
         out.withUnsafeMutableBufferPointer { output in
-            DenseKernels.linear(x, rows: 2, inputs: 2, weight: weight, bias: bias, outputs: 2, into: output.baseAddress!)
+            DenseKernels.linear(blas, x, rows: 2, inputs: 2, weight: weight, bias: bias, outputs: 2, into: output.baseAddress!)
         }
         #expect(out == [11, 23, 13, 27])
     }
@@ -53,6 +54,18 @@ import Testing
         var x: [Float] = [0, 1, -1, 3]
         x.withUnsafeMutableBufferPointer { DenseKernels.gelu($0.baseAddress!, count: 4) }
         #expect(Self.close(x, [0, 0.8413447, -0.1586553, 2.9959502], tolerance: 1e-6))
+    }
+
+    @Test func fastExpAndErfAgreeWithTheCLibraryAcrossTheirRange() {
+        var worstExp: Double = 0, worstErf: Double = 0
+        for step in 0..<4000 {
+            let x = Float(step - 2000) / 25  // −80 … 80 for exp
+            worstExp = max(worstExp, abs(Double(VectorMath.exp(x)) / Foundation.exp(Double(x)) - 1))
+            let y = Float(step - 2000) / 400  // −5 … 5 for erf
+            worstErf = max(worstErf, abs(Double(VectorMath.erf(y)) - Foundation.erf(Double(y))))
+        }
+        #expect(worstExp < 5e-7)
+        #expect(worstErf < 5e-7)
     }
 
     @Test func softmaxNormalisesEachRowAndSurvivesLargeValues() {

@@ -10,6 +10,7 @@ import PolyphonyCore
 /// Stateless between calls, so one encoder may serve many tasks at once.
 struct BertEncoder: Sendable {
     let weights: BertWeights
+    let blas: BLASLibrary
 
     var configuration: BertConfiguration { weights.configuration }
 
@@ -81,7 +82,7 @@ struct BertEncoder: Sendable {
         let headSize = config.headSize
         let qkv = workspace.queryKeyValue
         DenseKernels.linear(
-            state, rows: rows, inputs: hidden, weight: layer.queryKeyValue.base, bias: layer.queryKeyValueBias.base,
+            blas, state, rows: rows, inputs: hidden, weight: layer.queryKeyValue.base, bias: layer.queryKeyValueBias.base,
             outputs: width, into: qkv
         )
         let context = workspace.context
@@ -91,18 +92,18 @@ struct BertEncoder: Sendable {
             for head in 0..<config.headCount {
                 let query = qkv + offset * width + head * headSize
                 DenseKernels.product(
-                    m: length, n: length, k: headSize, alpha: scale, query, lda: width,
+                    blas, m: length, n: length, k: headSize, alpha: scale, query, lda: width,
                     query + hidden, ldb: width, transposeB: true, into: workspace.scores, ldc: length
                 )
                 DenseKernels.softmaxRows(workspace.scores, rows: length, columns: length)
                 DenseKernels.product(
-                    m: length, n: headSize, k: length, alpha: 1, workspace.scores, lda: length,
+                    blas, m: length, n: headSize, k: length, alpha: 1, workspace.scores, lda: length,
                     query + 2 * hidden, ldb: width, transposeB: false, into: context + offset * hidden + head * headSize, ldc: hidden
                 )
             }
         }
         DenseKernels.linear(
-            context, rows: rows, inputs: hidden, weight: layer.attentionOutput.base, bias: layer.attentionOutputBias.base,
+            blas, context, rows: rows, inputs: hidden, weight: layer.attentionOutput.base, bias: layer.attentionOutputBias.base,
             outputs: hidden, into: output
         )
         DenseKernels.addLayerNorm(
@@ -120,12 +121,12 @@ struct BertEncoder: Sendable {
         let hidden = config.hiddenSize
         let inner = workspace.intermediate
         DenseKernels.linear(
-            state, rows: rows, inputs: hidden, weight: layer.intermediate.base, bias: layer.intermediateBias.base,
+            blas, state, rows: rows, inputs: hidden, weight: layer.intermediate.base, bias: layer.intermediateBias.base,
             outputs: config.intermediateSize, into: inner
         )
         DenseKernels.gelu(inner, count: rows * config.intermediateSize)
         DenseKernels.linear(
-            inner, rows: rows, inputs: config.intermediateSize, weight: layer.output.base, bias: layer.outputBias.base,
+            blas, inner, rows: rows, inputs: config.intermediateSize, weight: layer.output.base, bias: layer.outputBias.base,
             outputs: hidden, into: output
         )
         DenseKernels.addLayerNorm(

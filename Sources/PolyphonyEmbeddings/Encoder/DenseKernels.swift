@@ -1,21 +1,20 @@
-import COpenBLAS
 import Foundation
 
 /// The arithmetic of a BERT layer on row-major `Float` matrices. Matrix products go to BLAS;
-/// the rest are single passes written so the compiler can vectorise them.
+/// the rest are single passes over eight lanes at a time.
 enum DenseKernels {
     /// `output[rows × outputs] = input[rows × inputs] · weightᵀ + bias`, with `weight` stored
     /// `[outputs × inputs]` as PyTorch's `Linear` keeps it.
     static func linear(
-        _ input: UnsafePointer<Float>, rows: Int, inputs: Int,
+        _ blas: BLASLibrary, _ input: UnsafePointer<Float>, rows: Int, inputs: Int,
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, outputs: Int,
         into output: UnsafeMutablePointer<Float>
     ) {
         for row in 0..<rows {
             (output + row * outputs).update(from: bias, count: outputs)
         }
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
+        blas.sgemm(
+            BLASLibrary.rowMajor, BLASLibrary.noTranspose, BLASLibrary.transpose, Int32(rows), Int32(outputs), Int32(inputs),
             1, input, Int32(inputs), weight, Int32(inputs), 1, output, Int32(outputs)
         )
     }
@@ -23,13 +22,14 @@ enum DenseKernels {
     /// `C[m × n] = alpha · A[m × k] · op(B)` on strided sub-matrices, for attention heads that
     /// live side by side inside one wide matrix.
     static func product(
-        m: Int, n: Int, k: Int, alpha: Float,
+        _ blas: BLASLibrary, m: Int, n: Int, k: Int, alpha: Float,
         _ a: UnsafePointer<Float>, lda: Int,
         _ b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
         into c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
+        blas.sgemm(
+            BLASLibrary.rowMajor, BLASLibrary.noTranspose, transposeB ? BLASLibrary.transpose : BLASLibrary.noTranspose,
+            Int32(m), Int32(n), Int32(k),
             alpha, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc)
         )
     }
@@ -46,26 +46,35 @@ enum DenseKernels {
                 let other = residual + row * columns
                 for index in 0..<columns { values[index] += other[index] }
             }
-            var sum: Float = 0
-            for index in 0..<columns { sum += values[index] }
-            let mean = sum * scale
-            var squares: Float = 0
-            for index in 0..<columns {
-                let centred = values[index] - mean
-                squares += centred * centred
+            let mean = VectorMath.sum(values, count: columns) * scale
+            for index in 0..<columns { values[index] -= mean }
+            var squares: (Float, Float, Float, Float) = (0, 0, 0, 0)
+            var index = 0
+            while index + 4 <= columns {
+                squares.0 += values[index] * values[index]
+                squares.1 += values[index + 1] * values[index + 1]
+                squares.2 += values[index + 2] * values[index + 2]
+                squares.3 += values[index + 3] * values[index + 3]
+                index += 4
             }
-            let inverse = 1 / (squares * scale + epsilon).squareRoot()
+            var variance = (squares.0 + squares.1) + (squares.2 + squares.3)
+            while index < columns {
+                variance += values[index] * values[index]
+                index += 1
+            }
+            let inverse = 1 / (variance * scale + epsilon).squareRoot()
             for index in 0..<columns {
-                values[index] = (values[index] - mean) * inverse * gamma[index] + beta[index]
+                values[index] = values[index] * inverse * gamma[index] + beta[index]
             }
         }
     }
 
     /// The exact (erf) GELU in place: `x · Φ(x)`, as BERT's `hidden_act: gelu` defines it.
     static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let invertedRootTwo = Float(0.5).squareRoot()
         for index in 0..<count {
             let value = x[index]
-            x[index] = 0.5 * value * (1 + erff(value * Float(0.5).squareRoot()))
+            x[index] = 0.5 * value * (1 + VectorMath.erf(value * invertedRootTwo))
         }
     }
 
@@ -75,13 +84,8 @@ enum DenseKernels {
             let values = x + row * columns
             var largest = -Float.infinity
             for index in 0..<columns { largest = max(largest, values[index]) }
-            var sum: Float = 0
-            for index in 0..<columns {
-                let exponential = expf(values[index] - largest)
-                values[index] = exponential
-                sum += exponential
-            }
-            let inverse = 1 / sum
+            for index in 0..<columns { values[index] = VectorMath.exp(values[index] - largest) }
+            let inverse = 1 / VectorMath.sum(values, count: columns)
             for index in 0..<columns { values[index] *= inverse }
         }
     }
