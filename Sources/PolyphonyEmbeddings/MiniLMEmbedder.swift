@@ -26,7 +26,7 @@ public struct MiniLMEmbedder: Embedder {
     public let directory: String
     /// The longest input, in tokens including `[CLS]` and `[SEP]`; longer texts are truncated.
     public let maxTokens: Int
-    /// The most tokens one encoder pass packs together; bounds scratch memory (about 36 KiB per token).
+    /// The most tokens one encoder pass packs together; bounds scratch memory (about 14 KB per token, per core).
     public let tokenBudget: Int
     /// The encoder's dimensions, read from the weights.
     public var configuration: BertConfiguration { encoder.configuration }

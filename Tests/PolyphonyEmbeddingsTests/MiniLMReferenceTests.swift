@@ -58,6 +58,15 @@ struct MiniLMReferenceTests {
             let alone = try await embedder.embed([text])
             #expect(MiniLMReference.cosine(together[index], alone[0]) > 0.99999, "\(text.debugDescription)")
         }
+        #expect(try await embedder.embed([]).isEmpty)
+    }
+
+    @Test func stopsWithCancellationErrorWhenItsTaskIsCancelled() async throws {
+        let embedder = try MiniLMReference.embedder()
+        let texts = Array(repeating: "A library of things: borrow a drill, a tent, or a sewing machine.", count: 4000)
+        let task = Task { try await embedder.embed(texts) }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await task.value }
     }
 
     @Test func similarIdeasAreCloserThanUnrelatedOnes() async throws {

@@ -5,9 +5,13 @@ import PolyphonyCore
 public struct SafetensorsTensorInfo: Sendable, Equatable {
     /// The element types the format defines.
     public enum DType: String, Sendable, CaseIterable {
+        /// IEEE floats of 64, 32 and 16 bits, and bfloat16.
         case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
+        /// Signed integers.
         case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
+        /// Unsigned integers.
         case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8"
+        /// Booleans (one byte each) and the two 8-bit float formats.
         case bool = "BOOL", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
 
         /// Bytes per element.
