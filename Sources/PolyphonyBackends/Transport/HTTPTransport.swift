@@ -74,7 +74,8 @@ public struct HTTPStreamingResponse: Sendable {
 
 /// How long a transport waits for each phase of a request.
 public struct HTTPTimeouts: Sendable, Hashable {
-    /// Seconds to establish the TCP (and TLS) connection.
+    /// Seconds to establish the TCP (and TLS) connection. ``URLSessionTransport`` cannot
+    /// observe the connect phase, so there the first-byte deadline covers it.
     public var connect: Double
     /// Seconds from sending until the response head arrives (a model thinking before it answers).
     public var firstByte: Double

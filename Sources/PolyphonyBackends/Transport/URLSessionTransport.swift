@@ -13,8 +13,9 @@ import FoundationNetworking
 ///
 /// Timeouts are enforced here rather than by URLSession, whose Linux timer counts whole
 /// seconds and restarts on every byte: the first-byte deadline runs from sending until the
-/// response head (it includes connecting, so the effective head deadline is
-/// `connect + firstByte`), the total deadline covers the whole exchange.
+/// response head, the total deadline covers the whole exchange. URLSession gives no signal
+/// when a connection is established, so a hanging connect is caught by the first-byte
+/// deadline; ``HTTPTimeouts/connect`` is not enforced separately.
 public final class URLSessionTransport: HTTPTransport {
     private let session: URLSession
     private let delegate: TransportDelegate
@@ -62,7 +63,7 @@ public final class URLSessionTransport: HTTPTransport {
             if case .cancelled = termination { delegate.abort(id, because: .cancelled) }
         }
         let deadlines = [
-            (timeouts.connect + timeouts.firstByte, HTTPTransportError.timedOut(phase: "first byte", seconds: timeouts.firstByte), true),
+            (timeouts.firstByte, HTTPTransportError.timedOut(phase: "first byte", seconds: timeouts.firstByte), true),
             (timeouts.total, HTTPTransportError.timedOut(phase: "total", seconds: timeouts.total), false),
         ]
         let head = try await withTaskCancellationHandler {
