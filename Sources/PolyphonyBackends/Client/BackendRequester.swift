@@ -20,14 +20,16 @@ struct BackendRequester: Sendable {
     let transport: any HTTPTransport
     let limiter: RateLimiter
     let policy: RetryPolicy
-    let apiKey: String?
+    private let secret: SecretString?
+    /// The key, for request headers only.
+    var apiKey: String? { secret?.value }
     /// The entry's `base_url` without a trailing slash.
     let baseURL: String
 
     init(configuration: BackendConfiguration, apiKey: String?, transport: (any HTTPTransport)?, limiter: RateLimiter?) {
         self.name = configuration.name
         self.configuration = configuration
-        self.apiKey = apiKey.flatMap { $0.isEmpty ? nil : $0 }
+        self.secret = SecretString(apiKey)
         self.baseURL = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
         self.transport = transport ?? URLSessionTransport(
             maxConnections: configuration.maxConcurrency,

@@ -10,7 +10,7 @@ import PolyphonyCore
 ///
 /// The API key is held in memory only. It goes into request headers and nowhere else: error
 /// messages are scrubbed of it, and it is not part of any cache key.
-public struct HTTPChatBackend: ChatBackend {
+public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
     public let name: String
     public var defaultModel: String { configuration.model }
     /// The entry this backend was made from.
@@ -36,6 +36,11 @@ public struct HTTPChatBackend: ChatBackend {
         self.name = configuration.name
         self.dialect = try dialect ?? Self.dialect(for: configuration)
         self.requester = BackendRequester(configuration: configuration, apiKey: apiKey, transport: transport, limiter: limiter)
+    }
+
+    /// `NAME (KIND MODEL at BASE_URL)`; never the key.
+    public var description: String {
+        "\(name) (\(configuration.kind.rawValue) \(configuration.model) at \(requester.baseURL))"
     }
 
     /// The dialect that serves `configuration.kind`.
