@@ -23,6 +23,15 @@ import Testing
         #expect(replay.remaining == 0)
     }
 
+    @Test func strictOrderRefusesARequestOutOfRecordedOrder() async throws {
+        let first = [ChatMessage.user("one")]
+        let second = [ChatMessage.user("two")]
+        let replay = ReplayBackend(turns: [turn(0, first, "answer one"), turn(1, second, "answer two")], strictOrder: true)
+        await #expect(throws: PolyphonyError.self) { try await replay.complete(ChatRequest(messages: second)) }
+        #expect(try await replay.complete(ChatRequest(messages: first)).text == "answer one")
+        #expect(try await replay.complete(ChatRequest(messages: second)).text == "answer two")
+    }
+
     @Test func identicalRequestsGetTheirRecordedAnswersInOrder() async throws {
         let same = [ChatMessage.user("same")]
         let replay = ReplayBackend(turns: [turn(0, same, "first"), turn(1, same, "second")])

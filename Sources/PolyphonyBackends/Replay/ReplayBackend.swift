@@ -9,10 +9,13 @@ import Synchronization
 /// against the turns not yet used, earliest first: parallel phases send their requests in
 /// no fixed order, so a replay cannot insist on the recorded order, but identical requests
 /// are answered in recorded order and every recorded turn is answered at most once.
+/// With `strictOrder`, the request must match the very next recorded turn instead, for
+/// sessions without parallel phases.
 public final class ReplayBackend: ChatBackend {
     public let name: String
     public let defaultModel: String
     private let source: String?
+    private let strictOrder: Bool
     private let turns: [TurnRecord]
     private let used: Mutex<[Bool]>
 
@@ -21,7 +24,9 @@ public final class ReplayBackend: ChatBackend {
     ///   - name: The backend name errors mention.
     ///   - defaultModel: Reported as the default model.
     ///   - source: The transcript path, named in errors.
-    public init(turns: [TurnRecord], name: String = "replay", defaultModel: String = "replay", source: String? = nil) {
+    ///   - strictOrder: Require requests in exactly the recorded order.
+    public init(turns: [TurnRecord], name: String = "replay", defaultModel: String = "replay", source: String? = nil, strictOrder: Bool = false) {
+        self.strictOrder = strictOrder
         self.turns = turns.filter { $0.kind == .agent && ($0.messagesDigest != nil || $0.messages != nil) }
         self.name = name
         self.defaultModel = defaultModel
@@ -35,9 +40,12 @@ public final class ReplayBackend: ChatBackend {
     public func complete(_ request: ChatRequest) async throws -> ChatResponse {
         let digest = request.messagesDigest
         let match: Int? = used.withLock { used in
-            for (index, turn) in turns.enumerated() where !used[index] && Self.digest(of: turn) == digest {
-                used[index] = true
-                return index
+            for (index, turn) in turns.enumerated() where !used[index] {
+                if Self.digest(of: turn) == digest {
+                    used[index] = true
+                    return index
+                }
+                if strictOrder { return nil }
             }
             return nil
         }
