@@ -16,9 +16,7 @@ enum Fixtures {
         _ options: FakeLLMServer.Options = .init(), responder: @escaping FakeLLMServer.Responder = FakeLLMServer.numberedIdeas,
         _ body: (FakeLLMServer) async throws -> T
     ) async throws -> T {
-        let server = try FakeLLMServer(options: options, responder: responder)
-        defer { server.stop() }
-        return try await body(server)
+        try await withFakeLLMServer(options: options, responder: responder, body)
     }
 
     /// A backend for `kind` on `server`, with quick retries.
