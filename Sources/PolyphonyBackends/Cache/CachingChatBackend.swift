@@ -38,27 +38,18 @@ public struct CachingChatBackend: ChatBackend {
 
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
         let key = key(for: request)
-        let (stream, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
         if let hit = cache.lookup(key) {
-            continuation.yield(.delta(hit.text))
-            continuation.yield(.completed(hit))
-            continuation.finish()
-            return stream
-        }
-        let upstream = base.stream(request)
-        let task = Task {
-            do {
-                for try await event in upstream {
-                    if case .completed(let response) = event { try storeIfComplete(response, key: key) }
-                    continuation.yield(event)
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
+            return producedStream { continuation in
+                continuation.yield(.delta(hit.text))
+                continuation.yield(.completed(hit))
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
+        return producedStream { continuation in
+            for try await event in base.stream(request) {
+                if case .completed(let response) = event { try storeIfComplete(response, key: key) }
+                continuation.yield(event)
+            }
+        }
     }
 
     private func storeIfComplete(_ response: ChatResponse, key: String) throws {

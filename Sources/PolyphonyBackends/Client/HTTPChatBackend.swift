@@ -66,19 +66,10 @@ public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
     }
 
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<ChatStreamEvent, any Error>.makeStream()
-        let task = Task {
-            do {
-                let gate = DeltaGate { continuation.yield(.delta($0)) }
-                let response = try await streamWithRetries(request, gate: gate)
-                continuation.yield(.completed(response))
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
+        producedStream { continuation in
+            let gate = DeltaGate { continuation.yield(.delta($0)) }
+            continuation.yield(.completed(try await streamWithRetries(request, gate: gate)))
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 
     // MARK: - Attempts
