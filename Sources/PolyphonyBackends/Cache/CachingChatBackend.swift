@@ -17,6 +17,7 @@ public struct CachingChatBackend: ChatBackend {
     /// The store.
     public let cache: ResponseCache
 
+    /// Wraps `base`; `kind` goes into every cache key.
     public init(base: any ChatBackend, kind: BackendConfiguration.Kind, cache: ResponseCache) {
         self.base = base
         self.kind = kind

@@ -25,6 +25,7 @@ public struct BackendsFile: Sendable, Equatable {
     /// The file the entries came from, or `nil` when only built-ins are in use.
     public var path: String?
 
+    /// Creates a file value from already-parsed entries.
     public init(entries: [BackendConfiguration], path: String?) {
         self.entries = entries
         self.path = path

@@ -15,6 +15,7 @@ public struct AnthropicDialect: ChatDialect {
     public var kind: BackendConfiguration.Kind { .anthropic }
     public var streamFraming: StreamFraming { .serverSentEvents }
 
+    /// The dialect has no settings.
     public init() {}
 
     public func makeRequest(_ request: ChatRequest, baseURL: String, model: String, stream: Bool, apiKey: String?) throws -> HTTPOutgoingRequest {

@@ -38,9 +38,12 @@ public enum StreamFraming: Sendable {
 
 /// One server-sent event, or one line of a JSON-lines stream (then `event` is `nil`).
 public struct StreamFrame: Sendable, Hashable {
+    /// The `event:` field, when the server named the event.
     public var event: String?
+    /// The `data:` lines joined with newlines, or the whole JSON line.
     public var data: String
 
+    /// Creates a frame.
     public init(event: String? = nil, data: String) {
         self.event = event
         self.data = data
@@ -49,9 +52,13 @@ public struct StreamFrame: Sendable, Hashable {
 
 /// A whole answer as a dialect read it.
 public struct DialectResponse: Sendable, Hashable {
+    /// The answer text.
     public var text: String
+    /// Why generation stopped.
     public var finishReason: FinishReason
+    /// Token counts the provider reported.
     public var usage: TokenUsage
+    /// The model the provider says answered.
     public var model: String?
 }
 
@@ -76,6 +83,7 @@ public struct DialectError: Error, Sendable, CustomStringConvertible, Hashable {
     /// What was wrong, with a short excerpt of the offending text.
     public let description: String
 
+    /// Creates an error with its one-line description.
     public init(_ description: String) { self.description = description }
 
     static func notJSON(_ what: String, _ data: Data) -> Self {

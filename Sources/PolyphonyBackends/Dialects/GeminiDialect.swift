@@ -9,6 +9,7 @@ public struct GeminiDialect: ChatDialect {
     public var kind: BackendConfiguration.Kind { .gemini }
     public var streamFraming: StreamFraming { .serverSentEvents }
 
+    /// The dialect has no settings.
     public init() {}
 
     public func makeRequest(_ request: ChatRequest, baseURL: String, model: String, stream: Bool, apiKey: String?) throws -> HTTPOutgoingRequest {

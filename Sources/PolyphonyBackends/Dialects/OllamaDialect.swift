@@ -9,6 +9,7 @@ public struct OllamaDialect: ChatDialect {
     public var kind: BackendConfiguration.Kind { .ollama }
     public var streamFraming: StreamFraming { .jsonLines }
 
+    /// The dialect has no settings.
     public init() {}
 
     public func makeRequest(_ request: ChatRequest, baseURL: String, model: String, stream: Bool, apiKey: String?) throws -> HTTPOutgoingRequest {

@@ -8,6 +8,7 @@ public struct OpenAIDialect: ChatDialect {
     public var kind: BackendConfiguration.Kind { .openai }
     public var streamFraming: StreamFraming { .serverSentEvents }
 
+    /// The dialect has no settings.
     public init() {}
 
     public func makeRequest(_ request: ChatRequest, baseURL: String, model: String, stream: Bool, apiKey: String?) throws -> HTTPOutgoingRequest {

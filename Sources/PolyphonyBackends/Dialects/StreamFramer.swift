@@ -7,6 +7,7 @@ public struct StreamFramer: Sendable {
     private var event: String?
     private var dataLines: [String] = []
 
+    /// A framer for bodies framed as `framing`.
     public init(framing: StreamFraming) { self.framing = framing }
 
     /// Feeds bytes and returns the frames they completed.

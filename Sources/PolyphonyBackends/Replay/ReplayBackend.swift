@@ -13,6 +13,7 @@ import Synchronization
 /// sessions without parallel phases.
 public final class ReplayBackend: ChatBackend {
     public let name: String
+    /// The model name reported as the default.
     public let defaultModel: String
     private let source: String?
     private let strictOrder: Bool

@@ -15,6 +15,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// A `Retry-After` longer than this fails the request at once instead of stalling a session.
     public var maxRetryAfter: Double
 
+    /// Negative inputs are clamped to zero, `maxAttempts` to at least 1.
     public init(maxAttempts: Int, baseDelay: Double, maxDelay: Double = 30, maxRetryAfter: Double = 120) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = max(0, baseDelay)

@@ -27,10 +27,13 @@ extension HTTPTransport {
 
 /// An HTTP request ready to send.
 public struct HTTPOutgoingRequest: Sendable {
+    /// Where the request goes.
     public var url: URL
+    /// The HTTP method.
     public var method: String
     /// Header fields. Values may hold API keys: never log or persist them.
     public var headers: [String: String]
+    /// The body bytes, usually JSON.
     public var body: Data
 
     /// Creates a request; `method` defaults to `POST`, which every dialect uses.
@@ -44,6 +47,7 @@ public struct HTTPOutgoingRequest: Sendable {
 
 /// The status line and headers of a response.
 public struct HTTPResponseHead: Sendable, Hashable {
+    /// The HTTP status code.
     public var status: Int
     /// Header fields with lower-cased names.
     public var headers: [String: String]
@@ -60,12 +64,14 @@ public struct HTTPResponseHead: Sendable, Hashable {
 
 /// A response whose head has arrived and whose body is still streaming in.
 public struct HTTPStreamingResponse: Sendable {
+    /// The status and headers.
     public var head: HTTPResponseHead
     /// The body in pieces as they arrive. It throws ``HTTPTransportError`` when the
     /// connection breaks or a timeout fires; ending early without an error is possible for
     /// close-delimited bodies, so dialects check their own end markers.
     public var body: AsyncThrowingStream<Data, any Error>
 
+    /// Creates a response from its head and body stream.
     public init(head: HTTPResponseHead, body: AsyncThrowingStream<Data, any Error>) {
         self.head = head
         self.body = body
@@ -82,6 +88,7 @@ public struct HTTPTimeouts: Sendable, Hashable {
     /// Seconds for the whole exchange, body included.
     public var total: Double
 
+    /// Deadlines in seconds; the defaults match ``BackendConfiguration``'s.
     public init(connect: Double = 10, firstByte: Double = 120, total: Double = 600) {
         self.connect = connect
         self.firstByte = firstByte

@@ -8,13 +8,19 @@ public struct FakeLLMPrompt: Sendable, Hashable {
         case openai, anthropic, ollama, gemini
     }
 
+    /// The dialect the request arrived in.
     public var dialect: Dialect
+    /// The model the client asked for.
     public var model: String
     /// The conversation, with a top-level system prompt (Anthropic, Gemini) put first as a system message.
     public var messages: [ChatMessage]
+    /// The sampling seed, where the dialect carries one (not Anthropic).
     public var seed: UInt64?
+    /// The sampling temperature, when sent.
     public var temperature: Double?
+    /// The output token limit, when sent.
     public var maxTokens: Int?
+    /// Whether the client asked for a streamed answer.
     public var stream: Bool
 
     /// Creates a prompt; the server builds these from requests.
