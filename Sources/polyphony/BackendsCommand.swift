@@ -53,11 +53,11 @@ struct BackendsCommand: AsyncParsableCommand {
                 return
             }
             print(file.path.map { "backends from \($0) (plus built-ins)" } ?? "built-in backends (no backends file found)")
-            let table = [["NAME", "KIND", "MODEL", "EMBEDDING", "KEY", "BASE URL"]] + rows.map { row in
+            let table = TextTable(header: ["NAME", "KIND", "MODEL", "EMBEDDING", "KEY", "BASE URL"], rows: rows.map { row in
                 let key = row.apiKeyEnv.map { "\($0) \(row.keySet == true ? "set" : "NOT SET")" } ?? "-"
                 return [row.name, row.kind, row.model, row.embeddingModel ?? "-", key, row.baseURL]
-            }
-            printTable(table)
+            })
+            print(table.rendered)
         }
 
         static func json<T: Encodable>(_ value: T) throws -> String {
@@ -94,14 +94,14 @@ struct BackendsCommand: AsyncParsableCommand {
             if source.json {
                 print(try List.json(results))
             } else {
-                let table = [["NAME", "STATUS", "CHAT", "EMBEDDING"]] + results.map { result in
+                let table = TextTable(header: ["NAME", "STATUS", "CHAT", "EMBEDDING"], rows: results.map { result in
                     [
                         result.name, result.ok ? "OK" : "FAILED",
                         result.chat.map { "\(Int($0.latencyMs)) ms, \($0.model ?? "?")" } ?? "-",
                         result.embedding.map { "\(Int($0.latencyMs)) ms, \($0.dimensions) dims" } ?? "-",
                     ]
-                }
-                printTable(table)
+                })
+                print(table.rendered)
                 for result in results { for error in result.errors { print("\(result.name): \(error)") } }
             }
             if results.contains(where: { !$0.ok }) { throw ExitCode(1) }
@@ -173,17 +173,4 @@ struct CheckResult: Encodable, Sendable {
     var chat: Chat?
     var embedding: Embedding?
     var errors: [String] = []
-}
-
-/// Prints rows as left-aligned columns separated by two spaces.
-private func printTable(_ rows: [[String]]) {
-    guard let columns = rows.map(\.count).max() else { return }
-    var widths = [Int](repeating: 0, count: columns)
-    for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-    for row in rows {
-        let cells = row.enumerated().map { index, cell in
-            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
-        }
-        print(cells.joined(separator: "  "))
-    }
 }

@@ -22,6 +22,8 @@ struct Polyphony: AsyncParsableCommand {
         version: version,
         subcommands: [
             // Each subcommand adds itself here, one line each.
+            PersonasCommand.self,
+            TranscriptCommand.self,
             BackendsCommand.self,
         ]
     )

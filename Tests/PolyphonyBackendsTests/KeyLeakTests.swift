@@ -31,7 +31,7 @@ import Testing
                 for response in [whole, streamed].compactMap({ $0 }) {
                     try await writer.append(.turn(TurnRecord(
                         index: turnIndex, round: 1, phase: "ideate", speaker: "a", kind: .agent, backend: backend.name,
-                        model: response.model, messages: Fixtures.prompt.messages, messagesDigest: Fixtures.prompt.messagesDigest,
+                        model: response.model, messages: Fixtures.prompt.messages, messagesDigest: ChatRequest.messagesDigest(Fixtures.prompt.messages),
                         response: response.text, finishReason: response.finishReason, usage: response.usage,
                         latencyMs: response.latencyMilliseconds, attempts: response.attempts
                     )))

@@ -39,7 +39,7 @@ public final class ReplayBackend: ChatBackend {
     public var remaining: Int { used.withLock { $0.filter { !$0 }.count } }
 
     public func complete(_ request: ChatRequest) async throws -> ChatResponse {
-        let digest = request.messagesDigest
+        let digest = ChatRequest.messagesDigest(request.messages)
         let match: Int? = used.withLock { used in
             for (index, turn) in turns.enumerated() where !used[index] {
                 if Self.digest(of: turn) == digest {

@@ -71,9 +71,11 @@ public struct SessionHeader: Sendable, Hashable, Codable {
     public var seed: UInt64?
     public var startedAt: Date
     public var limits: SessionLimits?
+    /// Whether agents were asked for JSON ideas (with a schema) rather than a numbered list.
+    public var structuredOutput: Bool?
 
     private enum CodingKeys: String, CodingKey {
-        case schemaVersion, sessionId, toolVersion, topic, rounds, participants, seed, startedAt, limits
+        case schemaVersion, sessionId, toolVersion, topic, rounds, participants, seed, startedAt, limits, structuredOutput
         case protocolName = "protocol"
     }
 
@@ -81,7 +83,7 @@ public struct SessionHeader: Sendable, Hashable, Codable {
         schemaVersion: Int = SessionHeader.currentSchemaVersion, sessionId: String,
         toolVersion: String, topic: String, protocolName: String, rounds: Int,
         participants: [ParticipantSnapshot], seed: UInt64? = nil, startedAt: Date,
-        limits: SessionLimits? = nil
+        limits: SessionLimits? = nil, structuredOutput: Bool? = nil
     ) {
         self.schemaVersion = schemaVersion
         self.sessionId = sessionId
@@ -93,6 +95,7 @@ public struct SessionHeader: Sendable, Hashable, Codable {
         self.seed = seed
         self.startedAt = startedAt
         self.limits = limits
+        self.structuredOutput = structuredOutput
     }
 }
 
@@ -100,26 +103,40 @@ public struct SessionHeader: Sendable, Hashable, Codable {
 public struct SessionLimits: Sendable, Hashable, Codable {
     public var maxTokensPerTurn: Int?
     public var tokenBudget: Int?
+    /// How many ideas each agent was asked for per turn.
+    public var ideasPerTurn: Int?
+    /// Seconds a human had to answer before their turn was skipped.
+    public var humanTimeoutSeconds: Double?
 
-    public init(maxTokensPerTurn: Int? = nil, tokenBudget: Int? = nil) {
+    public init(maxTokensPerTurn: Int? = nil, tokenBudget: Int? = nil, ideasPerTurn: Int? = nil, humanTimeoutSeconds: Double? = nil) {
         self.maxTokensPerTurn = maxTokensPerTurn
         self.tokenBudget = tokenBudget
+        self.ideasPerTurn = ideasPerTurn
+        self.humanTimeoutSeconds = humanTimeoutSeconds
     }
 }
 
 /// A participant as it was when the session started: a full persona copy, so a transcript
 /// stays meaningful after the persona file changes. Backend names and models only — never keys.
 public struct ParticipantSnapshot: Sendable, Hashable, Codable {
+    /// The part a participant plays in this session, which may differ from its persona's role
+    /// (a member persona can be seated as the leader).
+    public enum Seat: String, Sendable, Hashable, Codable, CaseIterable {
+        case member, leader, synthesizer, critic
+    }
+
     /// The participant's id within the session (usually the persona id).
     public var id: String
     public var persona: Persona
+    public var seat: Seat?
     public var backend: String?
     public var model: String?
     public var temperature: Double?
 
-    public init(id: String, persona: Persona, backend: String? = nil, model: String? = nil, temperature: Double? = nil) {
+    public init(id: String, persona: Persona, seat: Seat? = nil, backend: String? = nil, model: String? = nil, temperature: Double? = nil) {
         self.id = id
         self.persona = persona
+        self.seat = seat
         self.backend = backend
         self.model = model
         self.temperature = temperature

@@ -1,0 +1,348 @@
+import Foundation
+import PolyphonyCore
+
+/// Runs one session: owns its state, drives the protocol's phases, records every turn.
+///
+/// Protocols call ``runPhase(round:phase:speakers:parallel:brief:)``; independent speakers
+/// run as children of a task group, and the parent records their results one at a time, so
+/// the transcript is written by one writer in a well-defined order. Each event is durable
+/// (awaited `fsync`) before the session moves on, which is what makes `--resume` exact.
+public actor Orchestrator {
+    /// Why a session stopped early but cleanly.
+    enum Stop: Error {
+        case humanEnded
+        case budgetReached(Int)
+    }
+
+    public nonisolated let header: SessionHeader
+    public nonisolated let cast: Cast
+    let ideationProtocol: any IdeationProtocol
+    private let writer: TranscriptWriter
+    private let events: AsyncStream<SessionEvent>.Continuation?
+    private let human: HumanSlot?
+    private let prompts: PromptBuilder
+    private let parser = IdeaParser()
+    private let limits: SessionLimits
+    private let recordMessages: Bool
+    private var resume: ResumeState
+
+    private var lastWritten: UInt64 = 0
+    private var nextTurnIndex = 0
+    private var nextIdeaNumber = 1
+    private var totals = EndRecord.Totals()
+    private var expertNotes: [String] = []
+    /// Every idea so far, in order, for protocols building the next prompts.
+    public private(set) var ideas: [IdeaRecordView] = []
+    /// Every turn so far, in order (resumed turns included).
+    public private(set) var turns: [TurnRecord] = []
+
+    /// - Parameters:
+    ///   - resume: What an earlier run of this session already recorded; its turns are reused.
+    ///   - recordMessages: Store every prompt in full in the transcript, not only its digest.
+    public init(
+        header: SessionHeader, cast: Cast, protocol ideationProtocol: any IdeationProtocol,
+        writer: TranscriptWriter, events: AsyncStream<SessionEvent>.Continuation? = nil,
+        human: HumanSlot? = nil, resume: ResumeState = ResumeState(), recordMessages: Bool = false
+    ) {
+        self.header = header
+        self.cast = cast
+        self.ideationProtocol = ideationProtocol
+        self.writer = writer
+        self.events = events
+        self.human = human
+        self.limits = header.limits ?? SessionLimits()
+        self.prompts = PromptBuilder(topic: header.topic, ideasPerTurn: header.limits?.ideasPerTurn ?? 3, structuredOutput: header.structuredOutput ?? false)
+        self.recordMessages = recordMessages
+        self.resume = resume
+        self.nextTurnIndex = resume.nextTurnIndex
+        self.nextIdeaNumber = resume.nextIdeaNumber
+        self.totals = resume.totals
+    }
+
+    /// Runs the protocol to the end and writes the `end` event.
+    ///
+    /// Cancellation (Ctrl-C) ends the session as `interrupted`; a backend failure that
+    /// survived its retries ends it as `failed`. Both still write the `end` event.
+    /// - Returns: The `end` record written.
+    /// - Throws: Only when the transcript itself cannot be written.
+    @discardableResult
+    public func run() async throws -> EndRecord {
+        if resume.isResuming {
+            try await record(.note(NoteRecord(text: "resumed after turn \(nextTurnIndex - 1); \(resume.turns.count) recorded turns are reused", at: Date())))
+        } else {
+            try await record(.session(header))
+        }
+        let end: EndRecord
+        do {
+            try await ideationProtocol.run(in: self)
+            end = EndRecord(status: .completed, totals: totals, at: Date())
+        } catch Stop.humanEnded {
+            end = EndRecord(status: .completed, reason: "ended by the human with /end", totals: totals, at: Date())
+        } catch Stop.budgetReached(let budget) {
+            end = EndRecord(status: .completed, reason: "token budget of \(budget) reached", totals: totals, at: Date())
+        } catch let error as PolyphonyError where error.isCancellation {
+            end = EndRecord(status: .interrupted, reason: error.message, totals: totals, at: Date())
+        } catch is CancellationError {
+            end = EndRecord(status: .interrupted, reason: "interrupted", totals: totals, at: Date())
+        } catch {
+            end = EndRecord(status: .failed, reason: "\(error)", totals: totals, at: Date())
+        }
+        try await record(.end(end))
+        try await makeDurable()
+        await writer.close()
+        return end
+    }
+
+    /// Runs one phase: every speaker answers `brief(speaker)`.
+    ///
+    /// - Parameters:
+    ///   - parallel: Speakers work independently and concurrently (nobody sees the others'
+    ///     answers of this phase); otherwise they speak in order and each sees the earlier ones
+    ///     through the brief the protocol builds.
+    ///   - brief: Builds each speaker's brief; for sequential phases it is called just before
+    ///     the speaker's turn, so it can include what was said earlier in the phase.
+    /// - Returns: The outcomes in speaker order.
+    public func runPhase(
+        round: Int, phase: String, speakers: [Participant], parallel: Bool,
+        brief: @Sendable (Participant) async -> TurnBrief
+    ) async throws -> [TurnOutcome] {
+        try Task.checkCancellation()
+        try checkBudget()
+        try await deliverInjects(round: round, phase: phase)
+        events?.yield(.phaseStarted(round: round, phase: phase, speakers: speakers.map(\.id), parallel: parallel))
+        var outcomes: [String: TurnOutcome] = [:]
+        if parallel {
+            var briefs: [String: TurnBrief] = [:]
+            for speaker in speakers { briefs[speaker.id] = await brief(speaker) }
+            let jobs = speakers.map { speaker in (speaker, briefs[speaker.id] ?? TurnBrief(context: "", instruction: "", ideas: .none)) }
+            try await withThrowingTaskGroup(of: TurnResult.self) { group in
+                for (speaker, brief) in jobs {
+                    if let recorded = resume.turn(round: round, phase: phase, speaker: speaker.id) {
+                        outcomes[speaker.id] = try await adopt(recorded, brief: brief)
+                        continue
+                    }
+                    let request = makeRequest(for: speaker, brief: brief, round: round, phase: phase)
+                    let humanPrompt = prompts.humanPrompt(brief: brief, expertNotes: expertNotes)
+                    events?.yield(.turnStarted(speaker: speaker.id, round: round, phase: phase))
+                    group.addTask { [human, limits, events] in
+                        try await Self.perform(speaker: speaker, request: request, humanPrompt: humanPrompt, human: human, limits: limits, stream: false, events: events)
+                    }
+                }
+                for try await result in group {
+                    let outcome = try await recordTurn(result, round: round, phase: phase, brief: jobs.first { $0.0.id == result.speaker.id }?.1)
+                    outcomes[result.speaker.id] = outcome
+                }
+            }
+            try await makeDurable()
+        } else {
+            for speaker in speakers {
+                try Task.checkCancellation()
+                let brief = await brief(speaker)
+                if let recorded = resume.turn(round: round, phase: phase, speaker: speaker.id) {
+                    outcomes[speaker.id] = try await adopt(recorded, brief: brief)
+                    continue
+                }
+                try checkBudget()
+                let request = makeRequest(for: speaker, brief: brief, round: round, phase: phase)
+                events?.yield(.turnStarted(speaker: speaker.id, round: round, phase: phase))
+                let result = try await Self.perform(
+                    speaker: speaker, request: request, humanPrompt: prompts.humanPrompt(brief: brief, expertNotes: expertNotes),
+                    human: human, limits: limits, stream: true, events: events
+                )
+                outcomes[speaker.id] = try await recordTurn(result, round: round, phase: phase, brief: brief)
+                try await makeDurable()
+            }
+        }
+        return speakers.compactMap { outcomes[$0.id] }
+    }
+
+    // MARK: - Turns
+
+    /// What a child task hands back to the parent, which alone records.
+    enum TurnResult: Sendable {
+        case agent(Participant, ChatRequest, ChatResponse)
+        case human(Participant, HumanSlot.Answer)
+
+        var speaker: Participant {
+            switch self {
+            case .agent(let participant, _, _), .human(let participant, _): participant
+            }
+        }
+    }
+
+    private static func perform(
+        speaker: Participant, request: ChatRequest, humanPrompt: String, human: HumanSlot?,
+        limits: SessionLimits, stream: Bool, events: AsyncStream<SessionEvent>.Continuation?
+    ) async throws -> TurnResult {
+        if speaker.isHuman {
+            guard let human else { return .human(speaker, .skipped(reason: "no human input is connected")) }
+            let timeout = limits.humanTimeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) }
+            let answer = await human.answer(prompt: "\n[\(speaker.name), your turn]\n" + humanPrompt, timeout: timeout)
+            try Task.checkCancellation()
+            return .human(speaker, answer)
+        }
+        guard let backend = speaker.backend else {
+            throw PolyphonyError.invalidInput("participant '\(speaker.id)' has no backend")
+        }
+        if !stream {
+            return .agent(speaker, request, try await backend.complete(request))
+        }
+        var final: ChatResponse?
+        for try await event in backend.stream(request) {
+            switch event {
+            case .delta(let text): events?.yield(.delta(speaker: speaker.id, text: text))
+            case .completed(let response): final = response
+            }
+        }
+        guard let final else {
+            throw PolyphonyError.backend("the stream ended without a final response", backend: speaker.backendName ?? "?")
+        }
+        return .agent(speaker, request, final)
+    }
+
+    private func makeRequest(for speaker: Participant, brief: TurnBrief, round: Int, phase: String) -> ChatRequest {
+        let messages = prompts.messages(for: speaker, brief: brief, expertNotes: expertNotes)
+        return ChatRequest(
+            messages: messages,
+            model: speaker.model,
+            temperature: speaker.temperature ?? speaker.persona.temperature,
+            maxTokens: limits.maxTokensPerTurn,
+            seed: header.seed.map { Self.turnSeed($0, round: round, phase: phase, speaker: speaker.id) },
+            jsonSchema: brief.expectsIdeas && (header.structuredOutput ?? false) ? IdeaParser.schema : nil
+        )
+    }
+
+    /// A per-turn seed derived from the session seed, so turns differ but reruns repeat.
+    static func turnSeed(_ seed: UInt64, round: Int, phase: String, speaker: String) -> UInt64 {
+        let digest = SHA256.hex("\(round)/\(phase)/\(speaker)")
+        let prefix = UInt64(digest.prefix(12), radix: 16) ?? 0
+        return (seed ^ prefix) & 0x7FFF_FFFF
+    }
+
+    private func recordTurn(_ result: TurnResult, round: Int, phase: String, brief: TurnBrief?) async throws -> TurnOutcome {
+        let mode = brief?.ideas ?? .none
+        switch result {
+        case .agent(let speaker, let request, let response):
+            let index = takeTurnIndex()
+            let turn = TurnRecord(
+                index: index, round: round, phase: phase, speaker: speaker.id, kind: .agent,
+                backend: speaker.backendName, model: response.model ?? request.model ?? speaker.backend?.defaultModel,
+                messages: recordMessages ? request.messages : nil,
+                messagesDigest: ChatRequest.messagesDigest(request.messages),
+                response: response.text, finishReason: response.finishReason, usage: response.usage,
+                latencyMs: response.latencyMilliseconds, attempts: response.attempts, at: Date()
+            )
+            return try await commit(turn, parsed: extractIdeas(response.text, mode: mode))
+        case .human(let speaker, let answer):
+            switch answer {
+            case .end:
+                try await record(.note(NoteRecord(text: "\(speaker.id) ended the session with /end", round: round, at: Date())))
+                throw Stop.humanEnded
+            case .skipped(let reason):
+                try await record(.note(NoteRecord(text: "\(speaker.id) skipped round \(round) \(phase): \(reason)", round: round, at: Date())))
+                return TurnOutcome(speaker: speaker.id, text: "", ideas: [], skipped: true)
+            case .text(let text, let explicitIdeas):
+                let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: phase, speaker: speaker.id, kind: .human, response: text, at: Date())
+                let parsed = extractIdeas(text, mode: mode) + explicitIdeas.map { IdeaParser.ParsedIdea(text: $0) }
+                return try await commit(turn, parsed: parsed)
+            }
+        }
+    }
+
+    /// Writes a turn and its ideas, in that order, and adds them to the session's memory.
+    private func commit(_ turn: TurnRecord, parsed: [IdeaParser.ParsedIdea]) async throws -> TurnOutcome {
+        try await record(.turn(turn))
+        let views = try await recordIdeas(parsed, of: turn)
+        return TurnOutcome(speaker: turn.speaker, text: turn.response, ideas: views, skipped: false)
+    }
+
+    private func recordIdeas(_ parsed: [IdeaParser.ParsedIdea], of turn: TurnRecord) async throws -> [IdeaRecordView] {
+        var views: [IdeaRecordView] = []
+        let known = Set(ideas.map(\.id))
+        for idea in parsed {
+            let record = IdeaRecord(
+                id: "i\(nextIdeaNumber)", author: turn.speaker, round: turn.round, text: idea.text,
+                parents: idea.buildsOn.filter { known.contains($0) }, turn: turn.index
+            )
+            nextIdeaNumber += 1
+            try await self.record(.idea(record))
+            views.append(IdeaRecordView(id: record.id, author: record.author, round: record.round, text: record.text, turn: record.turn))
+        }
+        return views
+    }
+
+    private func extractIdeas(_ text: String, mode: TurnBrief.IdeaMode) -> [IdeaParser.ParsedIdea] {
+        switch mode {
+        case .none: []
+        case .list: parser.parse(text)
+        case .whole: parser.wholeAnswer(text).map { [$0] } ?? []
+        }
+    }
+
+    /// Reuses a turn recorded by an earlier run instead of asking again.
+    private func adopt(_ recorded: TurnRecord, brief: TurnBrief) async throws -> TurnOutcome {
+        turns.append(recorded)
+        let recordedIdeas = resume.ideas(ofTurn: recorded.index)
+        let recordedViews = recordedIdeas.map { IdeaRecordView(id: $0.id, author: $0.author, round: $0.round, text: $0.text, turn: $0.turn) }
+        ideas += recordedViews
+        // A kill between a turn and (some of) its ideas: extraction is deterministic, so the
+        // missing ones are the tail of what the first run would have written.
+        let expected = extractIdeas(recorded.response, mode: brief.ideas)
+        let missing = expected.count > recordedIdeas.count ? Array(expected[recordedIdeas.count...]) : []
+        let added = try await recordIdeas(missing, of: recorded)
+        return TurnOutcome(speaker: recorded.speaker, text: recorded.response, ideas: recordedViews + added, skipped: false)
+    }
+
+    private func deliverInjects(round: Int, phase: String) async throws {
+        let injectPhase = "inject:\(phase)"
+        if let human = cast.human {
+            for recorded in resume.injects(round: round, phase: injectPhase) {
+                turns.append(recorded)
+                expertNotes.append(recorded.response)
+            }
+            for text in await self.human?.drainInjects() ?? [] {
+                let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: injectPhase, speaker: human.id, kind: .human, response: text, at: Date())
+                try await record(.turn(turn))
+                expertNotes.append(text)
+            }
+        }
+    }
+
+    /// Waits until everything recorded so far is on disk.
+    private func makeDurable() async throws {
+        try await writer.waitUntilDurable(lastWritten)
+    }
+
+    private func takeTurnIndex() -> Int {
+        defer { nextTurnIndex += 1 }
+        return nextTurnIndex
+    }
+
+    private func checkBudget() throws {
+        if let budget = limits.tokenBudget, totals.promptTokens + totals.completionTokens >= budget {
+            throw Stop.budgetReached(budget)
+        }
+    }
+
+    /// Appends to the transcript, updates totals, and reports the event.
+    ///
+    /// The line is written at once (a killed process loses nothing recorded); `fsync` runs
+    /// behind it with group commit, and ``makeDurable()`` waits for it at the end of each
+    /// turn of a sequential phase and of each parallel phase.
+    private func record(_ event: TranscriptEvent) async throws {
+        lastWritten = try await writer.write(event)
+        switch event {
+        case .turn(let turn):
+            turns.append(turn)
+            totals.turns += 1
+            totals.promptTokens += turn.usage?.promptTokens ?? 0
+            totals.completionTokens += turn.usage?.completionTokens ?? 0
+        case .idea(let idea):
+            totals.ideas += 1
+            ideas.append(IdeaRecordView(id: idea.id, author: idea.author, round: idea.round, text: idea.text, turn: idea.turn))
+        default:
+            break
+        }
+        events?.yield(.recorded(event))
+    }
+}

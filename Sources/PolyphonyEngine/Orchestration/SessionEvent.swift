@@ -1,0 +1,15 @@
+import PolyphonyCore
+
+/// What a running session reports to the terminal view and to `--json-events`.
+///
+/// Recorded events are already durable in the transcript when they are reported.
+public enum SessionEvent: Sendable {
+    /// A phase begins; `parallel` phases run their speakers concurrently.
+    case phaseStarted(round: Int, phase: String, speakers: [String], parallel: Bool)
+    /// A participant starts speaking.
+    case turnStarted(speaker: String, round: Int, phase: String)
+    /// Streamed text from a speaker in a sequential phase.
+    case delta(speaker: String, text: String)
+    /// An event written to the transcript.
+    case recorded(TranscriptEvent)
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import PolyphonyCore
+import PolyphonyEngine
+
+/// `polyphony personas list|validate [DIR]`.
+struct PersonasCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "personas",
+        abstract: "List and check the persona library (Markdown files with YAML front matter).",
+        discussion: """
+            A persona file looks like:
+
+              ---
+              id: urbanist-senior
+              name: Dr. Amara Osei
+              role: member            # member, leader, critic, synthesizer, judge, human
+              expertise: [urban planning, transport]   # [] = no declared expertise
+              seniority: senior       # junior, mid, senior
+              temperature: 0.8
+              ---
+              You are ... (voice and background)
+
+            See docs/personas.md for the shipped library and its expert/control pairs.
+            """,
+        subcommands: [List.self, Validate.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a table of the personas in DIR (default: personas).")
+
+        @Argument(help: "The persona folder.") var directory = "personas"
+        @Flag(help: "Print the personas as JSON (stable: id, name, role, expertise, seniority, temperature, backend, file).") var json = false
+
+        func run() async throws {
+            let library = try PersonaLoader().loadLibrary(directory: directory)
+            if json {
+                let rows = library.personas.map { persona in
+                    PersonaRow(persona: persona, file: library.files[persona.id] ?? "")
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            } else {
+                let rows = library.personas.map { persona in
+                    [
+                        persona.id, persona.role.rawValue,
+                        persona.expertise.isEmpty ? "— (none declared)" : persona.expertise.joined(separator: ", "),
+                        persona.seniority?.rawValue ?? "—",
+                    ]
+                }
+                print(TextTable(header: ["ID", "ROLE", "EXPERTISE", "SENIORITY"], rows: rows).rendered)
+                let experts = library.personas.filter(\.hasDeclaredExpertise)
+                let disciplines = Set(experts.flatMap(\.expertise))
+                print("\(library.personas.count) personas: \(experts.count) with declared expertise (\(disciplines.count) domains), \(library.personas.count - experts.count) without")
+            }
+            for problem in library.problems {
+                FileHandle.standardError.write(Data("polyphony: \(problem.description)\n".utf8))
+            }
+            if !library.problems.isEmpty { throw ExitCode(65) }
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every persona file in DIR; list every problem, one per line, and exit non-zero if any."
+        )
+
+        @Argument(help: "The persona folder.") var directory = "personas"
+
+        func run() async throws {
+            let library = try PersonaLoader().loadLibrary(directory: directory)
+            for problem in library.problems {
+                FileHandle.standardError.write(Data("polyphony: \(problem.description)\n".utf8))
+            }
+            if library.problems.isEmpty {
+                print("\(library.personas.count) personas OK in \(directory)")
+            } else {
+                throw ExitCode(65)
+            }
+        }
+    }
+}
+
+/// The stable `personas list --json` row.
+private struct PersonaRow: Encodable {
+    let id: String
+    let name: String
+    let role: String
+    let expertise: [String]
+    let seniority: String?
+    let temperature: Double?
+    let backend: String?
+    let file: String
+
+    init(persona: Persona, file: String) {
+        id = persona.id
+        name = persona.name
+        role = persona.role.rawValue
+        expertise = persona.expertise
+        seniority = persona.seniority?.rawValue
+        temperature = persona.temperature
+        backend = persona.backend
+        self.file = file
+    }
+}
