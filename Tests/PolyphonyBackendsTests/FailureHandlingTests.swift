@@ -167,11 +167,9 @@ import Testing
     @Test func timesOutASlowFirstByte() async throws {
         try await Fixtures.withServer { server in
             let backend = try Fixtures.backend(server, kind: .openai, maxAttempts: 1, firstByteTimeout: 0.3)
-            server.inject(.slowFirstByte(.seconds(3)))
-            let clock = ContinuousClock()
-            let start = clock.now
+            // Without the deadline this request would succeed after 10 s.
+            server.inject(.slowFirstByte(.seconds(10)))
             let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
-            #expect(clock.now - start < .seconds(2))
             #expect(error?.description.contains("first byte timeout") == true)
             #expect(error?.isRetryable == true)
         }
@@ -180,7 +178,7 @@ import Testing
     @Test func retriesAfterASlowFirstByteTimeout() async throws {
         try await Fixtures.withServer { server in
             let backend = try Fixtures.backend(server, kind: .ollama, maxAttempts: 2, firstByteTimeout: 0.3)
-            server.inject(.slowFirstByte(.seconds(3)))
+            server.inject(.slowFirstByte(.seconds(10)))
             let (_, response) = try await Fixtures.collect(backend.stream(Fixtures.prompt))
             #expect(response?.attempts == 2)
         }

@@ -106,6 +106,9 @@ public final class FakeLLMServer: Sendable {
     public var requestCount: Int { http.requestCount }
     /// Answers during which the client hung up (for example a cancelled stream).
     public var clientDisconnectCount: Int { http.clientDisconnectCount }
+    /// How long at least one request was being answered since start or ``resetStatistics()``;
+    /// see ``LoopbackHTTPServer/busyTime``.
+    public var busyTime: Duration { http.busyTime }
     /// Every request received, oldest first.
     public var recordedRequests: [FakeLLMRecordedRequest] { state.withLock { $0.recorded } }
 

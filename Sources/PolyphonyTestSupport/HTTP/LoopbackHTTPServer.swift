@@ -35,6 +35,8 @@ public final class LoopbackHTTPServer: Sendable {
         var requests = 0
         var connections = 0
         var clientDisconnects = 0
+        var busy: Duration = .zero
+        var busySince: ContinuousClock.Instant?
         var openSockets: Set<Int32> = []
         var stopped = false
     }
@@ -109,13 +111,26 @@ public final class LoopbackHTTPServer: Sendable {
     /// Responses during which the client closed or reset the connection (an aborted stream).
     public var clientDisconnectCount: Int { gauges.withLock { $0.clientDisconnects } }
 
-    /// Zeroes the request, connection and disconnect counters and the in-flight maximum.
+    /// How long at least one request was in flight since start or ``resetStatistics()``.
+    ///
+    /// Unlike a client's wall clock, this leaves out stretches when the client sent nothing
+    /// (for example while a loaded test machine starved it), so "N requests with bound B and
+    /// latency L keep the server busy for about N/B × L" can be checked reliably.
+    public var busyTime: Duration {
+        gauges.withLock { state in
+            state.busy + (state.busySince.map { ContinuousClock.now - $0 } ?? .zero)
+        }
+    }
+
+    /// Zeroes the request, connection and disconnect counters, the busy time and the in-flight maximum.
     public func resetStatistics() {
         gauges.withLock {
             $0.maxInFlight = $0.inFlight
             $0.requests = 0
             $0.connections = 0
             $0.clientDisconnects = 0
+            $0.busy = .zero
+            $0.busySince = $0.inFlight > 0 ? ContinuousClock.now : nil
         }
     }
 
@@ -173,6 +188,7 @@ public final class LoopbackHTTPServer: Sendable {
                 $0.requests += 1
                 $0.inFlight += 1
                 $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
+                if $0.inFlight == 1 { $0.busySince = ContinuousClock.now }
             }
             handler(request, writer)
             if !writer.hasStarted {
@@ -183,6 +199,10 @@ public final class LoopbackHTTPServer: Sendable {
             gauges.withLock {
                 $0.inFlight -= 1
                 if writer.isClientGone { $0.clientDisconnects += 1 }
+                if $0.inFlight == 0, let since = $0.busySince {
+                    $0.busy += ContinuousClock.now - since
+                    $0.busySince = nil
+                }
             }
             if !writer.keepAlive || gauges.withLock({ $0.stopped }) { return }
         }
