@@ -18,6 +18,15 @@ public struct ResponseCache: Sendable {
         self.directory = directory
     }
 
+    /// Where responses are cached unless told otherwise: `$XDG_CACHE_HOME/polyphony/responses`,
+    /// or `~/.cache/polyphony/responses`.
+    public static func defaultDirectory(environment: [String: String]) -> String {
+        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment["HOME"].map { ($0 as NSString).appendingPathComponent(".cache") }
+            ?? NSTemporaryDirectory()
+        return (base as NSString).appendingPathComponent("polyphony/responses")
+    }
+
     /// The cache key of `request` when sent to a backend of `kind` asking for `model`.
     public static func key(for request: ChatRequest, kind: BackendConfiguration.Kind, model: String) -> String {
         let document = CanonicalRequest(

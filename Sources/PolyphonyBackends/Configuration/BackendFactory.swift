@@ -12,8 +12,12 @@ import PolyphonyCore
 ///   - cacheDirectory: The response cache's directory, or `nil` for no cache (`--no-cache`).
 /// - Throws: ``PolyphonyError`` when the key variable is unset, the kind is `local`, or the URL is bad.
 public func makeBackend(_ config: BackendConfiguration, environment: [String: String], cacheDirectory: String?) throws -> any ChatBackend {
+    try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: nil)
+}
+
+func makeBackend(_ config: BackendConfiguration, environment: [String: String], cacheDirectory: String?, limiter: RateLimiter?) throws -> any ChatBackend {
     try validate(config)
-    let backend = try HTTPChatBackend(configuration: config, apiKey: try apiKey(for: config, environment: environment))
+    let backend = try HTTPChatBackend(configuration: config, apiKey: try apiKey(for: config, environment: environment), limiter: limiter)
     guard let cacheDirectory else { return backend }
     return CachingChatBackend(base: backend, kind: config.kind, cache: ResponseCache(directory: cacheDirectory))
 }
@@ -21,8 +25,12 @@ public func makeBackend(_ config: BackendConfiguration, environment: [String: St
 /// Makes the embedder for an entry with an `embedding_model` (kinds `openai` and `ollama`).
 /// - Throws: ``PolyphonyError`` when the entry cannot embed or its key variable is unset.
 public func makeEmbedder(_ config: BackendConfiguration, environment: [String: String]) throws -> any Embedder {
+    try makeEmbedder(config, environment: environment, limiter: nil)
+}
+
+func makeEmbedder(_ config: BackendConfiguration, environment: [String: String], limiter: RateLimiter?) throws -> any Embedder {
     try validate(config)
-    return try HTTPEmbedder(configuration: config, apiKey: try apiKey(for: config, environment: environment))
+    return try HTTPEmbedder(configuration: config, apiKey: try apiKey(for: config, environment: environment), limiter: limiter)
 }
 
 /// The API key of an entry, read from the environment variable it names.
