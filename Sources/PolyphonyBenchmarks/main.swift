@@ -5,6 +5,7 @@ import Foundation
 let suites: [BenchmarkSuite] = [
     transcriptSuite,
     backendSuite,
+    orchestrationSuite,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

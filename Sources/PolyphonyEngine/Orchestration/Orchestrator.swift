@@ -84,6 +84,9 @@ public actor Orchestrator {
             end = EndRecord(status: .interrupted, reason: error.message, totals: totals, at: Date())
         } catch is CancellationError {
             end = EndRecord(status: .interrupted, reason: "interrupted", totals: totals, at: Date())
+        } catch where Task.isCancelled {
+            // Whatever a cancelled request threw, the cause was the interruption.
+            end = EndRecord(status: .interrupted, reason: "interrupted", totals: totals, at: Date())
         } catch {
             end = EndRecord(status: .failed, reason: "\(error)", totals: totals, at: Date())
         }
@@ -194,6 +197,7 @@ public actor Orchestrator {
             case .completed(let response): final = response
             }
         }
+        try Task.checkCancellation()
         guard let final else {
             throw PolyphonyError.backend("the stream ended without a final response", backend: speaker.backendName ?? "?")
         }
