@@ -25,6 +25,7 @@ struct Polyphony: AsyncParsableCommand {
             RunCommand.self,
             PersonasCommand.self,
             TranscriptCommand.self,
+            ReplayCommand.self,
             BackendsCommand.self,
         ]
     )

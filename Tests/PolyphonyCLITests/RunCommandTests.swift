@@ -133,7 +133,7 @@ import Testing
     @Test func anInjectTypedDuringAParallelPhaseReachesTheNextPhase() async throws {
         let server = try FakeLLMServer(options: .init(latency: .milliseconds(400)))
         defer { server.stop() }
-        let workspace = try Workspace(server: server, session: Self.sessionYAML(protocol: "brainwriting", rounds: 2, participants: ["hci-mid", "generalist-tinkerer", "human"]))
+        let workspace = try Workspace(server: server, session: Self.sessionYAML(protocol: "brainwriting", rounds: 2, participants: ["human", "hci-mid", "generalist-tinkerer"]))
         let stdin = Pipe()
         let stdout = Pipe()
         let process = Process()
@@ -144,7 +144,8 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
 
-        // Answer the human's round-1 turn, then wait for the agents' parallel phase to be under way.
+        // Answer the human's round-1 turn; the human speaks first, so their turn is recorded
+        // while the agents of the same parallel phase are still working.
         stdin.fileHandleForWriting.write(Data("Night-time cooling centres\n\n".utf8))
         var buffer = ""
         while !buffer.split(separator: "\n").contains(where: { $0.contains(#""kind":"human""#) && $0.contains(#""type":"turn""#) }) {
