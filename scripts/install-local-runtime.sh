@@ -218,7 +218,12 @@ mv "$POLY_CACHE/runtime.env.partial" "$POLY_CACHE/runtime.env"
 poly_say "done. The local runtime is ready:"
 cat <<EOF
   python:       $VENV_PY
-  server:       $VENV_PY -m llama_cpp.server --model $MODEL --host 127.0.0.1 --port PORT
   model:        $MODEL
   runtime.env:  $POLY_CACHE/runtime.env
+  server (chat and mean-pooled embeddings on one port; flags explained in docs/local-runtime.md):
+    $VENV_PY -m llama_cpp.server --model $MODEL \\
+      --model_alias smollm2-135m-instruct --host 127.0.0.1 --port PORT \\
+      --n_ctx 4096 --n_threads 1 --n_threads_batch 1 \\
+      --logits_all false --interrupt_requests false --verbose false \\
+      --embedding true --kv_overrides llama.pooling_type=int:1
 EOF
