@@ -135,7 +135,7 @@ else
     build_pid=$!
     # Stop the compile when the user interrupts the script.
     trap 'kill "$build_pid" 2>/dev/null; exit 130' INT TERM
-    last_progress= quiet_polls=0
+    last_progress="" quiet_polls=0
     while kill -0 "$build_pid" 2>/dev/null; do
         sleep 15
         # pip -v indents the build output; ninja prints "[n/total]", make "[ nn%]".
@@ -174,8 +174,8 @@ else
     # compile it again behind our back; the server extras come from PyPI.
     reinstall=()
     [ "$REBUILD" -eq 0 ] || reinstall=(--force-reinstall)
-    "$VENV_PY" -m pip install --quiet "${reinstall[@]}" "$wheel[server]" \
-        || poly_die "pip install $wheel[server] failed" "check that PyPI is reachable (the server extras come from there) and run $0 again; $0 --rebuild compiles the wheel again"
+    "$VENV_PY" -m pip install --quiet "${reinstall[@]}" "${wheel}[server]" \
+        || poly_die "pip install ${wheel}[server] failed" "check that PyPI is reachable (the server extras come from there) and run $0 again; $0 --rebuild compiles the wheel again"
     "$VENV_PY" -c "$installed_check" \
         || poly_die "llama-cpp-python installed but its server modules do not import" "run $0 --rebuild"
     poly_say "installed llama-cpp-python $LLAMA_CPP_VERSION with server extras"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # globals set here are read by the sourcing scripts
 # Shared helpers for Polyphony's install scripts. Source it; do not run it.
 #
 # Every script that sources this file gets:
