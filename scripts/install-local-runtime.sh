@@ -34,19 +34,16 @@ Environment:
 EOF
 }
 
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 REBUILD=0
 while [ $# -gt 0 ]; do
     case $1 in
-        --cache) [ $# -ge 2 ] || { echo "--cache needs a directory" >&2; exit 2; }; export POLYPHONY_CACHE=$2; shift 2 ;;
-        --cache=*) export POLYPHONY_CACHE=${1#--cache=}; shift ;;
         --rebuild) REBUILD=1; shift ;;
-        -h|--help) usage; exit 0 ;;
-        *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+        *) poly_common_option "$@"; shift "$POLY_SHIFT" ;;
     esac
 done
-
-# shellcheck source=scripts/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 poly_step "checking the cache directory"
 poly_init_cache

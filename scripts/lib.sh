@@ -165,3 +165,20 @@ poly_file_is_verified() {
     [ -f "$file" ] && [ -f "$file.sha256" ] || return 1
     [ "$(sha256sum "$file" | cut -d' ' -f1)" = "$(tr -d '[:space:]' <"$file.sha256")" ]
 }
+
+# Handles the options every install script shares: --cache DIR, --cache=DIR and
+# --help (which calls the script's own `usage`). Anything else is an error.
+# Sets POLY_SHIFT to the number of arguments consumed.
+POLY_SHIFT=1
+poly_common_option() {
+    POLY_SHIFT=1
+    case $1 in
+        --cache)
+            [ $# -ge 2 ] || { echo "$POLY_SCRIPT_NAME: --cache needs a directory" >&2; exit 2; }
+            export POLYPHONY_CACHE=$2
+            POLY_SHIFT=2 ;;
+        --cache=*) export POLYPHONY_CACHE=${1#--cache=} ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "$POLY_SCRIPT_NAME: unknown option: $1 (see --help)" >&2; exit 2 ;;
+    esac
+}
