@@ -10,6 +10,11 @@ command -v swift >/dev/null 2>&1 || poly_die "no 'swift' on PATH" "install the S
 # FoundationNetworking (the HTTP client) runs on libcurl.
 poly_apt_ensure libcurl4-openssl-dev
 
+# The live tests talk to a real LLM: SmolLM2-135M on llama-cpp-python. The first install
+# compiles llama.cpp (10-15 minutes on 2 cores); later runs reuse the cached wheel.
+poly_step "installing the local model runtime (cached after the first run)"
+bash scripts/install-local-runtime.sh
+
 poly_step "building (debug) with tests"
 swift build --build-tests 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] (Compiling|Emitting|Wrapping|Write|Linking|Applying)/d'
 

@@ -12,6 +12,7 @@ public final class BackendSet: Sendable {
     public let file: BackendsFile
     private let environment: [String: String]
     private let cacheDirectory: String?
+    private let localServers: LocalModelServers?
     private let made = Mutex<Made>(Made())
 
     private struct Made {
@@ -24,10 +25,13 @@ public final class BackendSet: Sendable {
     ///   - file: The resolved backends file (built-ins included).
     ///   - environment: Where `api_key_env` variables are read.
     ///   - cacheDirectory: The response cache, or `nil` for `--no-cache`.
-    public init(file: BackendsFile, environment: [String: String], cacheDirectory: String?) {
+    ///   - localServers: Where `kind: local` entries start their servers (``withLocalModelServers(environment:_:)``);
+    ///     without it such entries cannot be used.
+    public init(file: BackendsFile, environment: [String: String], cacheDirectory: String?, localServers: LocalModelServers? = nil) {
         self.file = file
         self.environment = environment
         self.cacheDirectory = cacheDirectory
+        self.localServers = localServers
     }
 
     /// The chat backend for entry `name`, the same instance on every call.
@@ -36,7 +40,13 @@ public final class BackendSet: Sendable {
         let config = try file.entry(named: name)
         return try made.withLock { made in
             if let existing = made.backends[name] { return existing }
-            let backend = try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: limiter(for: config, in: &made))
+            let backend: any ChatBackend
+            if config.kind == .local {
+                let local = LocalChatBackend(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made))
+                backend = cacheDirectory.map { CachingChatBackend(base: local, kind: .local, cache: ResponseCache(directory: $0)) } ?? local
+            } else {
+                backend = try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: limiter(for: config, in: &made))
+            }
             made.backends[name] = backend
             return backend
         }
@@ -48,10 +58,19 @@ public final class BackendSet: Sendable {
         let config = try file.entry(named: name)
         return try made.withLock { made in
             if let existing = made.embedders[name] { return existing }
-            let embedder = try makeEmbedder(config, environment: environment, limiter: limiter(for: config, in: &made))
+            let embedder: any Embedder = config.kind == .local
+                ? LocalEmbedder(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made))
+                : try makeEmbedder(config, environment: environment, limiter: limiter(for: config, in: &made))
             made.embedders[name] = embedder
             return embedder
         }
+    }
+
+    private func servers(for config: BackendConfiguration) throws -> LocalModelServers {
+        guard let localServers else {
+            throw PolyphonyError.backend("kind local needs a managed server scope here; this command cannot start one", backend: config.name)
+        }
+        return localServers
     }
 
     private func limiter(for config: BackendConfiguration, in made: inout Made) -> RateLimiter {

@@ -157,6 +157,12 @@ public struct BackendsFile: Sendable, Equatable {
                 name: "ollama", kind: .ollama, baseURL: ollama, model: "llama3.2", embeddingModel: "nomic-embed-text",
                 maxConcurrency: 2, firstByteTimeoutSeconds: 300
             ),
+            // SmolLM2-135M-Instruct on a llama-cpp-python server Polyphony starts itself
+            // (`bash scripts/install-local-runtime.sh` installs it). One request at a time.
+            BackendConfiguration(
+                name: "local", kind: .local, baseURL: LocalModelServers.placeholderURL, model: "smollm2-135m-instruct",
+                embeddingModel: "smollm2-135m-instruct", maxConcurrency: 1, firstByteTimeoutSeconds: 600, totalTimeoutSeconds: 1200
+            ),
         ]
     }
 
@@ -209,7 +215,8 @@ public struct BackendsFile: Sendable, Equatable {
             let kinds = BackendConfiguration.Kind.allCases.map(\.rawValue).joined(separator: ", ")
             throw PolyphonyError.invalidInput("backend \"\(name)\": unknown kind \"\(kindText)\" (expected one of \(kinds))", file: file, line: fields["kind"]?.mark?.line)
         }
-        let baseURL = try required("base_url")
+        // A local entry's server is started by Polyphony on a free port: it has no base_url.
+        let baseURL = kind == .local ? (try string("base_url") ?? LocalModelServers.placeholderURL) : try required("base_url")
         guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw PolyphonyError.invalidInput("backend \"\(name)\": base_url must be an http(s) URL, got \(baseURL)", file: file, line: fields["base_url"]?.mark?.line)
         }
@@ -221,7 +228,7 @@ public struct BackendsFile: Sendable, Equatable {
                 file: file, line: fields["api_key_env"]?.mark?.line
             )
         }
-        let defaults = BackendConfiguration(name: name, kind: kind, baseURL: baseURL, model: "")
+        let defaults = BackendConfiguration(name: name, kind: kind, baseURL: baseURL, model: "", maxConcurrency: kind == .local ? 1 : 4)
         return BackendConfiguration(
             name: name, kind: kind, baseURL: baseURL, model: try required("model"),
             embeddingModel: try string("embedding_model"), apiKeyEnvironmentVariable: keyVariable,

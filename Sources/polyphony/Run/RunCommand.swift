@@ -65,9 +65,25 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalEvents.stream()
         let environment = ProcessInfo.processInfo.environment
         let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
-        let pool = BackendSet(file: backendsFile, environment: environment, cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)))
-        let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool)
+        // Managed local model servers live exactly as long as this command, whatever ends it.
+        let (end, path) = try await withLocalModelServers(environment: environment) { servers in
+            let pool = BackendSet(
+                file: backendsFile, environment: environment,
+                cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
+                localServers: servers
+            )
+            let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool)
+            return (try await runSession(prepared, signals: signals), prepared.path)
+        }
+        printSummary(end, path: path)
+        switch end.status {
+        case .completed: return
+        case .interrupted: throw ExitCode(130)
+        case .failed: throw ExitCode(1)
+        }
+    }
 
+    private func runSession(_ prepared: Prepared, signals: AsyncStream<Int32>) async throws -> EndRecord {
         let view = TerminalView(mode: quiet ? .quiet : (jsonEvents ? .json : .live))
         let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
         let human: HumanSlot? = prepared.cast.human == nil ? nil : HumanSlot { [output = view.humanOutput] prompt in
@@ -79,7 +95,6 @@ struct RunCommand: AsyncParsableCommand {
             header: prepared.header, cast: prepared.cast, protocol: prepared.protocolType.init(), writer: writer,
             events: continuation, human: human, resume: prepared.resume, recordMessages: recordPrompts
         )
-
         let end = try await withThrowingTaskGroup(of: RunChild.self) { group in
             group.addTask {
                 defer { continuation.finish() }
@@ -123,12 +138,7 @@ struct RunCommand: AsyncParsableCommand {
             return end
         }
         guard let end else { throw PolyphonyError.cancelled("the session stopped before writing its end event") }
-        printSummary(end, path: prepared.path)
-        switch end.status {
-        case .completed: return
-        case .interrupted: throw ExitCode(130)
-        case .failed: throw ExitCode(1)
-        }
+        return end
     }
 
     private enum RunChild: Sendable {
