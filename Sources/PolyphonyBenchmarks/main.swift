@@ -4,6 +4,7 @@ import Foundation
 // Each feature adds its suite to this list; nothing here is part of the test run.
 let suites: [BenchmarkSuite] = [
     transcriptSuite,
+    scoringSuite,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -76,9 +76,7 @@ public struct EmbeddingMatrix: Sendable, Hashable {
     /// The cosine of rows `a` and `b` of unit-normalised matrices (their dot product).
     public func dot(_ a: Int, _ b: Int) -> Float {
         values.withUnsafeBufferPointer { buffer in
-            var sum: Float = 0
-            for k in 0..<dimension { sum += buffer[a * dimension + k] * buffer[b * dimension + k] }
-            return sum
+            VectorKernels.dot(buffer.baseAddress! + a * dimension, buffer.baseAddress! + b * dimension, count: dimension)
         }
     }
 

@@ -12,11 +12,22 @@ public enum DistinctN {
     /// distinct-`n` over texts already split into words.
     public static func compute(tokenized: [[String]], n: Int) -> Double? {
         guard n >= 1 else { return nil }
-        var seen: Set<ArraySlice<String>> = []
+        // Words become dense ids so an n-gram is a short integer array, cheap to hash.
+        var ids: [String: Int32] = [:]
+        var seen: Set<[Int32]> = []
+        var gram: [Int32] = []
         var total = 0
         for words in tokenized where words.count >= n {
-            for start in 0...(words.count - n) {
-                seen.insert(words[start..<(start + n)])
+            let coded = words.map { word in
+                if let id = ids[word] { return id }
+                let id = Int32(ids.count)
+                ids[word] = id
+                return id
+            }
+            for start in 0...(coded.count - n) {
+                gram.removeAll(keepingCapacity: true)
+                gram.append(contentsOf: coded[start..<(start + n)])
+                seen.insert(gram)
                 total += 1
             }
         }

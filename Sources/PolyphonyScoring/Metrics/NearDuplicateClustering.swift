@@ -51,42 +51,40 @@ public struct NearDuplicateClustering: Sendable {
     public func cluster(_ matrix: EmbeddingMatrix) async -> Result {
         let n = matrix.rows, d = matrix.dimension
         guard n > 0 else { return Result(assignments: [], representatives: [], similarityToRepresentative: []) }
-        let prefix = min(d, max(8, d / 4))
+        // A multiple of 16 keeps the prefix kernel on full SIMD lanes.
+        let prefix = min(d, max(16, (d / 4 + 15) / 16 * 16))
         let values = matrix.values
         var suffixNorms = [Float](repeating: 0, count: n)
+        // Prefixes of all rows, contiguous, so scans stream through cache instead of striding rows.
+        var prefixes = [Float](repeating: 0, count: n * prefix)
         values.withUnsafeBufferPointer { e in
             for i in 0..<n {
                 var sum: Float = 0
                 for k in prefix..<d { sum += e[i * d + k] * e[i * d + k] }
                 suffixNorms[i] = sum.squareRoot()
+                for k in 0..<prefix { prefixes[i * prefix + k] = e[i * d + k] }
             }
         }
-        let norms = suffixNorms
+        let scan = Scan(values: values, prefixes: prefixes, norms: suffixNorms, dimension: d, prefix: prefix, threshold: threshold)
         var representatives: [Int] = []
         var assignments = [Int](repeating: -1, count: n)
         var similarity = [Float](repeating: 1, count: n)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let threshold = self.threshold
 
         var blockStart = 0
         while blockStart < n {
             let blockEnd = min(n, blockStart + Self.blockSize)
             let known = representatives
             // Against representatives founded before this block: independent per row.
-            var earlier = [(Float, Int)](repeating: (-.infinity, -1), count: blockEnd - blockStart)
+            var earlier = [Match](repeating: Match(), count: blockEnd - blockStart)
             if !known.isEmpty {
                 let chunk = (blockEnd - blockStart + workers - 1) / workers
-                let parts = await withTaskGroup(of: (Int, [(Float, Int)]).self) { group in
+                let parts = await withTaskGroup(of: (Int, [Match]).self) { group in
                     for lower in stride(from: blockStart, to: blockEnd, by: chunk) {
                         let upper = min(blockEnd, lower + chunk)
-                        group.addTask {
-                            let found = (lower..<upper).map { row in
-                                Self.best(row: row, among: known, values: values, norms: norms, dimension: d, prefix: prefix, threshold: threshold)
-                            }
-                            return (lower, found)
-                        }
+                        group.addTask { (lower, scan.best(rows: lower..<upper, among: known)) }
                     }
-                    var parts: [(Int, [(Float, Int)])] = []
+                    var parts: [(Int, [Match])] = []
                     for await part in group { parts.append(part) }
                     return parts
                 }
@@ -98,14 +96,12 @@ public struct NearDuplicateClustering: Sendable {
             for row in blockStart..<blockEnd {
                 var match = earlier[row - blockStart]
                 if representatives.count > known.count {
-                    let local = Self.best(
-                        row: row, among: representatives[known.count...], values: values, norms: norms,
-                        dimension: d, prefix: prefix, threshold: threshold)
-                    if local.0 > match.0 { match = local }
+                    let local = scan.best(rows: row..<(row + 1), among: representatives[known.count...])[0]
+                    if local.similarity > match.similarity { match = local }
                 }
-                if match.1 >= 0, match.0 >= threshold {
-                    assignments[row] = assignments[match.1]
-                    similarity[row] = match.0
+                if match.representative >= 0, match.similarity >= threshold {
+                    assignments[row] = assignments[match.representative]
+                    similarity[row] = match.similarity
                 } else {
                     assignments[row] = representatives.count
                     representatives.append(row)
@@ -116,28 +112,57 @@ public struct NearDuplicateClustering: Sendable {
         return Result(assignments: assignments, representatives: representatives, similarityToRepresentative: similarity)
     }
 
-    /// The most similar representative at or above `threshold` (similarity, row), or (−∞, −1).
-    /// Ties go to the earlier representative.
-    private static func best<C: Collection<Int>>(
-        row: Int, among candidates: C, values: [Float], norms: [Float], dimension d: Int, prefix: Int, threshold: Float
-    ) -> (Float, Int) {
-        var best: (Float, Int) = (-.infinity, -1)
-        // Rounding in the bound must never prune a true match.
-        let slack: Float = 1e-4
-        values.withUnsafeBufferPointer { e in
-            let x = e.baseAddress! + row * d
-            let xNorm = norms[row]
-            for candidate in candidates {
-                let r = e.baseAddress! + candidate * d
-                var head: Float = 0
-                for k in 0..<prefix { head += x[k] * r[k] }
-                if head + xNorm * norms[candidate] + slack < threshold { continue }
-                var tail: Float = 0
-                for k in prefix..<d { tail += x[k] * r[k] }
-                let cosine = head + tail
-                if cosine >= threshold, cosine > best.0 { best = (cosine, candidate) }
+    /// The best representative found for a row so far.
+    struct Match: Sendable {
+        var similarity: Float = -.infinity
+        var representative = -1
+    }
+
+    /// The read-only data a search shares across tasks.
+    struct Scan: Sendable {
+        let values: [Float]
+        let prefixes: [Float]
+        let norms: [Float]
+        let dimension: Int
+        let prefix: Int
+        let threshold: Float
+
+        /// Representatives scanned per tile: 256 × 96 floats stay in L2 while every row passes over them.
+        private static let tile = 256
+
+        /// For each row, the most similar candidate at or above the threshold; ties go to the earlier candidate.
+        func best<C: RandomAccessCollection<Int>>(rows: Range<Int>, among candidates: C) -> [Match] {
+            var found = [Match](repeating: Match(), count: rows.count)
+            // Rounding in the bound must never prune a true match.
+            let slack: Float = 1e-4
+            let d = dimension, p = prefix
+            values.withUnsafeBufferPointer { e in
+                prefixes.withUnsafeBufferPointer { heads in
+                    norms.withUnsafeBufferPointer { norms in
+                        var tileStart = candidates.startIndex
+                        while tileStart < candidates.endIndex {
+                            let tileEnd = candidates.index(tileStart, offsetBy: Self.tile, limitedBy: candidates.endIndex) ?? candidates.endIndex
+                            for (offset, row) in rows.enumerated() {
+                                let x = heads.baseAddress! + row * p
+                                let xNorm = norms[row]
+                                var best = found[offset]
+                                for candidate in candidates[tileStart..<tileEnd] {
+                                    let head = VectorKernels.dot(x, heads.baseAddress! + candidate * p, count: p)
+                                    if head + xNorm * norms[candidate] + slack < threshold { continue }
+                                    let cosine = head + VectorKernels.dot(
+                                        e.baseAddress! + row * d + p, e.baseAddress! + candidate * d + p, count: d - p)
+                                    if cosine >= threshold, cosine > best.similarity {
+                                        best = Match(similarity: cosine, representative: candidate)
+                                    }
+                                }
+                                found[offset] = best
+                            }
+                            tileStart = tileEnd
+                        }
+                    }
+                }
             }
+            return found
         }
-        return best
     }
 }

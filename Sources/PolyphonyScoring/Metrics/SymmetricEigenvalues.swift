@@ -64,9 +64,7 @@ public enum SymmetricEigenvalues {
                         // p = β A v on the trailing block.
                         var vp = 0.0
                         for i in start..<n {
-                            var sum = 0.0
-                            let row = i * n
-                            for j in start..<n { sum += a[row + j] * v[j] }
+                            let sum = VectorKernels.dot(a.baseAddress! + i * n + start, v.baseAddress! + start, count: n - start)
                             p[i] = beta * sum
                             vp += v[i] * p[i]
                         }

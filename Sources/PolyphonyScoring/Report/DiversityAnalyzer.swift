@@ -86,7 +86,9 @@ public struct DiversityAnalyzer: Sendable {
 
         let all = Array(ideas.indices)
         let global = try await clusters(all, context, threshold: threshold, settled: true)
-        let literature = try await clusters(all, context, threshold: NearDuplicateClustering.literatureThreshold, settled: false)
+        let literature = settler == nil && threshold == NearDuplicateClustering.literatureThreshold
+            ? global
+            : try await clusters(all, context, threshold: NearDuplicateClustering.literatureThreshold, settled: false)
         let overall = try await summary("all", all, context, precomputed: (global, literature))
 
         let byGroup = try await summaries(of: ordered(all) { ideas[$0].group }, context)
@@ -102,7 +104,7 @@ public struct DiversityAnalyzer: Sendable {
         let byKind = try await summaries(of: ordered(all) { ideas[$0].kind.rawValue }, context)
         let trajectory = try await trajectory(context, global: global)
         let homogeneity = homogeneity(context)
-        let contributions = contributions(context, global: global)
+        let contributions = await contributions(context, global: global)
 
         let sizes = global.sizes
         var members = [[Int]](repeating: [], count: global.clusterCount)
@@ -147,12 +149,17 @@ public struct DiversityAnalyzer: Sendable {
         return await NearDuplicateClustering(threshold: threshold).cluster(sub)
     }
 
+    /// One summary per part, computed concurrently (each part's metrics are independent).
     private func summaries<Key>(of partition: [(key: Key, members: [Int])], _ context: Context) async throws -> [DiversitySummary] {
-        var result: [DiversitySummary] = []
-        for (key, members) in partition {
-            result.append(try await summary("\(key)", members, context))
+        let named = partition.map { ("\($0.key)", $0.members) }
+        return try await withThrowingTaskGroup(of: (Int, DiversitySummary).self) { group in
+            for (index, (key, members)) in named.enumerated() {
+                group.addTask { (index, try await summary(key, members, context)) }
+            }
+            var result = [DiversitySummary?](repeating: nil, count: named.count)
+            for try await (index, summary) in group { result[index] = summary }
+            return result.compactMap { $0 }
         }
-        return result
     }
 
     private func summary(
@@ -194,15 +201,17 @@ public struct DiversityAnalyzer: Sendable {
                 default: false
                 }
             }
+            let roundSummaries = try await summaries(
+                of: rounds.map { (key: $0.key.map { "\(group) round \($0)" } ?? "\(group) no round", members: $0.members) },
+                context)
             var reached: Set<Int> = []
-            for (round, rows) in rounds {
+            for ((round, rows), roundSummary) in zip(rounds, roundSummaries) {
                 let clustersHere = Set(rows.map { global.assignments[$0] })
                 let fresh = clustersHere.subtracting(reached)
                 reached.formUnion(clustersHere)
                 points.append(TrajectoryPoint(
-                    group: group, round: round,
-                    summary: try await summary(round.map { "\(group) round \($0)" } ?? "\(group) no round", rows, context),
-                    newClusters: fresh.count, cumulativeClusters: reached.count))
+                    group: group, round: round, summary: roundSummary, newClusters: fresh.count,
+                    cumulativeClusters: reached.count))
             }
         }
         return points
@@ -217,22 +226,28 @@ public struct DiversityAnalyzer: Sendable {
         let d = context.matrix.dimension
         let counts = participants.map(\.members.count)
 
-        func sums(_ labels: [Int]) -> [[Double]] {
-            var sums = [[Double]](repeating: [Double](repeating: 0, count: d), count: participants.count)
+        let p = participants.count
+        // Per-participant sums of unit vectors, flat (participant-major).
+        func sums(_ labels: [Int]) -> [Double] {
+            var sums = [Double](repeating: 0, count: p * d)
             context.matrix.values.withUnsafeBufferPointer { e in
-                for (row, owner) in labels.enumerated() {
-                    for k in 0..<d { sums[owner][k] += Double(e[row * d + k]) }
+                sums.withUnsafeMutableBufferPointer { s in
+                    for (row, owner) in labels.enumerated() {
+                        let target = s.baseAddress! + owner * d, source = e.baseAddress! + row * d
+                        for k in 0..<d { target[k] += Double(source[k]) }
+                    }
                 }
             }
             return sums
         }
-        func between(_ sums: [[Double]]) -> (pairs: [(Int, Int, Double)], mean: Double?) {
+        func between(_ sums: [Double]) -> (pairs: [(Int, Int, Double)], mean: Double?) {
             var pairs: [(Int, Int, Double)] = []
-            for i in 0..<sums.count {
-                for j in (i + 1)..<max(i + 1, sums.count) {
-                    var dot = 0.0
-                    for k in 0..<d { dot += sums[i][k] * sums[j][k] }
-                    pairs.append((i, j, dot / Double(counts[i] * counts[j])))
+            sums.withUnsafeBufferPointer { s in
+                for i in 0..<p {
+                    for j in (i + 1)..<max(i + 1, p) {
+                        let dot = VectorKernels.dot(s.baseAddress! + i * d, s.baseAddress! + j * d, count: d)
+                        pairs.append((i, j, dot / Double(counts[i] * counts[j])))
+                    }
                 }
             }
             return (pairs, pairs.isEmpty ? nil : pairs.reduce(0) { $0 + $1.2 } / Double(pairs.count))
@@ -267,38 +282,54 @@ public struct DiversityAnalyzer: Sendable {
             randomPairFloor: floorMean, randomPairFloorSpread: floorSpread, permutations: floors.count)
     }
 
-    private func contributions(_ context: Context, global: NearDuplicateClustering.Result) -> [Contribution] {
+    private func contributions(_ context: Context, global: NearDuplicateClustering.Result) async -> [Contribution] {
         var reachedBy = [Set<String>](repeating: [], count: global.clusterCount)
         for (row, cluster) in global.assignments.enumerated() {
             reachedBy[cluster].insert(context.ideas[row].participantKey)
         }
         let agentRows = context.ideas.indices.filter { context.ideas[$0].kind == .agent }
-        let d = context.matrix.dimension
-        return ordered(Array(context.ideas.indices)) { context.ideas[$0].participantKey }.map { key, rows in
+        var result: [Contribution] = []
+        for (key, rows) in ordered(Array(context.ideas.indices), by: { context.ideas[$0].participantKey }) {
             let first = context.ideas[rows[0]]
             let clusters = Set(rows.map { global.assignments[$0] })
-            var nearest: Double?
-            if first.kind == .human, !agentRows.isEmpty {
-                var total = 0.0
-                context.matrix.values.withUnsafeBufferPointer { e in
-                    for row in rows {
-                        var best: Float = -1
-                        for agent in agentRows {
-                            var dot: Float = 0
-                            for k in 0..<d { dot += e[row * d + k] * e[agent * d + k] }
-                            best = max(best, dot)
-                        }
-                        total += Double(1 - best)
-                    }
-                }
-                nearest = total / Double(rows.count)
-            }
-            return Contribution(
+            let nearest = first.kind == .human && !agentRows.isEmpty
+                ? await Self.meanNearestDistance(rows, to: agentRows, in: context.matrix)
+                : nil
+            result.append(Contribution(
                 participant: key, author: first.author, group: first.group, kind: first.kind, ideas: rows.count,
                 clustersReached: clusters.count,
                 exclusiveClusters: clusters.filter { reachedBy[$0] == [key] }.count,
-                meanNearestAgentDistance: nearest)
+                meanNearestAgentDistance: nearest))
         }
+        return result
+    }
+
+    /// Mean over `rows` of 1 − the highest cosine similarity to any of `targets`, split over cores.
+    static func meanNearestDistance(_ rows: [Int], to targets: [Int], in matrix: EmbeddingMatrix) async -> Double {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count))
+        let values = matrix.values, d = matrix.dimension
+        let total = await withTaskGroup(of: Double.self) { group in
+            for worker in 0..<workers {
+                let slice = rows[(rows.count * worker / workers)..<(rows.count * (worker + 1) / workers)]
+                group.addTask {
+                    values.withUnsafeBufferPointer { e in
+                        var sum = 0.0
+                        for row in slice {
+                            var best: Float = -1
+                            for target in targets {
+                                best = max(best, VectorKernels.dot(e.baseAddress! + row * d, e.baseAddress! + target * d, count: d))
+                            }
+                            sum += Double(1 - best)
+                        }
+                        return sum
+                    }
+                }
+            }
+            var total = 0.0
+            for await part in group { total += part }
+            return total
+        }
+        return total / Double(rows.count)
     }
 }
 
