@@ -22,6 +22,7 @@ struct Polyphony: AsyncParsableCommand {
         version: version,
         subcommands: [
             // Each subcommand adds itself here, one line each.
+            ScoreCommand.self,
         ]
     )
 

@@ -115,12 +115,14 @@ public struct DiversityAnalyzer: Sendable {
                 participants: ordered(rows) { ideas[$0].participantKey }.map(\.key),
                 groups: ordered(rows) { ideas[$0].group }.map(\.key))
         }
+        let map = PrincipalComponents.project(matrix)
         let scored = ideas.enumerated().map { row, idea in
             ScoredIdea(
                 index: row, id: idea.id, source: idea.source, group: idea.group, author: idea.author, kind: idea.kind,
                 round: idea.round, text: idea.text, cluster: global.assignments[row], rarity: sizes[global.assignments[row]],
                 similarityToRepresentative: Double(global.similarityToRepresentative[row]),
-                clusterAtLiteratureThreshold: literature.assignments[row], promptDistance: context.promptDistances[row])
+                clusterAtLiteratureThreshold: literature.assignments[row], promptDistance: context.promptDistances[row],
+                mapX: map[row].x, mapY: map[row].y)
         }
         let settlement = await settler?.settlement()
         let settings = ScoreSettings(

@@ -189,6 +189,9 @@ public struct ScoredIdea: Sendable, Hashable, Codable {
     public var promptDistance: Double?
     /// Mean blind-judge score per rubric dimension, when judged.
     public var quality: [String: Double]?
+    /// Coordinates on the first two principal components of all embeddings (the idea map).
+    public var mapX: Double
+    public var mapY: Double
 }
 
 /// Borderline pairs an LLM settled.
