@@ -119,7 +119,7 @@ public struct DiversityAnalyzer: Sendable {
         let scored = ideas.enumerated().map { row, idea in
             ScoredIdea(
                 index: row, id: idea.id, source: idea.source, group: idea.group, author: idea.author, kind: idea.kind,
-                round: idea.round, text: idea.text, cluster: global.assignments[row], rarity: sizes[global.assignments[row]],
+                round: idea.round, text: idea.text, prompt: idea.prompt, cluster: global.assignments[row], rarity: sizes[global.assignments[row]],
                 similarityToRepresentative: Double(global.similarityToRepresentative[row]),
                 clusterAtLiteratureThreshold: literature.assignments[row], promptDistance: context.promptDistances[row],
                 mapX: map[row].x, mapY: map[row].y)

@@ -179,6 +179,8 @@ public struct ScoredIdea: Sendable, Hashable, Codable {
     public var kind: InputIdea.Kind
     public var round: Int?
     public var text: String
+    /// The topic or prompt the idea answers, when known (the judge sees it).
+    public var prompt: String?
     /// The cluster over all ideas at the threshold in use.
     public var cluster: Int
     /// How many ideas share that cluster (1 = nobody else had it).
