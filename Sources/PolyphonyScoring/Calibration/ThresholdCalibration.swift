@@ -34,11 +34,7 @@ public struct ThresholdCalibration: Sendable {
     /// Reads a coded CSV with columns `text`, `label` and optionally `group`.
     /// - Throws: ``PolyphonyError`` naming the file and line of a malformed or incomplete row.
     public static func readCoded(path: String) throws -> [CodedIdea] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
-            throw PolyphonyError.io(reason, file: path)
-        }
-        let table = try CSVParser(file: path).table([UInt8](data))
+        let table = try CSVParser(file: path).table(try readInputFile(path))
         guard let text = table.column("text"), let label = table.column("label") else {
             throw PolyphonyError.invalidInput("a coded file needs 'text' and 'label' columns (found: \(table.header.joined(separator: ", ")))", file: path, line: 1)
         }

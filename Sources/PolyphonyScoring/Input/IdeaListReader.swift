@@ -38,11 +38,7 @@ public struct IdeaListReader: Sendable {
     /// - Throws: ``PolyphonyError`` naming the file and line of the first bad row.
     public func read(path: String) throws -> (ideas: [InputIdea], source: IdeaSource) {
         let format = try Format(path: path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
-            throw PolyphonyError.io(reason, file: path)
-        }
-        return try read(bytes: [UInt8](data), format: format, path: path)
+        return try read(bytes: try readInputFile(path), format: format, path: path)
     }
 
     /// Reads an idea list already in memory; `path` names it in errors and becomes its source id.

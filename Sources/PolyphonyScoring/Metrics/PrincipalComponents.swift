@@ -4,7 +4,7 @@
 public enum PrincipalComponents {
     /// The coordinates of each row on the first two principal components (0 where the data
     /// has fewer than two directions of variance).
-    public static func project(_ matrix: EmbeddingMatrix, iterations: Int = 60) -> [(x: Double, y: Double)] {
+    public static func project(_ matrix: EmbeddingMatrix, iterations: Int = 25) -> [(x: Double, y: Double)] {
         let n = matrix.rows, d = matrix.dimension
         guard n > 0 else { return [] }
         let (sum, _) = SimilarityMatrices.rowSum(matrix)

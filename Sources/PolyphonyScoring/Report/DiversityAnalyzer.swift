@@ -92,13 +92,7 @@ public struct DiversityAnalyzer: Sendable {
         let overall = try await summary("all", all, context, precomputed: (global, literature))
 
         let byGroup = try await summaries(of: ordered(all) { ideas[$0].group }, context)
-        let roundKeys = ordered(all) { ideas[$0].round }.sorted { lhs, rhs in
-            switch (lhs.key, rhs.key) {
-            case let (a?, b?): a < b
-            case (_?, nil): true
-            default: false
-            }
-        }
+        let roundKeys = byRoundNumber(ordered(all) { ideas[$0].round })
         let byRound = try await summaries(of: roundKeys.map { ($0.key.map(String.init) ?? "none", $0.members) }, context)
         let byParticipant = try await summaries(of: ordered(all) { ideas[$0].participantKey }, context)
         let byKind = try await summaries(of: ordered(all) { ideas[$0].kind.rawValue }, context)
@@ -196,13 +190,7 @@ public struct DiversityAnalyzer: Sendable {
     private func trajectory(_ context: Context, global: NearDuplicateClustering.Result) async throws -> [TrajectoryPoint] {
         var points: [TrajectoryPoint] = []
         for (group, members) in ordered(Array(context.ideas.indices), by: { context.ideas[$0].group }) {
-            let rounds = ordered(members) { context.ideas[$0].round }.sorted { lhs, rhs in
-                switch (lhs.key, rhs.key) {
-                case let (a?, b?): a < b
-                case (_?, nil): true
-                default: false
-                }
-            }
+            let rounds = byRoundNumber(ordered(members) { context.ideas[$0].round })
             let roundSummaries = try await summaries(
                 of: rounds.map { (key: $0.key.map { "\(group) round \($0)" } ?? "\(group) no round", members: $0.members) },
                 context)
@@ -332,6 +320,17 @@ public struct DiversityAnalyzer: Sendable {
             return total
         }
         return total / Double(rows.count)
+    }
+}
+
+/// Sorts round groups by round number, ideas without a round last.
+func byRoundNumber(_ groups: [(key: Int?, members: [Int])]) -> [(key: Int?, members: [Int])] {
+    groups.sorted { lhs, rhs in
+        switch (lhs.key, rhs.key) {
+        case let (a?, b?): a < b
+        case (_?, nil): true
+        default: false
+        }
     }
 }
 
