@@ -39,6 +39,27 @@ struct EmbedderTests {
         #expect(second.count == 3)
     }
 
+    @Test func cacheDropsARecordCutOffByACrashAndKeepsAppendingAligned() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let counting = CountingEmbedder()
+        let cache = CachingEmbedder(counting, directory: scratch.path)
+        _ = try await cache.embed(["alpha"])
+        let handle = try #require(FileHandle(forWritingAtPath: cache.path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([1, 2, 3, 4, 5]))
+        try handle.close()
+        let reopened = CachingEmbedder(counting, directory: scratch.path)
+        #expect(try await reopened.embed(["alpha"]) == [[5, 1, -0.5]])
+        #expect(counting.calls.withLock { $0 }.count == 1)
+        // A record appended after the repair must read back intact.
+        _ = try await reopened.embed(["beta!"])
+        let third = CachingEmbedder(counting, directory: scratch.path)
+        #expect(try await third.embed(["alpha", "beta!"]) == [[5, 1, -0.5], [5, 1, -0.5]])
+        #expect(third.count == 2)
+        #expect(counting.calls.withLock { $0 }.count == 2)
+    }
+
     @Test func registryBuildsLexicalAndNamesTheChoicesForUnknownNames() throws {
         let registry = EmbedderRegistry.standard
         #expect(try registry.make("lexical").name == "lexical-hash-384")

@@ -90,6 +90,18 @@ public final class CachingEmbedder: Embedder {
                 offset += recordSize
             }
             dimension = d
+            if offset < bytes.count {
+                // Cut the partial record a crash left, so later appends stay aligned.
+                guard let handle = FileHandle(forWritingAtPath: path) else {
+                    throw PolyphonyError.io("cannot repair the embedding cache; delete it to rebuild", file: path)
+                }
+                defer { try? handle.close() }
+                do {
+                    try handle.truncate(atOffset: UInt64(offset))
+                } catch {
+                    throw PolyphonyError.io("cannot repair the embedding cache: \(error.localizedDescription)", file: path)
+                }
+            }
         }
         state.withLock { state in
             if !state.loaded {

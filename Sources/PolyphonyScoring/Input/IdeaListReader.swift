@@ -121,7 +121,9 @@ public struct IdeaListReader: Sendable {
         var rows: [Row] = []
         var lineNumber = 0
         let decoder = JSONDecoder()
-        for lineBytes in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+        // A byte-order mark is not part of the first object.
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes[3...] : bytes[...]
+        for lineBytes in body.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
             var slice = lineBytes[...]
             if slice.last == 0x0D { slice = slice.dropLast() }
