@@ -102,6 +102,8 @@ struct DiversityMetricTests {
         // trigrams: the-cat-sat, the-cat-ran = 2, both distinct
         #expect(DistinctN.compute(texts, n: 3) == 1.0)
         #expect(DistinctN.compute(["one two"], n: 3) == nil)
+        // 4-grams take the unpacked path: abcd bcda cdab dabc abcd = 5, distinct 4.
+        #expect(DistinctN.compute(["a b c d a b c d"], n: 4) == 0.8)
     }
 
     @Test func adjustedRandIndexMatchesHandComputedValues() throws {

@@ -142,18 +142,38 @@ public struct NearDuplicateClustering: Sendable {
                         var tileStart = candidates.startIndex
                         while tileStart < candidates.endIndex {
                             let tileEnd = candidates.index(tileStart, offsetBy: Self.tile, limitedBy: candidates.endIndex) ?? candidates.endIndex
+                            let tile = candidates[tileStart..<tileEnd]
                             for (offset, row) in rows.enumerated() {
                                 let x = heads.baseAddress! + row * p
                                 let xNorm = norms[row]
                                 var best = found[offset]
-                                for candidate in candidates[tileStart..<tileEnd] {
-                                    let head = VectorKernels.dot(x, heads.baseAddress! + candidate * p, count: p)
-                                    if head + xNorm * norms[candidate] + slack < threshold { continue }
+                                // Confirms a candidate whose prefix passed the bound with the full dot product.
+                                func consider(_ candidate: Int, head: Float) {
+                                    if head + xNorm * norms[candidate] + slack < threshold { return }
                                     let cosine = head + VectorKernels.dot(
                                         e.baseAddress! + row * d + p, e.baseAddress! + candidate * d + p, count: d - p)
                                     if cosine >= threshold, cosine > best.similarity {
                                         best = Match(similarity: cosine, representative: candidate)
                                     }
+                                }
+                                var index = tile.startIndex
+                                if p % 8 == 0 {
+                                    while tile.distance(from: index, to: tile.endIndex) >= 4 {
+                                        let c0 = tile[index], c1 = tile[tile.index(index, offsetBy: 1)]
+                                        let c2 = tile[tile.index(index, offsetBy: 2)], c3 = tile[tile.index(index, offsetBy: 3)]
+                                        let h = VectorKernels.dot4(
+                                            x, heads.baseAddress! + c0 * p, heads.baseAddress! + c1 * p,
+                                            heads.baseAddress! + c2 * p, heads.baseAddress! + c3 * p, count: p)
+                                        consider(c0, head: h[0])
+                                        consider(c1, head: h[1])
+                                        consider(c2, head: h[2])
+                                        consider(c3, head: h[3])
+                                        index = tile.index(index, offsetBy: 4)
+                                    }
+                                }
+                                while index < tile.endIndex {
+                                    consider(tile[index], head: VectorKernels.dot(x, heads.baseAddress! + tile[index] * p, count: p))
+                                    index = tile.index(after: index)
                                 }
                                 found[offset] = best
                             }

@@ -76,7 +76,7 @@ public struct DiversityAnalyzer: Sendable {
             throw PolyphonyError.invalidInput("the near-duplicate threshold must lie in (-1, 1], got \(threshold)")
         }
         let context = Context(
-            ideas: ideas, matrix: matrix, tokens: ideas.map { LexicalEmbedder.words($0.text) },
+            ideas: ideas, matrix: matrix, wordIDs: DistinctN.WordIDs(ideas.map { LexicalEmbedder.words($0.text) }).texts,
             promptDistances: ideas.enumerated().map { index, idea in
                 guard let prompt = idea.prompt, let vector = promptVectors[prompt], vector.count == matrix.dimension else { return nil }
                 var dot: Float = 0
@@ -133,7 +133,8 @@ public struct DiversityAnalyzer: Sendable {
     struct Context {
         var ideas: [InputIdea]
         var matrix: EmbeddingMatrix
-        var tokens: [[String]]
+        /// Each idea's words as dense ids, for distinct-n.
+        var wordIDs: [[Int32]]
         var promptDistances: [Double?]
     }
 
@@ -173,7 +174,7 @@ public struct DiversityAnalyzer: Sendable {
                 ? inUse
                 : try await clusters(rows, context, threshold: NearDuplicateClustering.literatureThreshold, settled: false)
         }
-        let tokens = rows.map { context.tokens[$0] }
+        let words = rows.map { context.wordIDs[$0] }
         let distances = rows.compactMap { context.promptDistances[$0] }
         return DiversitySummary(
             key: key, ideas: rows.count, participants: Set(rows.map { context.ideas[$0].participantKey }).count,
@@ -181,9 +182,9 @@ public struct DiversityAnalyzer: Sendable {
             vendi: try await VendiScore.compute(sub),
             unique: inUse.clusterCount, yield: inUse.yield,
             uniqueAtLiteratureThreshold: literature.clusterCount, yieldAtLiteratureThreshold: literature.yield,
-            distinct1: DistinctN.compute(tokenized: tokens, n: 1),
-            distinct2: DistinctN.compute(tokenized: tokens, n: 2),
-            distinct3: DistinctN.compute(tokenized: tokens, n: 3),
+            distinct1: DistinctN.compute(wordIDs: words, n: 1),
+            distinct2: DistinctN.compute(wordIDs: words, n: 2),
+            distinct3: DistinctN.compute(wordIDs: words, n: 3),
             meanPromptDistance: distances.isEmpty ? nil : distances.reduce(0, +) / Double(distances.count))
     }
 
