@@ -92,12 +92,18 @@ public struct LexicalEmbedder: Embedder {
         }
     }
 
-    /// Lower-cased runs of letters and digits; apostrophes inside words are dropped.
-    static func words(_ text: String) -> [String] {
+    /// Splits text into words as every lexical metric sees them: lower-cased runs of letters
+    /// and digits; apostrophes inside words are dropped.
+    public static func words(_ text: String) -> [String] {
         var words: [String] = []
         var current = String.UnicodeScalarView()
         for scalar in text.lowercased().unicodeScalars {
-            if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+            let value = scalar.value
+            // ASCII needs no Unicode property lookup, which dominates tokenising otherwise.
+            let isWordCharacter = value < 0x80
+                ? (value >= 0x61 && value <= 0x7A) || (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A)
+                : scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+            if isWordCharacter {
                 current.append(scalar)
             } else if scalar == "'" || scalar == "\u{2019}" {
                 continue

@@ -91,12 +91,39 @@ public struct DiversityAnalyzer: Sendable {
             : try await clusters(all, context, threshold: NearDuplicateClustering.literatureThreshold, settled: false)
         let overall = try await summary("all", all, context, precomputed: (global, literature))
 
-        let byGroup = try await summaries(of: ordered(all) { ideas[$0].group }, context)
-        let roundKeys = byRoundNumber(ordered(all) { ideas[$0].round })
-        let byRound = try await summaries(of: roundKeys.map { ($0.key.map(String.init) ?? "none", $0.members) }, context)
-        let byParticipant = try await summaries(of: ordered(all) { ideas[$0].participantKey }, context)
-        let byKind = try await summaries(of: ordered(all) { ideas[$0].kind.rawValue }, context)
-        let trajectory = try await trajectory(context, global: global)
+        // Every subset any breakdown needs; a subset that two breakdowns share (one group, one
+        // round, only agents…) is measured once.
+        let groupParts = ordered(all) { ideas[$0].group }.map { (key: $0.key, members: $0.members) }
+        let roundParts = byRoundNumber(ordered(all) { ideas[$0].round }).map { (key: $0.key.map(String.init) ?? "none", members: $0.members) }
+        let participantParts = ordered(all) { ideas[$0].participantKey }.map { (key: $0.key, members: $0.members) }
+        let kindParts = ordered(all) { ideas[$0].kind.rawValue }.map { (key: $0.key, members: $0.members) }
+        let trajectoryParts = groupParts.flatMap { group in
+            byRoundNumber(ordered(group.members) { ideas[$0].round }).map { (group: group.key, round: $0.key, members: $0.members) }
+        }
+        let measured = try await summaries(
+            of: groupParts.map(\.members) + roundParts.map(\.members) + participantParts.map(\.members)
+                + kindParts.map(\.members) + trajectoryParts.map(\.members),
+            context, overall: overall)
+        func lookup(_ key: String, _ members: [Int]) -> DiversitySummary {
+            var summary = measured[members] ?? overall
+            summary.key = key
+            return summary
+        }
+        let byGroup = groupParts.map { lookup($0.key, $0.members) }
+        let byRound = roundParts.map { lookup($0.key, $0.members) }
+        let byParticipant = participantParts.map { lookup($0.key, $0.members) }
+        let byKind = kindParts.map { lookup($0.key, $0.members) }
+        var trajectory: [TrajectoryPoint] = []
+        var reached: [String: Set<Int>] = [:]
+        for part in trajectoryParts {
+            let clustersHere = Set(part.members.map { global.assignments[$0] })
+            let fresh = clustersHere.subtracting(reached[part.group, default: []])
+            reached[part.group, default: []].formUnion(clustersHere)
+            trajectory.append(TrajectoryPoint(
+                group: part.group, round: part.round,
+                summary: lookup(part.round.map { "\(part.group) round \($0)" } ?? "\(part.group) no round", part.members),
+                newClusters: fresh.count, cumulativeClusters: reached[part.group, default: []].count))
+        }
         let homogeneity = homogeneity(context)
         let contributions = await contributions(context, global: global)
 
@@ -146,16 +173,19 @@ public struct DiversityAnalyzer: Sendable {
         return await NearDuplicateClustering(threshold: threshold).cluster(sub)
     }
 
-    /// One summary per part, computed concurrently (each part's metrics are independent).
-    private func summaries<Key>(of partition: [(key: Key, members: [Int])], _ context: Context) async throws -> [DiversitySummary] {
-        let named = partition.map { ("\($0.key)", $0.members) }
-        return try await withThrowingTaskGroup(of: (Int, DiversitySummary).self) { group in
-            for (index, (key, members)) in named.enumerated() {
-                group.addTask { (index, try await summary(key, members, context)) }
+    /// One summary per distinct subset, computed concurrently (each subset's metrics are
+    /// independent); the whole pool reuses `overall`.
+    private func summaries(of subsets: [[Int]], _ context: Context, overall: DiversitySummary) async throws -> [[Int]: DiversitySummary] {
+        var unique: [[Int]] = []
+        var seen: Set<[Int]> = [Array(context.ideas.indices)]
+        for subset in subsets where seen.insert(subset).inserted { unique.append(subset) }
+        return try await withThrowingTaskGroup(of: ([Int], DiversitySummary).self) { group in
+            for members in unique {
+                group.addTask { (members, try await summary("", members, context)) }
             }
-            var result = [DiversitySummary?](repeating: nil, count: named.count)
-            for try await (index, summary) in group { result[index] = summary }
-            return result.compactMap { $0 }
+            var result: [[Int]: DiversitySummary] = [Array(context.ideas.indices): overall]
+            for try await (members, summary) in group { result[members] = summary }
+            return result
         }
     }
 
@@ -186,26 +216,6 @@ public struct DiversityAnalyzer: Sendable {
             distinct2: DistinctN.compute(wordIDs: words, n: 2),
             distinct3: DistinctN.compute(wordIDs: words, n: 3),
             meanPromptDistance: distances.isEmpty ? nil : distances.reduce(0, +) / Double(distances.count))
-    }
-
-    private func trajectory(_ context: Context, global: NearDuplicateClustering.Result) async throws -> [TrajectoryPoint] {
-        var points: [TrajectoryPoint] = []
-        for (group, members) in ordered(Array(context.ideas.indices), by: { context.ideas[$0].group }) {
-            let rounds = byRoundNumber(ordered(members) { context.ideas[$0].round })
-            let roundSummaries = try await summaries(
-                of: rounds.map { (key: $0.key.map { "\(group) round \($0)" } ?? "\(group) no round", members: $0.members) },
-                context)
-            var reached: Set<Int> = []
-            for ((round, rows), roundSummary) in zip(rounds, roundSummaries) {
-                let clustersHere = Set(rows.map { global.assignments[$0] })
-                let fresh = clustersHere.subtracting(reached)
-                reached.formUnion(clustersHere)
-                points.append(TrajectoryPoint(
-                    group: group, round: round, summary: roundSummary, newClusters: fresh.count,
-                    cumulativeClusters: reached.count))
-            }
-        }
-        return points
     }
 
     private func homogeneity(_ context: Context) -> Homogeneity {
