@@ -6,6 +6,7 @@ let suites: [BenchmarkSuite] = [
     transcriptSuite,
     backendSuite,
     orchestrationSuite,
+    scoringSuite,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -27,6 +27,7 @@ struct Polyphony: AsyncParsableCommand {
             TranscriptCommand.self,
             ReplayCommand.self,
             BackendsCommand.self,
+            ScoreCommand.self,
         ]
     )
 
