@@ -4,6 +4,9 @@ import Foundation
 // Each feature adds its suite to this list; nothing here is part of the test run.
 let suites: [BenchmarkSuite] = [
     transcriptSuite,
+    backendSuite,
+    orchestrationSuite,
+    scoringSuite,
     embeddingSuite,
 ]
 

@@ -22,8 +22,12 @@ struct Polyphony: AsyncParsableCommand {
         version: version,
         subcommands: [
             // Each subcommand adds itself here, one line each.
+            RunCommand.self,
             PersonasCommand.self,
             TranscriptCommand.self,
+            ReplayCommand.self,
+            BackendsCommand.self,
+            ScoreCommand.self,
         ]
     )
 

@@ -33,8 +33,20 @@ struct CLIHarness {
         return process
     }
 
+    /// Waits for `process` on a thread of its own: blocking a thread of the cooperative pool
+    /// (two on this machine) would stall every other async test in the process.
+    static func wait(_ process: Process) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waiter = Thread {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+            waiter.start()
+        }
+    }
+
     /// Runs `polyphony ARGS` to the end.
-    static func run(_ arguments: [String], currentDirectory: String? = nil, stdin: String? = nil) throws -> Result {
+    static func run(_ arguments: [String], currentDirectory: String? = nil, stdin: String? = nil) async throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -57,7 +69,7 @@ struct CLIHarness {
             process.standardInput = FileHandle.nullDevice
             try process.run()
         }
-        process.waitUntilExit()
+        await wait(process)
         try out.close()
         try err.close()
         return Result(

@@ -14,20 +14,20 @@ import Testing
         You are Ada.
         """
 
-    @Test func validateExitsZeroForAValidFolder() throws {
+    @Test func validateExitsZeroForAValidFolder() async throws {
         let folder = try TemporaryFolder()
         try folder.write("ada.md", valid)
-        let result = try CLIHarness.run(["personas", "validate", folder.path])
+        let result = try await CLIHarness.run(["personas", "validate", folder.path])
         #expect(result.status == 0)
         #expect(result.stdout.contains("1 personas OK"))
     }
 
-    @Test func validateListsEveryProblemOnItsOwnLineAndExitsNonZero() throws {
+    @Test func validateListsEveryProblemOnItsOwnLineAndExitsNonZero() async throws {
         let folder = try TemporaryFolder()
         try folder.write("ada.md", valid)
         try folder.write("bad.md", "---\nid: bad\nrole: boss\nexpertize: x\n---\nYou are bad.\n")
         try folder.write("twin.md", valid.replacingOccurrences(of: "Ada Ortiz", with: "Twin"))
-        let result = try CLIHarness.run(["personas", "validate", folder.path])
+        let result = try await CLIHarness.run(["personas", "validate", folder.path])
         #expect(result.status == 65)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 3)
@@ -36,23 +36,23 @@ import Testing
         #expect(lines.contains { $0.contains("twin.md:2: duplicate id 'ada'") })
     }
 
-    @Test func listPrintsRoleExpertiseAndSeniority() throws {
+    @Test func listPrintsRoleExpertiseAndSeniority() async throws {
         let folder = try TemporaryFolder()
         try folder.write("ada.md", valid)
-        let result = try CLIHarness.run(["personas", "list", folder.path])
+        let result = try await CLIHarness.run(["personas", "list", folder.path])
         #expect(result.status == 0)
         #expect(result.stdout.contains("ada  member  urban planning  senior"))
     }
 
-    @Test func aMissingFolderIsOneLineAndNonZero() throws {
-        let result = try CLIHarness.run(["personas", "validate", "/nonexistent/personas"])
+    @Test func aMissingFolderIsOneLineAndNonZero() async throws {
+        let result = try await CLIHarness.run(["personas", "validate", "/nonexistent/personas"])
         #expect(result.status != 0)
         #expect(result.stderr == "polyphony: /nonexistent/personas: no such folder\n")
     }
 
-    @Test func theShippedLibraryValidates() throws {
+    @Test func theShippedLibraryValidates() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let result = try CLIHarness.run(["personas", "list", "--json", root.path + "/personas"])
+        let result = try await CLIHarness.run(["personas", "list", "--json", root.path + "/personas"])
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(rows.count >= 16)

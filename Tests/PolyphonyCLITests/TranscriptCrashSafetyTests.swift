@@ -17,14 +17,14 @@ import Testing
         }
         try await Task.sleep(for: .milliseconds(delayMilliseconds))
         kill(writer.processIdentifier, SIGKILL)
-        writer.waitUntilExit()
+        await CLIHarness.wait(writer)
         #expect(writer.terminationReason == .uncaughtSignal)
 
         let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
         let completeLines = bytes.filter { $0 == 0x0A }.count
         try #require(completeLines >= 1, "the writer had not written its header yet; raise the delay")
 
-        let result = try CLIHarness.run(["transcript", "validate", "--json", file])
+        let result = try await CLIHarness.run(["transcript", "validate", "--json", file])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(report?["events"] as? Int == completeLines)

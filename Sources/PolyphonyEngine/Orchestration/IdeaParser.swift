@@ -83,7 +83,7 @@ public struct IdeaParser: Sendable {
     }
 
     private static let itemPattern = try! NSRegularExpression(
-        pattern: #"^\s{0,3}(?:(?:idea\s*)?\d{1,3}\s*[.):\]]|[-*•+]|#{2,4}\s*\d{1,3}[.):]?)\s+(.*)$"#,
+        pattern: #"^\s{0,3}(?:(?:idea\s*)?\d{1,3}\s*[.):\]]|[-*•+]|#{2,4}\s*\d{1,3}[.):]?|\[[a-z]{1,3}\d{0,4}\])\s+(.*)$"#,
         options: [.caseInsensitive]
     )
 

@@ -25,6 +25,8 @@ public actor Orchestrator {
     private let limits: SessionLimits
     private let recordMessages: Bool
     private var resume: ResumeState
+    /// A recorded session whose human turns and injects are played back (`replay --rerun`).
+    private let humanRecording: ResumeState?
 
     private var lastWritten: UInt64 = 0
     private var nextTurnIndex = 0
@@ -39,11 +41,15 @@ public actor Orchestrator {
     /// - Parameters:
     ///   - resume: What an earlier run of this session already recorded; its turns are reused.
     ///   - recordMessages: Store every prompt in full in the transcript, not only its digest.
+    ///   - humanRecording: Play the human's turns and injects back from this recording instead
+    ///     of asking a person, so a whole session can be re-executed and compared.
     public init(
         header: SessionHeader, cast: Cast, protocol ideationProtocol: any IdeationProtocol,
         writer: TranscriptWriter, events: AsyncStream<SessionEvent>.Continuation? = nil,
-        human: HumanSlot? = nil, resume: ResumeState = ResumeState(), recordMessages: Bool = false
+        human: HumanSlot? = nil, resume: ResumeState = ResumeState(), recordMessages: Bool = false,
+        humanRecording: ResumeState? = nil
     ) {
+        self.humanRecording = humanRecording
         self.header = header
         self.cast = cast
         self.ideationProtocol = ideationProtocol
@@ -84,6 +90,9 @@ public actor Orchestrator {
             end = EndRecord(status: .interrupted, reason: error.message, totals: totals, at: Date())
         } catch is CancellationError {
             end = EndRecord(status: .interrupted, reason: "interrupted", totals: totals, at: Date())
+        } catch where Task.isCancelled {
+            // Whatever a cancelled request threw, the cause was the interruption.
+            end = EndRecord(status: .interrupted, reason: "interrupted", totals: totals, at: Date())
         } catch {
             end = EndRecord(status: .failed, reason: "\(error)", totals: totals, at: Date())
         }
@@ -115,24 +124,35 @@ public actor Orchestrator {
             var briefs: [String: TurnBrief] = [:]
             for speaker in speakers { briefs[speaker.id] = await brief(speaker) }
             let jobs = speakers.map { speaker in (speaker, briefs[speaker.id] ?? TurnBrief(context: "", instruction: "", ideas: .none)) }
+            // Results are recorded in speaker order as soon as every earlier speaker's result
+            // is in, not in completion order: idea ids and the next round's prompts then do
+            // not depend on which request happened to finish first, so reruns, the response
+            // cache and resume all see the same prompts.
+            var commit = InOrderCommit(jobs: jobs)
             try await withThrowingTaskGroup(of: TurnResult.self) { group in
                 for (speaker, brief) in jobs {
-                    if let recorded = resume.turn(round: round, phase: phase, speaker: speaker.id) {
-                        outcomes[speaker.id] = try await adopt(recorded, brief: brief)
+                    if let turn = resume.turn(round: round, phase: phase, speaker: speaker.id) {
+                        commit.recorded[speaker.id] = turn
                         continue
                     }
                     let request = makeRequest(for: speaker, brief: brief, round: round, phase: phase)
                     let humanPrompt = prompts.humanPrompt(brief: brief, expertNotes: expertNotes)
                     events?.yield(.turnStarted(speaker: speaker.id, round: round, phase: phase))
+                    if speaker.isHuman, let played = playedBack(speaker, round: round, phase: phase) {
+                        group.addTask { played }
+                        continue
+                    }
                     group.addTask { [human, limits, events] in
                         try await Self.perform(speaker: speaker, request: request, humanPrompt: humanPrompt, human: human, limits: limits, stream: false, events: events)
                     }
                 }
+                try await drain(&commit, round: round, phase: phase)
                 for try await result in group {
-                    let outcome = try await recordTurn(result, round: round, phase: phase, brief: jobs.first { $0.0.id == result.speaker.id }?.1)
-                    outcomes[result.speaker.id] = outcome
+                    commit.finished[result.speaker.id] = result
+                    try await drain(&commit, round: round, phase: phase)
                 }
             }
+            outcomes = commit.outcomes
             try await makeDurable()
         } else {
             for speaker in speakers {
@@ -145,6 +165,11 @@ public actor Orchestrator {
                 try checkBudget()
                 let request = makeRequest(for: speaker, brief: brief, round: round, phase: phase)
                 events?.yield(.turnStarted(speaker: speaker.id, round: round, phase: phase))
+                if speaker.isHuman, let played = playedBack(speaker, round: round, phase: phase) {
+                    outcomes[speaker.id] = try await recordTurn(played, round: round, phase: phase, brief: brief)
+                    try await makeDurable()
+                    continue
+                }
                 let result = try await Self.perform(
                     speaker: speaker, request: request, humanPrompt: prompts.humanPrompt(brief: brief, expertNotes: expertNotes),
                     human: human, limits: limits, stream: true, events: events
@@ -158,16 +183,52 @@ public actor Orchestrator {
 
     // MARK: - Turns
 
+    /// The reorder buffer of a parallel phase: results arrive in any order and are recorded
+    /// in speaker order.
+    struct InOrderCommit {
+        let jobs: [(Participant, TurnBrief)]
+        var recorded: [String: TurnRecord] = [:]
+        var finished: [String: TurnResult] = [:]
+        var outcomes: [String: TurnOutcome] = [:]
+        var cursor = 0
+    }
+
+    /// Records every result whose earlier speakers are all recorded.
+    private func drain(_ commit: inout InOrderCommit, round: Int, phase: String) async throws {
+        while commit.cursor < commit.jobs.count {
+            let (speaker, brief) = commit.jobs[commit.cursor]
+            if let turn = commit.recorded[speaker.id] {
+                commit.outcomes[speaker.id] = try await adopt(turn, brief: brief)
+            } else if let result = commit.finished.removeValue(forKey: speaker.id) {
+                commit.outcomes[speaker.id] = try await recordTurn(result, round: round, phase: phase, brief: brief)
+            } else {
+                return
+            }
+            commit.cursor += 1
+        }
+    }
+
     /// What a child task hands back to the parent, which alone records.
     enum TurnResult: Sendable {
         case agent(Participant, ChatRequest, ChatResponse)
         case human(Participant, HumanSlot.Answer)
+        /// A human turn played back from a recording, with the ideas recorded for it.
+        case playedBack(Participant, TurnRecord, [IdeaRecord])
 
         var speaker: Participant {
             switch self {
-            case .agent(let participant, _, _), .human(let participant, _): participant
+            case .agent(let participant, _, _), .human(let participant, _), .playedBack(let participant, _, _): participant
             }
         }
+    }
+
+    /// The recorded answer of a human turn, when playing a recording back.
+    private func playedBack(_ speaker: Participant, round: Int, phase: String) -> TurnResult? {
+        guard let humanRecording else { return nil }
+        guard let turn = humanRecording.turn(round: round, phase: phase, speaker: speaker.id) else {
+            return .human(speaker, .skipped(reason: "skipped in the recording"))
+        }
+        return .playedBack(speaker, turn, humanRecording.ideas(ofTurn: turn.index))
     }
 
     private static func perform(
@@ -194,6 +255,7 @@ public actor Orchestrator {
             case .completed(let response): final = response
             }
         }
+        try Task.checkCancellation()
         guard let final else {
             throw PolyphonyError.backend("the stream ended without a final response", backend: speaker.backendName ?? "?")
         }
@@ -233,6 +295,9 @@ public actor Orchestrator {
                 latencyMs: response.latencyMilliseconds, attempts: response.attempts, at: Date()
             )
             return try await commit(turn, parsed: extractIdeas(response.text, mode: mode))
+        case .playedBack(let speaker, let recorded, let recordedIdeas):
+            let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: phase, speaker: speaker.id, kind: .human, response: recorded.response, at: Date())
+            return try await commit(turn, parsed: recordedIdeas.map { IdeaParser.ParsedIdea(text: $0.text, buildsOn: $0.parents) })
         case .human(let speaker, let answer):
             switch answer {
             case .end:
@@ -298,6 +363,11 @@ public actor Orchestrator {
         if let human = cast.human {
             for recorded in resume.injects(round: round, phase: injectPhase) {
                 turns.append(recorded)
+                expertNotes.append(recorded.response)
+            }
+            for recorded in humanRecording?.injects(round: round, phase: injectPhase) ?? [] {
+                let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: injectPhase, speaker: human.id, kind: .human, response: recorded.response, at: Date())
+                try await record(.turn(turn))
                 expertNotes.append(recorded.response)
             }
             for text in await self.human?.drainInjects() ?? [] {

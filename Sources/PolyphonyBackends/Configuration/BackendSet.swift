@@ -1,0 +1,82 @@
+import Foundation
+import PolyphonyCore
+import Synchronization
+
+/// The backends of one session, made on first use and then shared, so every agent naming an
+/// entry goes through that entry's one rate limiter and connection pool.
+///
+/// An entry's chat backend and embedder share one limiter too: `max_concurrency` and
+/// `requests_per_minute` bound the entry as a whole.
+public final class BackendSet: Sendable {
+    /// The entries backends are made from.
+    public let file: BackendsFile
+    private let environment: [String: String]
+    private let cacheDirectory: String?
+    private let localServers: LocalModelServers?
+    private let made = Mutex<Made>(Made())
+
+    private struct Made {
+        var limiters: [String: RateLimiter] = [:]
+        var backends: [String: any ChatBackend] = [:]
+        var embedders: [String: any Embedder] = [:]
+    }
+
+    /// - Parameters:
+    ///   - file: The resolved backends file (built-ins included).
+    ///   - environment: Where `api_key_env` variables are read.
+    ///   - cacheDirectory: The response cache, or `nil` for `--no-cache`.
+    ///   - localServers: Where `kind: local` entries start their servers (``withLocalModelServers(environment:_:)``);
+    ///     without it such entries cannot be used.
+    public init(file: BackendsFile, environment: [String: String], cacheDirectory: String?, localServers: LocalModelServers? = nil) {
+        self.file = file
+        self.environment = environment
+        self.cacheDirectory = cacheDirectory
+        self.localServers = localServers
+    }
+
+    /// The chat backend for entry `name`, the same instance on every call.
+    /// - Throws: ``PolyphonyError`` for an unknown name, an unset key variable or kind `local`.
+    public func backend(named name: String) throws -> any ChatBackend {
+        let config = try file.entry(named: name)
+        return try made.withLock { made in
+            if let existing = made.backends[name] { return existing }
+            let backend: any ChatBackend
+            if config.kind == .local {
+                let local = LocalChatBackend(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made))
+                backend = cacheDirectory.map { CachingChatBackend(base: local, kind: .local, cache: ResponseCache(directory: $0)) } ?? local
+            } else {
+                backend = try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: limiter(for: config, in: &made))
+            }
+            made.backends[name] = backend
+            return backend
+        }
+    }
+
+    /// The embedder for entry `name`, the same instance on every call.
+    /// - Throws: ``PolyphonyError`` when the entry cannot embed or its key variable is unset.
+    public func embedder(named name: String) throws -> any Embedder {
+        let config = try file.entry(named: name)
+        return try made.withLock { made in
+            if let existing = made.embedders[name] { return existing }
+            let embedder: any Embedder = config.kind == .local
+                ? LocalEmbedder(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made))
+                : try makeEmbedder(config, environment: environment, limiter: limiter(for: config, in: &made))
+            made.embedders[name] = embedder
+            return embedder
+        }
+    }
+
+    private func servers(for config: BackendConfiguration) throws -> LocalModelServers {
+        guard let localServers else {
+            throw PolyphonyError.backend("kind local needs a managed server scope here; this command cannot start one", backend: config.name)
+        }
+        return localServers
+    }
+
+    private func limiter(for config: BackendConfiguration, in made: inout Made) -> RateLimiter {
+        if let limiter = made.limiters[config.name] { return limiter }
+        let limiter = RateLimiter(maxConcurrent: config.maxConcurrency, requestsPerMinute: config.requestsPerMinute)
+        made.limiters[config.name] = limiter
+        return limiter
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import PolyphonyCore
+import Yams
+
+/// The backends file: named model-server entries, plus built-in entries for the common providers.
+///
+/// ```yaml
+/// backends:
+///   local-llama:
+///     kind: openai                 # openai | anthropic | ollama | gemini | local
+///     base_url: http://127.0.0.1:8080/v1
+///     model: qwen2.5-7b-instruct
+///     max_concurrency: 4
+///   claude:
+///     kind: anthropic
+///     base_url: https://api.anthropic.com
+///     model: claude-3-5-haiku-latest
+///     api_key_env: ANTHROPIC_API_KEY   # the variable's NAME; keys never go in files
+/// ```
+///
+/// Entries in a file replace built-in entries of the same name.
+public struct BackendsFile: Sendable, Equatable {
+    /// The entries, built-ins first (unless replaced), then the file's in file order.
+    public var entries: [BackendConfiguration]
+    /// The file the entries came from, or `nil` when only built-ins are in use.
+    public var path: String?
+
+    /// Creates a file value from already-parsed entries.
+    public init(entries: [BackendConfiguration], path: String?) {
+        self.entries = entries
+        self.path = path
+    }
+
+    /// The field names an entry may have.
+    public static let fieldNames: Set<String> = [
+        "kind", "base_url", "model", "embedding_model", "api_key_env", "max_concurrency", "requests_per_minute",
+        "connect_timeout", "first_byte_timeout", "timeout", "max_attempts", "retry_base_delay",
+    ]
+
+    /// Finds and reads the backends file, merged over the built-in entries.
+    ///
+    /// Lookup order: `explicitPath` (must exist), then `./backends.yaml`, then
+    /// `$XDG_CONFIG_HOME/polyphony/backends.yaml` (`~/.config` when unset); with none of
+    /// them, the built-ins alone.
+    /// - Throws: ``PolyphonyError`` naming the file and line of the first problem.
+    public static func resolve(explicitPath: String?, environment: [String: String], currentDirectory: String = FileManager.default.currentDirectoryPath) throws -> BackendsFile {
+        let builtIns = builtInEntries(environment: environment)
+        guard let path = try locate(explicitPath: explicitPath, environment: environment, currentDirectory: currentDirectory) else {
+            return BackendsFile(entries: builtIns, path: nil)
+        }
+        let file = try load(path: path)
+        let overridden = Set(file.entries.map(\.name))
+        return BackendsFile(entries: builtIns.filter { !overridden.contains($0.name) } + file.entries, path: path)
+    }
+
+    /// The path `resolve` would read, or `nil` when no file exists at the default places.
+    /// - Throws: ``PolyphonyError/io(_:file:)`` when `explicitPath` does not exist.
+    public static func locate(explicitPath: String?, environment: [String: String], currentDirectory: String) throws -> String? {
+        let files = FileManager.default
+        if let explicitPath {
+            guard files.fileExists(atPath: explicitPath) else { throw PolyphonyError.io("no such backends file", file: explicitPath) }
+            return explicitPath
+        }
+        let local = (currentDirectory as NSString).appendingPathComponent("backends.yaml")
+        if files.fileExists(atPath: local) { return local }
+        let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? environment["HOME"].map { ($0 as NSString).appendingPathComponent(".config") }
+        if let configHome {
+            let user = (configHome as NSString).appendingPathComponent("polyphony/backends.yaml")
+            if files.fileExists(atPath: user) { return user }
+        }
+        return nil
+    }
+
+    /// Reads one backends file (without built-ins).
+    /// - Throws: ``PolyphonyError`` naming the file and line of the first problem.
+    public static func load(path: String) throws -> BackendsFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PolyphonyError.io(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file", file: path)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PolyphonyError.invalidInput("not UTF-8 text", file: path)
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses backends-file YAML.
+    /// - Parameter file: The name errors report.
+    /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` with the line of the first problem.
+    public static func parse(_ yaml: String, file: String) throws -> BackendsFile {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw yamlProblem(error, file: file)
+        }
+        guard let root else { return BackendsFile(entries: [], path: file) }
+        guard let top = root.mapping else {
+            throw PolyphonyError.invalidInput("the top level must be a mapping with a backends: key", file: file, line: root.mark?.line)
+        }
+        var backendsNode: Node?
+        for (key, value) in top {
+            guard key.string == "backends" else {
+                throw PolyphonyError.invalidInput("unknown top-level key \"\(key.string ?? "?")\"; expected backends:", file: file, line: key.mark?.line)
+            }
+            backendsNode = value
+        }
+        guard let backendsNode else {
+            throw PolyphonyError.invalidInput("missing backends: mapping", file: file, line: root.mark?.line)
+        }
+        if case .scalar(let scalar) = backendsNode, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" {
+            return BackendsFile(entries: [], path: file)
+        }
+        guard let mapping = backendsNode.mapping else {
+            throw PolyphonyError.invalidInput("backends: must map entry names to settings", file: file, line: backendsNode.mark?.line)
+        }
+        var entries: [BackendConfiguration] = []
+        for (key, value) in mapping {
+            guard let name = key.string, !name.isEmpty else {
+                throw PolyphonyError.invalidInput("a backend name must be a non-empty string", file: file, line: key.mark?.line)
+            }
+            entries.append(try entry(named: name, node: value, file: file, nameLine: key.mark?.line))
+        }
+        return BackendsFile(entries: entries, path: file)
+    }
+
+    /// The entry called `name`.
+    /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` listing the known names.
+    public func entry(named name: String) throws -> BackendConfiguration {
+        guard let entry = entries.first(where: { $0.name == name }) else {
+            let known = entries.map(\.name).joined(separator: ", ")
+            throw PolyphonyError.invalidInput("no backend named \"\(name)\" (known: \(known))", file: path)
+        }
+        return entry
+    }
+
+    /// Entries for the common providers, so a fresh install works with just a key exported.
+    /// `OLLAMA_HOST` (with or without a scheme) moves the Ollama entry.
+    public static func builtInEntries(environment: [String: String]) -> [BackendConfiguration] {
+        var ollama = environment["OLLAMA_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:11434"
+        if !ollama.contains("://") { ollama = "http://" + ollama }
+        while ollama.hasSuffix("/") { ollama.removeLast() }
+        return [
+            BackendConfiguration(
+                name: "openai", kind: .openai, baseURL: "https://api.openai.com/v1", model: "gpt-4o-mini",
+                embeddingModel: "text-embedding-3-small", apiKeyEnvironmentVariable: "OPENAI_API_KEY", maxConcurrency: 8
+            ),
+            BackendConfiguration(
+                name: "anthropic", kind: .anthropic, baseURL: "https://api.anthropic.com", model: "claude-3-5-haiku-latest",
+                apiKeyEnvironmentVariable: "ANTHROPIC_API_KEY", maxConcurrency: 4
+            ),
+            BackendConfiguration(
+                name: "gemini", kind: .gemini, baseURL: "https://generativelanguage.googleapis.com/v1beta",
+                model: "gemini-2.0-flash", apiKeyEnvironmentVariable: "GEMINI_API_KEY", maxConcurrency: 4
+            ),
+            BackendConfiguration(
+                name: "ollama", kind: .ollama, baseURL: ollama, model: "llama3.2", embeddingModel: "nomic-embed-text",
+                maxConcurrency: 2, firstByteTimeoutSeconds: 300
+            ),
+            // SmolLM2-135M-Instruct on a llama-cpp-python server Polyphony starts itself
+            // (`bash scripts/install-local-runtime.sh` installs it). One request at a time.
+            BackendConfiguration(
+                name: "local", kind: .local, baseURL: LocalModelServers.placeholderURL, model: "smollm2-135m-instruct",
+                embeddingModel: "smollm2-135m-instruct", maxConcurrency: 1, firstByteTimeoutSeconds: 600, totalTimeoutSeconds: 1200
+            ),
+        ]
+    }
+
+    private static func entry(named name: String, node: Node, file: String, nameLine: Int?) throws -> BackendConfiguration {
+        guard let mapping = node.mapping else {
+            throw PolyphonyError.invalidInput("backend \"\(name)\" must be a mapping of settings", file: file, line: node.mark?.line ?? nameLine)
+        }
+        var fields: [String: Node] = [:]
+        for (key, value) in mapping {
+            guard let field = key.string, fieldNames.contains(field) else {
+                let known = fieldNames.sorted().joined(separator: ", ")
+                throw PolyphonyError.invalidInput(
+                    "backend \"\(name)\": unknown field \"\(key.string ?? "?")\" (known: \(known))", file: file, line: key.mark?.line
+                )
+            }
+            fields[field] = value
+        }
+        func string(_ field: String) throws -> String? {
+            guard let value = fields[field] else { return nil }
+            guard case .scalar(let scalar) = value, !scalar.string.isEmpty else {
+                throw PolyphonyError.invalidInput("backend \"\(name)\": \(field) must be a non-empty string", file: file, line: value.mark?.line)
+            }
+            return scalar.string
+        }
+        func required(_ field: String) throws -> String {
+            guard let value = try string(field) else {
+                throw PolyphonyError.invalidInput("backend \"\(name)\": missing \(field)", file: file, line: node.mark?.line ?? nameLine)
+            }
+            return value
+        }
+        func positiveInt(_ field: String) throws -> Int? {
+            guard let value = fields[field] else { return nil }
+            guard let number = value.int, number > 0 else {
+                throw PolyphonyError.invalidInput("backend \"\(name)\": \(field) must be a positive whole number", file: file, line: value.mark?.line)
+            }
+            return number
+        }
+        func seconds(_ field: String, allowZero: Bool = false) throws -> Double? {
+            guard let value = fields[field] else { return nil }
+            guard let number = value.float, number.isFinite, allowZero ? number >= 0 : number > 0 else {
+                throw PolyphonyError.invalidInput(
+                    "backend \"\(name)\": \(field) must be a \(allowZero ? "non-negative" : "positive") number of seconds", file: file, line: value.mark?.line
+                )
+            }
+            return number
+        }
+
+        let kindText = try required("kind")
+        guard let kind = BackendConfiguration.Kind(rawValue: kindText) else {
+            let kinds = BackendConfiguration.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw PolyphonyError.invalidInput("backend \"\(name)\": unknown kind \"\(kindText)\" (expected one of \(kinds))", file: file, line: fields["kind"]?.mark?.line)
+        }
+        // A local entry's server is started by Polyphony on a free port: it has no base_url.
+        let baseURL = kind == .local ? (try string("base_url") ?? LocalModelServers.placeholderURL) : try required("base_url")
+        guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw PolyphonyError.invalidInput("backend \"\(name)\": base_url must be an http(s) URL, got \(baseURL)", file: file, line: fields["base_url"]?.mark?.line)
+        }
+        let keyVariable = try string("api_key_env")
+        if let keyVariable, keyVariable.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil {
+            // A value that is not a variable name is most likely a pasted key: never echo it.
+            throw PolyphonyError.invalidInput(
+                "backend \"\(name)\": api_key_env must be the NAME of an environment variable (like OPENAI_API_KEY), not a key",
+                file: file, line: fields["api_key_env"]?.mark?.line
+            )
+        }
+        let defaults = BackendConfiguration(name: name, kind: kind, baseURL: baseURL, model: "", maxConcurrency: kind == .local ? 1 : 4)
+        return BackendConfiguration(
+            name: name, kind: kind, baseURL: baseURL, model: try required("model"),
+            embeddingModel: try string("embedding_model"), apiKeyEnvironmentVariable: keyVariable,
+            maxConcurrency: try positiveInt("max_concurrency") ?? defaults.maxConcurrency,
+            requestsPerMinute: try positiveInt("requests_per_minute"),
+            connectTimeoutSeconds: try seconds("connect_timeout") ?? defaults.connectTimeoutSeconds,
+            firstByteTimeoutSeconds: try seconds("first_byte_timeout") ?? defaults.firstByteTimeoutSeconds,
+            totalTimeoutSeconds: try seconds("timeout") ?? defaults.totalTimeoutSeconds,
+            maxAttempts: try positiveInt("max_attempts") ?? defaults.maxAttempts,
+            retryBaseDelaySeconds: try seconds("retry_base_delay", allowZero: true) ?? defaults.retryBaseDelaySeconds
+        )
+    }
+
+    private static func yamlProblem(_ error: YamlError, file: String) -> PolyphonyError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return .invalidInput("YAML syntax error: \(problem)", file: file, line: mark.line)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return .invalidInput("duplicate key \(duplicates.joined(separator: ", "))", file: file, line: context.mark.line)
+        default:
+            return .invalidInput("YAML error: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))", file: file)
+        }
+    }
+}

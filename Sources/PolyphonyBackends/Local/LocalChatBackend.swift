@@ -1,0 +1,72 @@
+import Foundation
+import PolyphonyCore
+import Synchronization
+
+/// A `kind: local` entry: an OpenAI-compatible client for a llama-cpp-python server that
+/// Polyphony starts on first use and stops with the command.
+///
+/// The server answers one request at a time and reports no usage in streams, so this
+/// backend never streams from it (a stream is the whole answer, with its usage) and the
+/// shared limiter queues requests in front of it.
+public final class LocalChatBackend: ChatBackend, Sendable {
+    public let name: String
+    public var defaultModel: String { configuration.model }
+    private let configuration: BackendConfiguration
+    private let servers: LocalModelServers
+    private let limiter: RateLimiter?
+    private let inner = Mutex<HTTPChatBackend?>(nil)
+
+    init(configuration: BackendConfiguration, servers: LocalModelServers, limiter: RateLimiter?) {
+        self.name = configuration.name
+        self.configuration = configuration
+        self.servers = servers
+        self.limiter = limiter
+    }
+
+    public func complete(_ request: ChatRequest) async throws -> ChatResponse {
+        try await client().complete(request)
+    }
+
+    private func client() async throws -> HTTPChatBackend {
+        if let existing = inner.withLock({ $0 }) { return existing }
+        let baseURL = try await servers.baseURL(for: configuration)
+        var openAI = configuration
+        openAI.kind = .openai
+        openAI.baseURL = baseURL + "/v1"
+        let client = try HTTPChatBackend(configuration: openAI, apiKey: nil, limiter: limiter)
+        return inner.withLock { inner in
+            if let raced = inner { return raced }
+            inner = client
+            return client
+        }
+    }
+}
+
+/// The embedder of a `kind: local` entry, on the same managed server (mean pooling).
+public final class LocalEmbedder: Embedder, Sendable {
+    public let name: String
+    public var isSemantic: Bool { true }
+    private let configuration: BackendConfiguration
+    private let servers: LocalModelServers
+    private let limiter: RateLimiter?
+    private let inner = Mutex<HTTPEmbedder?>(nil)
+
+    init(configuration: BackendConfiguration, servers: LocalModelServers, limiter: RateLimiter?) {
+        self.name = "\(configuration.name)/\(configuration.embeddingModel ?? configuration.model)"
+        self.configuration = configuration
+        self.servers = servers
+        self.limiter = limiter
+    }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        if let existing = inner.withLock({ $0 }) { return try await existing.embed(texts) }
+        let baseURL = try await servers.baseURL(for: configuration)
+        var openAI = configuration
+        openAI.kind = .openai
+        openAI.baseURL = baseURL + "/v1"
+        if openAI.embeddingModel == nil { openAI.embeddingModel = configuration.model }
+        let client = try HTTPEmbedder(configuration: openAI, apiKey: nil, limiter: limiter)
+        inner.withLock { $0 = $0 ?? client }
+        return try await client.embed(texts)
+    }
+}

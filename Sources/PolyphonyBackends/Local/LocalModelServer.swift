@@ -1,0 +1,161 @@
+import Foundation
+import PolyphonyCore
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One llama-cpp-python server process that Polyphony started on a free loopback port.
+///
+/// The server is started through a small Python bootstrap that asks the kernel to signal it
+/// when its parent dies (`PR_SET_PDEATHSIG`) and also watches for being re-parented, so even
+/// a `kill -9` of Polyphony leaves no orphan behind. ``stop()`` sends SIGTERM, then SIGKILL.
+public final class LocalModelServer: Sendable {
+    /// `http://127.0.0.1:PORT`.
+    public let baseURL: String
+    public let port: Int
+    /// The server's output, for diagnosing a failed start.
+    public let logFile: String
+    private let process: Process
+
+    private init(process: Process, port: Int, logFile: String) {
+        self.process = process
+        self.port = port
+        self.logFile = logFile
+        self.baseURL = "http://127.0.0.1:\(port)"
+    }
+
+    /// The process id, for tests that check nothing is left running.
+    public var processIdentifier: Int32 { process.processIdentifier }
+    /// Whether the server process is still alive.
+    public var isRunning: Bool { process.isRunning }
+
+    /// Starts the server and waits until it answers `/v1/models`.
+    /// - Parameters:
+    ///   - threads: Generation threads; see ``defaultThreads``.
+    ///   - contextSize: Tokens of context; a session's prompts must fit.
+    ///   - startupTimeout: Seconds to wait for the first answer.
+    /// - Throws: ``PolyphonyError`` with the last lines of the server's log when it does not come up.
+    public static func start(
+        runtime: LocalRuntime, modelAlias: String, threads: Int = defaultThreads, contextSize: Int = 4096,
+        startupTimeout: Double = 180
+    ) async throws -> LocalModelServer {
+        let port = try freeLoopbackPort()
+        let logs = (runtime.cache as NSString).appendingPathComponent("logs")
+        try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let logFile = (logs as NSString).appendingPathComponent("local-server-\(port).log")
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: logFile) else {
+            throw PolyphonyError.io("cannot write the local server's log", file: logFile)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: runtime.python)
+        process.arguments = ["-c", bootstrap, runtime.serverModule] + [
+            "--model", runtime.model, "--model_alias", modelAlias,
+            "--host", "127.0.0.1", "--port", "\(port)",
+            "--n_ctx", "\(contextSize)", "--n_threads", "\(threads)", "--n_threads_batch", "\(threads)",
+            // Requests are queued by Polyphony's limiter; the server must not abort one for the next.
+            "--interrupt_requests", "false",
+            "--embedding", "true", "--kv_overrides", "llama.pooling_type=int:1",
+            "--verbose", "false",
+        ]
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw PolyphonyError.io("cannot start the local model server: \(error.localizedDescription)", file: runtime.python)
+        }
+        let server = LocalModelServer(process: process, port: port, logFile: logFile)
+        do {
+            try await server.waitUntilReady(timeout: startupTimeout)
+        } catch {
+            server.stop()
+            throw error
+        }
+        return server
+    }
+
+    /// One thread fewer than the cores, at least one. Measured here on 2 cores: with both
+    /// cores busy (tests, other agents' work) two generation threads ran about 8 times
+    /// slower than one, because llama.cpp's threads spin while waiting for each other.
+    public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
+
+    /// Stops the server: SIGTERM, then SIGKILL after three seconds. Idempotent.
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(3)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    private func waitUntilReady(timeout: Double) async throws {
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        let url = URL(string: baseURL + "/v1/models")!
+        while ContinuousClock.now < deadline {
+            try Task.checkCancellation()
+            guard process.isRunning else {
+                throw PolyphonyError.backend("the local model server exited during start-up: \(logTail())", backend: "local")
+            }
+            var request = URLRequest(url: url)
+            request.timeoutInterval = 2
+            if let (_, response) = try? await URLSession.shared.data(for: request),
+               (response as? HTTPURLResponse)?.statusCode == 200 {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        throw PolyphonyError.backend("the local model server did not answer within \(Int(timeout)) s; its log is \(logFile)", backend: "local")
+    }
+
+    private func logTail() -> String {
+        let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n").suffix(3).joined(separator: " | ")
+        return lines.isEmpty ? "no output (log \(logFile))" : "\(lines) (log \(logFile))"
+    }
+
+    /// A port the kernel just handed out for 127.0.0.1; the server binds it right after.
+    static func freeLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PolyphonyError.io("cannot open a socket to find a free port") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw PolyphonyError.io("cannot bind a loopback socket to find a free port") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Runs the server module in this process after arranging to die with the parent.
+    private static let bootstrap = """
+        import ctypes, os, runpy, signal, sys, threading, time
+        try:
+            ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)
+        except Exception:
+            pass
+        parent = os.getppid()
+        def watch():
+            while True:
+                if os.getppid() != parent:
+                    os._exit(0)
+                time.sleep(0.5)
+        threading.Thread(target=watch, daemon=True).start()
+        module = sys.argv[1]
+        sys.argv = [module] + sys.argv[2:]
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        """
+}

@@ -1,0 +1,55 @@
+import Foundation
+import PolyphonyCore
+
+/// Where the local model runtime lives: the venv's Python with llama-cpp-python's server and
+/// the GGUF model, as `scripts/install-local-runtime.sh` installs them.
+///
+/// Looked up from `POLYPHONY_LLAMA_PYTHON` and `POLYPHONY_LOCAL_MODEL` in the environment,
+/// then from `$POLYPHONY_CACHE/runtime.env` (default cache `~/.cache/polyphony`).
+public struct LocalRuntime: Sendable, Equatable {
+    public var python: String
+    public var serverModule: String
+    public var model: String
+    /// The cache root, where server logs go.
+    public var cache: String
+
+    public init(python: String, serverModule: String = "llama_cpp.server", model: String, cache: String) {
+        self.python = python
+        self.serverModule = serverModule
+        self.model = model
+        self.cache = cache
+    }
+
+    /// The cache root: `$POLYPHONY_CACHE`, else `$XDG_CACHE_HOME/polyphony`, else `~/.cache/polyphony`.
+    public static func cacheRoot(environment: [String: String]) -> String {
+        if let cache = environment["POLYPHONY_CACHE"], !cache.isEmpty { return cache }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return (xdg as NSString).appendingPathComponent("polyphony") }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".cache/polyphony")
+    }
+
+    /// Finds the installed runtime.
+    /// - Throws: ``PolyphonyError`` saying how to install it when it is missing.
+    public static func locate(environment: [String: String]) throws -> LocalRuntime {
+        let cache = cacheRoot(environment: environment)
+        var values: [String: String] = [:]
+        let file = (cache as NSString).appendingPathComponent("runtime.env")
+        if let text = try? String(contentsOfFile: file, encoding: .utf8) {
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                if parts.count == 2 { values[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces) }
+            }
+        }
+        for key in ["POLYPHONY_LLAMA_PYTHON", "POLYPHONY_LOCAL_MODEL", "POLYPHONY_LLAMA_SERVER_MODULE"] {
+            if let value = environment[key], !value.isEmpty { values[key] = value }
+        }
+        let install = "install it with `bash scripts/install-local-runtime.sh` (about 10 minutes the first time, seconds after)"
+        guard let python = values["POLYPHONY_LLAMA_PYTHON"], FileManager.default.isExecutableFile(atPath: python) else {
+            throw PolyphonyError.io("the local model runtime is not installed (no Python with llama-cpp-python); \(install)", file: file)
+        }
+        guard let model = values["POLYPHONY_LOCAL_MODEL"], FileManager.default.fileExists(atPath: model) else {
+            throw PolyphonyError.io("the local model file is missing; \(install)", file: file)
+        }
+        return LocalRuntime(python: python, serverModule: values["POLYPHONY_LLAMA_SERVER_MODULE"] ?? "llama_cpp.server", model: model, cache: cache)
+    }
+}

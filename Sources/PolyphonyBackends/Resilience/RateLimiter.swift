@@ -1,0 +1,103 @@
+import Foundation
+
+/// Bounds one backend's load: at most `maxConcurrent` requests in flight and at most
+/// `requestsPerMinute` started in any 60-second window.
+///
+/// One limiter belongs to one backend instance, and every agent using that backend shares
+/// it, so the bound holds for the whole session. Waiters are served first come, first served;
+/// a cancelled waiter leaves the queue at once.
+public actor RateLimiter {
+    /// The most requests in flight at once.
+    public nonisolated let maxConcurrent: Int
+    /// The most requests started per rolling minute, or `nil` for no such limit.
+    public nonisolated let requestsPerMinute: Int?
+
+    private var active = 0
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextWaiter: UInt64 = 0
+    private var starts: [ContinuousClock.Instant] = []
+    private let clock = ContinuousClock()
+    private let window: Duration
+
+    /// - Parameters:
+    ///   - maxConcurrent: In-flight bound, at least 1.
+    ///   - requestsPerMinute: Start-rate bound, or `nil`.
+    ///   - window: The rate window; a minute, shorter only in tests.
+    public init(maxConcurrent: Int, requestsPerMinute: Int? = nil, window: Duration = .seconds(60)) {
+        self.maxConcurrent = max(1, maxConcurrent)
+        self.requestsPerMinute = requestsPerMinute.map { max(1, $0) }
+        self.window = window
+    }
+
+    /// Requests in flight right now.
+    public var inFlight: Int { active }
+
+    /// Runs `body` holding one slot, waiting for a slot (and for the rate window) first.
+    /// - Throws: `CancellationError` when cancelled while waiting, or whatever `body` throws.
+    public nonisolated func withPermit<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await acquire()
+        do {
+            let result = try await body()
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
+    }
+
+    /// Takes a slot, waiting as long as needed. Pair with ``release()``.
+    public func acquire() async throws {
+        if active < maxConcurrent {
+            active += 1
+        } else {
+            let id = nextWaiter
+            nextWaiter += 1
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else {
+                        waiters.append((id, continuation))
+                    }
+                }
+            } onCancel: {
+                Task { await self.cancelWaiter(id) }
+            }
+        }
+        do {
+            try await waitForRateWindow()
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    /// Gives a slot back, handing it straight to the longest waiter.
+    public func release() {
+        if waiters.isEmpty {
+            active = max(0, active - 1)
+        } else {
+            waiters.removeFirst().continuation.resume()
+        }
+    }
+
+    private func cancelWaiter(_ id: UInt64) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+    }
+
+    private func waitForRateWindow() async throws {
+        guard let limit = requestsPerMinute else { return }
+        while true {
+            let now = clock.now
+            starts.removeAll { now - $0 >= window }
+            if starts.count < limit {
+                starts.append(now)
+                return
+            }
+            // The oldest start leaves the window first; sleeping releases the actor meanwhile.
+            try await Task.sleep(until: starts[0] + window, clock: clock)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import PolyphonyCore
+
+/// Pulls the ideas out of a transcript, streaming it, and tags each with the session's
+/// protocol (or a chosen group label), topic and the author's kind.
+public struct TranscriptIdeaReader: Sendable {
+    /// Replaces the protocol name as every idea's group when set (`--group`).
+    public var groupOverride: String?
+
+    public init(groupOverride: String? = nil) {
+        self.groupOverride = groupOverride
+    }
+
+    /// Reads every `idea` event of the transcript at `path`.
+    /// - Returns: The ideas in file order, and a source entry with the session id and any
+    ///   warnings (a cut-off final line, authors not in the header, a session without ideas).
+    /// - Throws: ``PolyphonyError`` when the file is missing or a complete line is malformed.
+    public func read(path: String) throws -> (ideas: [InputIdea], source: IdeaSource) {
+        var header: SessionHeader?
+        var kinds: [String: InputIdea.Kind] = [:]
+        var turnKinds: [String: InputIdea.Kind] = [:]
+        var pending: [(IdeaRecord, Int)] = []
+        let summary = try TranscriptReader(path: path).forEach { event, line in
+            switch event {
+            case .session(let session):
+                if header == nil {
+                    header = session
+                    for participant in session.participants {
+                        kinds[participant.id] = participant.persona.isHuman ? .human : .agent
+                    }
+                }
+            case .turn(let turn):
+                turnKinds[turn.speaker] = turn.kind == .human ? .human : .agent
+            case .idea(let idea):
+                pending.append((idea, line))
+            case .note, .end:
+                break
+            }
+        }
+        guard let header else {
+            throw PolyphonyError.invalidInput("no session header", file: path, line: 1)
+        }
+        let group = groupOverride ?? header.protocolName
+        var warnings = summary.warnings
+        var unknownAuthors: Set<String> = []
+        let ideas = pending.map { record, line in
+            let kind: InputIdea.Kind
+            if let known = kinds[record.author] ?? turnKinds[record.author] {
+                kind = known
+            } else {
+                unknownAuthors.insert(record.author)
+                kind = .agent
+            }
+            return InputIdea(
+                id: record.id, text: record.text, author: record.author, kind: kind, round: record.round,
+                group: group, prompt: header.topic, source: header.sessionId, line: line
+            )
+        }
+        for author in unknownAuthors.sorted() {
+            warnings.append("\(path): author '\(author)' is not a participant in the header; scored as an agent")
+        }
+        if ideas.isEmpty {
+            warnings.append("\(path): the transcript holds no idea events")
+        }
+        let source = IdeaSource(
+            id: header.sessionId, path: path, kind: .transcript, group: group, topic: header.topic,
+            ideaCount: ideas.count, warnings: warnings
+        )
+        return (ideas, source)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import PolyphonyCore
+
+extension ScoreReport {
+    /// The stable `--json` encoding: sorted keys, pretty-printed, camelCase as documented in
+    /// `docs/score-json.md`.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            return try encoder.encode(self)
+        } catch {
+            throw PolyphonyError.io("cannot encode the score report: \(error)")
+        }
+    }
+
+    /// One CSV row per idea (RFC 4180 quoting): where it came from, its cluster and rarity,
+    /// its scores, and the text last.
+    public func ideasCSV() -> String {
+        let dimensions = quality?.dimensions ?? []
+        var lines = [([
+            "index", "id", "source", "group", "author", "kind", "round", "cluster", "rarity",
+            "similarity_to_representative", "cluster_at_\(Self.number(settings.literatureThreshold, 2))", "prompt_distance",
+        ] + dimensions + ["text"]).map(Self.csvField).joined(separator: ",")]
+        for idea in ideas {
+            var fields = [
+                "\(idea.index)", idea.id, idea.source, idea.group, idea.author, idea.kind.rawValue,
+                idea.round.map(String.init) ?? "", "\(idea.cluster)", "\(idea.rarity)",
+                Self.number(idea.similarityToRepresentative, 4), "\(idea.clusterAtLiteratureThreshold)",
+                idea.promptDistance.map { Self.number($0, 4) } ?? "",
+            ]
+            fields += dimensions.map { dimension in idea.quality?[dimension].map { Self.number($0, 2) } ?? "" }
+            fields.append(idea.text)
+            lines.append(fields.map(Self.csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func csvField(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A digest of everything that determines the numbers: settings and the set of sources.
+    /// Score files are named by it so runs with other settings never overwrite each other.
+    public var settingsDigest: String {
+        var canonical = Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        canonical.append((try? encoder.encode(settings)) ?? Data())
+        for source in sources.map({ "\($0.kind.rawValue):\($0.id)" }).sorted() {
+            canonical.append(contentsOf: Array("\n\(source)".utf8))
+        }
+        if let quality {
+            canonical.append(contentsOf: Array("\nquality:\(quality.rubric):\(quality.judge):\(quality.reviewsPerIdea)".utf8))
+        }
+        return String(SHA256.hex(canonical).prefix(16))
+    }
+
+    /// Writes the JSON report beside every transcript it covers, as
+    /// `<transcript>.scores/<settings-digest>.json`; transcripts themselves are never touched.
+    /// - Returns: The paths written.
+    /// - Throws: ``PolyphonyError/io(_:file:)`` when a folder or file cannot be written.
+    @discardableResult
+    public func saveBesideTranscripts() throws -> [String] {
+        let data = try jsonData()
+        let name = settingsDigest + ".json"
+        var written: [String] = []
+        for source in sources where source.kind == .transcript {
+            let folder = source.path + ".scores"
+            let path = (folder as NSString).appendingPathComponent(name)
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw PolyphonyError.io("cannot write scores: \(error.localizedDescription)", file: path)
+            }
+            written.append(path)
+        }
+        return written
+    }
+}

@@ -1,0 +1,282 @@
+import Foundation
+
+extension ScoreReport {
+    /// A single self-contained HTML page: summary tables and inline SVG charts (diversity per
+    /// round, an idea map, contributions per participant, score distributions). No scripts,
+    /// no external files; it reads the same offline.
+    public func renderHTML() -> String {
+        var body: [String] = []
+        let kindNote = settings.embedderIsSemantic
+            ? "semantic embedder"
+            : "<strong>lexical</strong> embedder: similarity means shared wording, not shared meaning"
+        body.append("<h1>Idea diversity</h1>")
+        body.append("<p>\(overall.ideas) ideas from \(sources.count) source(s); embedder <code>\(Self.html(settings.embedder))</code> (\(kindNote)); near-duplicate threshold \(Self.number(settings.threshold, 2)) (\(Self.html(settings.thresholdSource))), literature threshold \(Self.number(settings.literatureThreshold, 2)) shown beside it.</p>")
+        body.append("<h2>Groups side by side</h2>")
+        body.append(summaryTable(byGroup + [overall]))
+        if byKind.count > 1 {
+            body.append("<h2>Agents and humans</h2>")
+            body.append(summaryTable(byKind))
+        }
+        body.append("<h2>Diversity per round</h2>")
+        body.append(roundCharts())
+        body.append("<h2>Idea map</h2>")
+        body.append("<p>Each dot is an idea, placed by the first two principal components of the embeddings and coloured by participant. Hover for the text.</p>")
+        body.append(ideaMap())
+        body.append("<h2>Contributions per participant</h2>")
+        body.append(contributionChart())
+        body.append(homogeneityParagraph())
+        body.append("<h2>Score distributions</h2>")
+        body.append(distributions())
+        if let quality {
+            body.append("<h2>Quality (blind judge)</h2>")
+            body.append(qualityTable(quality))
+        }
+        body.append("<h2>Largest clusters</h2>")
+        body.append(clusterList())
+        let warnings = sources.flatMap(\.warnings)
+        if !warnings.isEmpty {
+            body.append("<h2>Warnings</h2><ul>" + warnings.map { "<li>\(Self.html($0))</li>" }.joined() + "</ul>")
+        }
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Polyphony scores</title>
+            <style>
+            body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+            table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
+            td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}
+            svg{background:#fff;border:1px solid #e4e4e4;margin:0.3em 0.6em 0.6em 0}
+            .legend span{display:inline-block;margin-right:1em}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}
+            .charts{display:flex;flex-wrap:wrap}
+            </style></head><body>
+            \(body.joined(separator: "\n"))
+            <p><small>schema \(Self.html(schema)); settings digest \(settingsDigest)</small></p>
+            </body></html>
+
+            """
+    }
+
+    private static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+    private func summaryTable(_ rows: [DiversitySummary]) -> String {
+        let t = Self.number(settings.threshold, 2), lit = Self.number(settings.literatureThreshold, 2)
+        var html = "<table><tr><th></th><th>ideas</th><th>participants</th><th>unique@\(t)</th><th>yield</th><th>unique@\(lit) (lit.)</th><th>Vendi</th><th>mean distance</th><th>distinct-1</th><th>distinct-2</th><th>distinct-3</th><th>prompt distance</th></tr>"
+        for row in rows {
+            let cells = [
+                "\(row.ideas)", "\(row.participants)", "\(row.unique)", Self.optional(row.yield, 2), "\(row.uniqueAtLiteratureThreshold)",
+                Self.optional(row.vendi, 2), Self.optional(row.meanPairwiseDistance, 3), Self.optional(row.distinct1, 2),
+                Self.optional(row.distinct2, 2), Self.optional(row.distinct3, 2), Self.optional(row.meanPromptDistance, 3),
+            ]
+            html += "<tr><td>\(Self.html(row.key))</td>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
+        }
+        return html + "</table>"
+    }
+
+    private func roundCharts() -> String {
+        let groups = byGroup.map(\.key)
+        func series(_ value: (TrajectoryPoint) -> Double?) -> [(String, [(Double, Double)])] {
+            groups.map { group in
+                (group, trajectory.filter { $0.group == group }.compactMap { point in
+                    guard let round = point.round, let y = value(point) else { return nil }
+                    return (Double(round), y)
+                })
+            }
+        }
+        let hasRounds = trajectory.contains { $0.round != nil }
+        guard hasRounds else { return "<p>No round numbers were recorded.</p>" }
+        return "<div class=\"charts\">"
+            + Self.lineChart(title: "Vendi score", series: series { $0.summary.vendi })
+            + Self.lineChart(title: "Unique ideas (yield) at \(Self.number(settings.threshold, 2))", series: series { $0.summary.yield })
+            + Self.lineChart(title: "New clusters reached", series: series { Double($0.newClusters) })
+            + Self.lineChart(title: "Mean pairwise distance", series: series { $0.summary.meanPairwiseDistance })
+            + "</div>" + Self.legend(groups)
+    }
+
+    private func ideaMap() -> String {
+        let participants = byParticipant.map(\.key)
+        let colour = Dictionary(uniqueKeysWithValues: participants.enumerated().map { ($1, Self.palette[$0 % Self.palette.count]) })
+        let width = 720.0, height = 480.0, margin = 20.0
+        let xs = ideas.map(\.mapX), ys = ideas.map(\.mapY)
+        let (minX, maxX) = (xs.min() ?? 0, xs.max() ?? 1), (minY, maxY) = (ys.min() ?? 0, ys.max() ?? 1)
+        let spanX = max(maxX - minX, 1e-9), spanY = max(maxY - minY, 1e-9)
+        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"idea map\">"
+        for idea in ideas {
+            let x = margin + (idea.mapX - minX) / spanX * (width - 2 * margin)
+            let y = height - margin - (idea.mapY - minY) / spanY * (height - 2 * margin)
+            let key = "\(idea.group)/\(idea.author)"
+            let shape = idea.kind == .human
+                ? "<rect x=\"\(Self.number(x - 4, 1))\" y=\"\(Self.number(y - 4, 1))\" width=\"8\" height=\"8\""
+                : "<circle cx=\"\(Self.number(x, 1))\" cy=\"\(Self.number(y, 1))\" r=\"4\""
+            svg += "\(shape) fill=\"\(colour[key] ?? "#888")\" fill-opacity=\"0.75\"><title>\(Self.html(key)) (cluster \(idea.cluster), rarity \(idea.rarity)): \(Self.html(idea.text))</title>\(idea.kind == .human ? "</rect>" : "</circle>")"
+        }
+        svg += "</svg>"
+        return svg + Self.legend(participants) + "<p><small>Circles are agents, squares are humans.</small></p>"
+    }
+
+    private func contributionChart() -> String {
+        let rows = contributions
+        guard !rows.isEmpty else { return "" }
+        let barHeight = 14.0, gap = 10.0, labelWidth = 220.0, width = 720.0
+        let maximum = Double(rows.map(\.ideas).max() ?? 1)
+        let height = Double(rows.count) * (3 * barHeight + gap) + 30
+        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"contributions\">"
+        let measures: [(String, (Contribution) -> Int, String)] = [
+            ("ideas", { $0.ideas }, "#9ecae1"), ("clusters reached", { $0.clustersReached }, "#3182bd"),
+            ("exclusive clusters", { $0.exclusiveClusters }, "#e6550d"),
+        ]
+        for (index, row) in rows.enumerated() {
+            let top = 10 + Double(index) * (3 * barHeight + gap)
+            svg += "<text x=\"4\" y=\"\(Self.number(top + 1.8 * barHeight, 1))\" font-size=\"12\">\(Self.html(row.participant))</text>"
+            for (offset, measure) in measures.enumerated() {
+                let value = measure.1(row)
+                let length = Double(value) / max(maximum, 1) * (width - labelWidth - 60)
+                let y = top + Double(offset) * barHeight
+                svg += "<rect x=\"\(Int(labelWidth))\" y=\"\(Self.number(y, 1))\" width=\"\(Self.number(length, 1))\" height=\"\(Int(barHeight - 2))\" fill=\"\(measure.2)\"><title>\(measure.0): \(value)</title></rect>"
+                svg += "<text x=\"\(Self.number(labelWidth + length + 4, 1))\" y=\"\(Self.number(y + barHeight - 4, 1))\" font-size=\"10\">\(value)</text>"
+            }
+        }
+        svg += "</svg>"
+        return svg + "<div class=\"legend\">" + measures.map { "<span><span class=\"swatch\" style=\"background:\($0.2)\"></span>\($0.0)</span>" }.joined() + "</div>"
+    }
+
+    private func homogeneityParagraph() -> String {
+        guard let between = homogeneity.meanBetweenParticipants else { return "" }
+        var text = "<p>Homogeneity: mean similarity between participants' idea sets \(Self.number(between, 3))"
+        if let floor = homogeneity.randomPairFloor {
+            text += " against a random-pair floor of \(Self.number(floor, 3)) ± \(Self.optional(homogeneity.randomPairFloorSpread, 3)) (\(homogeneity.permutations) seeded author shuffles)"
+        }
+        if let within = homogeneity.meanWithinParticipants { text += "; within participants \(Self.number(within, 3))" }
+        return text + ".</p>"
+    }
+
+    private func distributions() -> String {
+        let groups = byGroup.map(\.key)
+        var charts = ""
+        let promptDistances = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.promptDistance)) }
+        if promptDistances.contains(where: { !$0.1.isEmpty }) {
+            charts += Self.histogram(title: "Distance from the prompt", series: promptDistances, range: 0...1.2)
+        }
+        let rarities = groups.map { group in (group, ideas.filter { $0.group == group }.map { Double($0.rarity) }) }
+        let maxRarity = Double(ideas.map(\.rarity).max() ?? 1)
+        charts += Self.histogram(title: "Rarity (ideas sharing the cluster)", series: rarities, range: 0.5...(maxRarity + 0.5), bins: min(20, Int(maxRarity)))
+        for dimension in quality?.dimensions ?? [] {
+            let scores = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap { $0.quality?[dimension] }) }
+            charts += Self.histogram(title: "Judge: \(dimension)", series: scores, range: 0.5...10.5, bins: 10)
+        }
+        return "<div class=\"charts\">\(charts)</div>" + Self.legend(groups)
+    }
+
+    private func qualityTable(_ quality: QualityReport) -> String {
+        var html = "<p>Judge <code>\(Self.html(quality.judge))</code>, rubric <code>\(Self.html(quality.rubric))</code>, \(quality.reviewsPerIdea) independent reviews per idea; ± is the mean spread between reviews.</p>"
+        html += "<table><tr><th>group</th><th>ideas</th>" + quality.dimensions.map { "<th>\(Self.html($0))</th>" }.joined() + "</tr>"
+        for group in quality.byGroup {
+            html += "<tr><td>\(Self.html(group.group))</td><td>\(group.ideas)</td>"
+                + quality.dimensions.map { "<td>\(Self.optional(group.mean[$0], 2)) ± \(Self.optional(group.meanSpread[$0], 1))</td>" }.joined() + "</tr>"
+        }
+        html += "</table>"
+        if let tournament = quality.tournament {
+            html += "<p>Swiss tournament: \(tournament.rounds) rounds, \(tournament.comparisons) comparisons, \(tournament.inconsistentComparisons) changed verdict when the order was swapped.</p><table><tr><th>group</th><th>in top \(tournament.top)</th><th>share of top</th><th>share of ideas</th></tr>"
+            for share in tournament.topShares {
+                html += "<tr><td>\(Self.html(share.group))</td><td>\(share.inTop)</td><td>\(Self.number(share.share * 100, 0))%</td><td>\(Self.number(share.shareOfIdeas * 100, 0))%</td></tr>"
+            }
+            html += "</table>"
+        }
+        return html
+    }
+
+    private func clusterList() -> String {
+        let largest = clusters.sorted { $0.size > $1.size || ($0.size == $1.size && $0.id < $1.id) }.prefix(15)
+        var html = "<table><tr><th>cluster</th><th>size</th><th>participants</th><th>representative idea</th></tr>"
+        for cluster in largest {
+            let text = ideas.indices.contains(cluster.representative) ? ideas[cluster.representative].text : ""
+            html += "<tr><td>\(cluster.id)</td><td>\(cluster.size)</td><td>\(Self.html(cluster.participants.joined(separator: ", ")))</td><td style=\"text-align:left\">\(Self.html(text))</td></tr>"
+        }
+        return html + "</table>"
+    }
+
+    private static func legend(_ names: [String]) -> String {
+        "<div class=\"legend\">" + names.enumerated().map { index, name in
+            "<span><span class=\"swatch\" style=\"background:\(palette[index % palette.count])\"></span>\(html(name))</span>"
+        }.joined() + "</div>"
+    }
+
+    private static func lineChart(title: String, series: [(String, [(Double, Double)])]) -> String {
+        let width = 340.0, height = 220.0, left = 44.0, bottom = 28.0, top = 24.0, right = 12.0
+        let points = series.flatMap(\.1)
+        guard !points.isEmpty else { return "" }
+        let minX = points.map(\.0).min() ?? 0, maxX = points.map(\.0).max() ?? 1
+        let maxY = max(points.map(\.1).max() ?? 1, 1e-9), minY = min(0, points.map(\.1).min() ?? 0)
+        func sx(_ x: Double) -> Double { left + (maxX == minX ? 0.5 : (x - minX) / (maxX - minX)) * (width - left - right) }
+        func sy(_ y: Double) -> Double { height - bottom - (y - minY) / (maxY - minY) * (height - top - bottom) }
+        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(html(title))\">"
+        svg += "<text x=\"\(Int(left))\" y=\"16\" font-size=\"12\" font-weight=\"bold\">\(html(title))</text>"
+        svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - right))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
+        svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(top))\" x2=\"\(Int(left))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
+        for tick in [minY, (minY + maxY) / 2, maxY] {
+            svg += "<text x=\"\(Int(left - 4))\" y=\"\(number(sy(tick) + 4, 1))\" font-size=\"10\" text-anchor=\"end\">\(number(tick, maxY < 10 ? 2 : 0))</text>"
+        }
+        for round in Set(points.map(\.0)).sorted() {
+            svg += "<text x=\"\(number(sx(round), 1))\" y=\"\(Int(height - bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(Int(round))</text>"
+        }
+        svg += "<text x=\"\(Int(width - right))\" y=\"\(Int(height - 2))\" font-size=\"10\" text-anchor=\"end\">round</text>"
+        for (index, (name, values)) in series.enumerated() where !values.isEmpty {
+            let colour = palette[index % palette.count]
+            let path = values.sorted { $0.0 < $1.0 }.map { "\(number(sx($0.0), 1)),\(number(sy($0.1), 1))" }.joined(separator: " ")
+            svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"/>"
+            for (x, y) in values {
+                svg += "<circle cx=\"\(number(sx(x), 1))\" cy=\"\(number(sy(y), 1))\" r=\"3\" fill=\"\(colour)\"><title>\(html(name)) round \(Int(x)): \(number(y, 3))</title></circle>"
+            }
+        }
+        return svg + "</svg>"
+    }
+
+    private static func histogram(title: String, series: [(String, [Double])], range: ClosedRange<Double>, bins requested: Int = 12) -> String {
+        let bins = max(1, requested)
+        let width = 340.0, height = 220.0, left = 36.0, bottom = 28.0, top = 24.0, right = 12.0
+        let binWidth = (range.upperBound - range.lowerBound) / Double(bins)
+        let counts = series.map { _, values in
+            var counts = [Int](repeating: 0, count: bins)
+            for value in values {
+                let bin = min(bins - 1, max(0, Int((value - range.lowerBound) / binWidth)))
+                counts[bin] += 1
+            }
+            return counts
+        }
+        let maxCount = max(1, counts.flatMap { $0 }.max() ?? 1)
+        let slot = (width - left - right) / Double(bins)
+        let barWidth = slot / Double(max(1, series.count))
+        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(html(title))\">"
+        svg += "<text x=\"\(Int(left))\" y=\"16\" font-size=\"12\" font-weight=\"bold\">\(html(title))</text>"
+        svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - right))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
+        svg += "<text x=\"\(Int(left - 4))\" y=\"\(Int(top + 8))\" font-size=\"10\" text-anchor=\"end\">\(maxCount)</text>"
+        for (index, binCounts) in counts.enumerated() {
+            for (bin, count) in binCounts.enumerated() where count > 0 {
+                let barHeight = Double(count) / Double(maxCount) * (height - top - bottom)
+                let x = left + Double(bin) * slot + Double(index) * barWidth
+                let lower = range.lowerBound + Double(bin) * binWidth
+                svg += "<rect x=\"\(number(x, 1))\" y=\"\(number(height - bottom - barHeight, 1))\" width=\"\(number(max(1, barWidth - 1), 1))\" height=\"\(number(barHeight, 1))\" fill=\"\(palette[index % palette.count])\"><title>\(html(series[index].0)): \(count) in [\(number(lower, 2)), \(number(lower + binWidth, 2)))</title></rect>"
+            }
+        }
+        for tick in [range.lowerBound, (range.lowerBound + range.upperBound) / 2, range.upperBound] {
+            let x = left + (tick - range.lowerBound) / (range.upperBound - range.lowerBound) * (width - left - right)
+            svg += "<text x=\"\(number(x, 1))\" y=\"\(Int(height - bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(number(tick, 1))</text>"
+        }
+        return svg + "</svg>"
+    }
+
+    /// Escapes text for HTML element content and attribute values.
+    static func html(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}

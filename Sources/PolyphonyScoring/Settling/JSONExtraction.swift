@@ -1,0 +1,39 @@
+import Foundation
+import PolyphonyCore
+
+/// Finds the JSON object a model wrapped in prose or a code fence.
+enum JSONExtraction {
+    /// The first balanced `{…}` in `text` that parses as a JSON object.
+    static func firstObject(in text: String) -> JSONValue? {
+        let scalars = Array(text.utf8)
+        var start = 0
+        while let open = scalars[start...].firstIndex(of: UInt8(ascii: "{")) {
+            var depth = 0
+            var inString = false
+            var escaped = false
+            var index = open
+            while index < scalars.count {
+                let byte = scalars[index]
+                if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: "{") {
+                    depth += 1
+                } else if byte == UInt8(ascii: "}") {
+                    depth -= 1
+                    if depth == 0 {
+                        let candidate = Data(scalars[open...index])
+                        if let value = try? JSONDecoder().decode(JSONValue.self, from: candidate), case .object = value {
+                            return value
+                        }
+                        break
+                    }
+                }
+                index += 1
+            }
+            start = open + 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes one response on a loopback connection: whole, or streamed in pieces.
+///
+/// A handler gets one writer per request and uses it from the connection's own thread.
+/// Writes after the client went away are dropped silently and flip ``isClientGone``, which
+/// is how a handler (and a test) notices that a client aborted a stream.
+public final class LoopbackResponseWriter {
+    /// How a streamed body is delimited.
+    public enum Framing: Sendable {
+        /// `Transfer-Encoding: chunked`; the connection can be reused afterwards.
+        case chunked
+        /// No length at all: the body ends when the server closes the connection, so a
+        /// dropped stream looks like a normal end and only the dialect's end marker tells them apart.
+        case closeDelimited
+    }
+
+    private enum State {
+        case idle
+        case streaming(Framing)
+        case finished
+    }
+
+    private let socket: Int32
+    private var state = State.idle
+    /// Whether the connection may carry another request after this response.
+    private(set) var keepAlive: Bool
+    /// Set when a write failed because the peer closed or reset the connection.
+    public private(set) var isClientGone = false
+
+    init(socket: Int32, keepAlive: Bool) {
+        self.socket = socket
+        self.keepAlive = keepAlive
+    }
+
+    /// Whether a response has been started (whole or streamed).
+    public var hasStarted: Bool {
+        if case .idle = state { return false }
+        return true
+    }
+
+    var isFinished: Bool {
+        if case .finished = state { return true }
+        return false
+    }
+
+    /// Sends a complete response with a `Content-Length`.
+    /// - Parameters:
+    ///   - status: The HTTP status code.
+    ///   - headers: Extra header fields; `Content-Length` and `Connection` are added for you.
+    ///   - body: The body bytes.
+    public func send(status: Int, headers: [(String, String)] = [], body: Data = Data()) {
+        guard case .idle = state else { return }
+        var head = statusLine(status)
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        head += "Content-Length: \(body.count)\r\n"
+        head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
+        var bytes = Data(head.utf8)
+        bytes.append(body)
+        writeRaw(bytes)
+        state = .finished
+    }
+
+    /// Sends a complete response whose body is `text` in UTF-8.
+    public func send(status: Int, headers: [(String, String)] = [], text: String) {
+        send(status: status, headers: headers, body: Data(text.utf8))
+    }
+
+    /// Starts a streamed response; follow with ``write(_:)`` calls and ``finish()``.
+    /// - Parameters:
+    ///   - status: The HTTP status code.
+    ///   - headers: Extra header fields, such as `Content-Type: text/event-stream`.
+    ///   - framing: Chunked transfer or a close-delimited body.
+    public func beginStream(status: Int, headers: [(String, String)] = [], framing: Framing = .chunked) {
+        guard case .idle = state else { return }
+        var head = statusLine(status)
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        switch framing {
+        case .chunked:
+            head += "Transfer-Encoding: chunked\r\n"
+            head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
+        case .closeDelimited:
+            keepAlive = false
+            head += "Connection: close\r\n\r\n"
+        }
+        writeRaw(Data(head.utf8))
+        state = .streaming(framing)
+    }
+
+    /// Sends one piece of a streamed body, flushed at once.
+    public func write(_ piece: Data) {
+        guard case .streaming(let framing) = state, !piece.isEmpty else { return }
+        switch framing {
+        case .chunked:
+            var bytes = Data(String(piece.count, radix: 16).utf8)
+            bytes.append(contentsOf: [13, 10])
+            bytes.append(piece)
+            bytes.append(contentsOf: [13, 10])
+            writeRaw(bytes)
+        case .closeDelimited:
+            writeRaw(piece)
+        }
+    }
+
+    /// Sends one piece of a streamed body given as UTF-8 text.
+    public func write(_ text: String) { write(Data(text.utf8)) }
+
+    /// Ends a streamed body properly (the last chunk, or closing the connection).
+    public func finish() {
+        guard case .streaming(let framing) = state else { return }
+        if case .chunked = framing { writeRaw(Data("0\r\n\r\n".utf8)) }
+        state = .finished
+    }
+
+    /// Cuts the connection now, mid-response: the client sees a transfer that ends early.
+    public func dropConnection() {
+        keepAlive = false
+        state = .finished
+        shutdown(socket, Int32(SHUT_RDWR))
+    }
+
+    private func statusLine(_ status: Int) -> String {
+        "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
+    }
+
+    private func writeRaw(_ bytes: Data) {
+        guard !isClientGone else { return }
+        let ok = bytes.withUnsafeBytes { raw -> Bool in
+            guard var pointer = raw.baseAddress else { return true }
+            var remaining = raw.count
+            while remaining > 0 {
+                #if canImport(Darwin)
+                let sent = Darwin.send(socket, pointer, remaining, 0)
+                #else
+                let sent = Glibc.send(socket, pointer, remaining, Int32(MSG_NOSIGNAL))
+                #endif
+                if sent < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                remaining -= sent
+                pointer += sent
+            }
+            return true
+        }
+        if !ok {
+            isClientGone = true
+            keepAlive = false
+        }
+    }
+
+    private static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 408: "Request Timeout"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 529: "Overloaded"
+        default: "Status"
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import PolyphonyBackends
+import PolyphonyCore
+
+/// `polyphony backends list | check`: what model servers are configured and whether they answer.
+struct BackendsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backends",
+        abstract: "List the configured model servers, or check that they answer.",
+        discussion: """
+            The backends file is looked up from --backends FILE, then ./backends.yaml, then
+            $XDG_CONFIG_HOME/polyphony/backends.yaml. Built-in entries openai, anthropic, gemini
+            and ollama are always there unless the file redefines them; they read OPENAI_API_KEY,
+            ANTHROPIC_API_KEY, GEMINI_API_KEY and OLLAMA_HOST. Keys are only ever read from the
+            environment and never printed.
+            """,
+        subcommands: [List.self, Check.self]
+    )
+
+    /// Options every backends subcommand takes.
+    struct Source: ParsableArguments {
+        @Option(name: .long, help: ArgumentHelp("The backends file to use.", valueName: "FILE"))
+        var backends: String?
+
+        @Flag(name: .long, help: "Print JSON instead of a table.")
+        var json = false
+
+        func load() throws -> BackendsFile {
+            try BackendsFile.resolve(explicitPath: backends, environment: ProcessInfo.processInfo.environment)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show every backend: name, kind, model, and whether its key variable is set (never the key)."
+        )
+
+        @OptionGroup var source: Source
+
+        func run() async throws {
+            let file = try source.load()
+            let environment = ProcessInfo.processInfo.environment
+            let rows = file.entries.map { entry in
+                ListRow(
+                    name: entry.name, kind: entry.kind.rawValue, model: entry.model, embeddingModel: entry.embeddingModel,
+                    baseURL: entry.baseURL, apiKeyEnv: entry.apiKeyEnvironmentVariable,
+                    keySet: entry.apiKeyEnvironmentVariable.map { !(environment[$0] ?? "").isEmpty }
+                )
+            }
+            if source.json {
+                print(try Self.json(rows))
+                return
+            }
+            print(file.path.map { "backends from \($0) (plus built-ins)" } ?? "built-in backends (no backends file found)")
+            let table = TextTable(header: ["NAME", "KIND", "MODEL", "EMBEDDING", "KEY", "BASE URL"], rows: rows.map { row in
+                let key = row.apiKeyEnv.map { "\($0) \(row.keySet == true ? "set" : "NOT SET")" } ?? "-"
+                return [row.name, row.kind, row.model, row.embeddingModel ?? "-", key, row.baseURL]
+            })
+            print(table.rendered)
+        }
+
+        static func json<T: Encodable>(_ value: T) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send one tiny chat request (and one embedding request where configured) to each backend.",
+            discussion: "Prints latency, the model that answered, and OK or the error. Exits 1 when any check fails."
+        )
+
+        @OptionGroup var source: Source
+
+        @Argument(help: "Backends to check; all of them when omitted.")
+        var names: [String] = []
+
+        func run() async throws {
+            let file = try source.load()
+            let entries = try names.isEmpty ? file.entries : names.map { try file.entry(named: $0) }
+            let environment = ProcessInfo.processInfo.environment
+            let results = await withTaskGroup(of: (Int, CheckResult).self) { group in
+                for (index, entry) in entries.enumerated() {
+                    group.addTask { (index, await Self.check(entry, environment: environment)) }
+                }
+                var results = [CheckResult?](repeating: nil, count: entries.count)
+                for await (index, result) in group { results[index] = result }
+                return results.compactMap { $0 }
+            }
+            if source.json {
+                print(try List.json(results))
+            } else {
+                let table = TextTable(header: ["NAME", "STATUS", "CHAT", "EMBEDDING"], rows: results.map { result in
+                    [
+                        result.name, result.ok ? "OK" : "FAILED",
+                        result.chat.map { "\(Int($0.latencyMs)) ms, \($0.model ?? "?")" } ?? "-",
+                        result.embedding.map { "\(Int($0.latencyMs)) ms, \($0.dimensions) dims" } ?? "-",
+                    ]
+                })
+                print(table.rendered)
+                for result in results { for error in result.errors { print("\(result.name): \(error)") } }
+            }
+            if results.contains(where: { !$0.ok }) { throw ExitCode(1) }
+        }
+
+        static func check(_ entry: BackendConfiguration, environment: [String: String]) async -> CheckResult {
+            var result = CheckResult(name: entry.name)
+            var config = entry
+            // A check should answer quickly: one retry at most.
+            config.maxAttempts = min(config.maxAttempts, 2)
+            do {
+                let backend = try makeBackend(config, environment: environment, cacheDirectory: nil)
+                let request = ChatRequest(messages: [.user("Reply with the single word: ok")], temperature: 0, maxTokens: 16, seed: 1)
+                let response = try await backend.complete(request)
+                result.chat = .init(latencyMs: response.latencyMilliseconds, model: response.model, text: response.text)
+            } catch {
+                result.errors.append("chat: \(error)")
+            }
+            if config.embeddingModel != nil, config.kind == .openai || config.kind == .ollama {
+                do {
+                    let embedder = try makeEmbedder(config, environment: environment)
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    let vectors = try await embedder.embed(["polyphony backend check"])
+                    let elapsed = clock.now - start
+                    result.embedding = .init(
+                        latencyMs: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) * 1e-15,
+                        dimensions: vectors.first?.count ?? 0
+                    )
+                } catch {
+                    result.errors.append("embedding: \(error)")
+                }
+            }
+            result.ok = result.errors.isEmpty
+            return result
+        }
+    }
+}
+
+private struct ListRow: Encodable {
+    var name: String
+    var kind: String
+    var model: String
+    var embeddingModel: String?
+    var baseURL: String
+    var apiKeyEnv: String?
+    var keySet: Bool?
+
+    private enum CodingKeys: String, CodingKey {
+        case name, kind, model, embeddingModel, apiKeyEnv, keySet
+        case baseURL = "baseUrl"
+    }
+}
+
+struct CheckResult: Encodable, Sendable {
+    struct Chat: Encodable, Sendable {
+        var latencyMs: Double
+        var model: String?
+        var text: String
+    }
+
+    struct Embedding: Encodable, Sendable {
+        var latencyMs: Double
+        var dimensions: Int
+    }
+
+    var name: String
+    var ok = false
+    var chat: Chat?
+    var embedding: Embedding?
+    var errors: [String] = []
+}

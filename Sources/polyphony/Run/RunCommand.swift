@@ -1,0 +1,241 @@
+import ArgumentParser
+import Foundation
+import PolyphonyBackends
+import PolyphonyCore
+import PolyphonyEngine
+
+/// `polyphony run SESSION` and `polyphony run --resume TRANSCRIPT`.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an ideation session and write its transcript.",
+        discussion: """
+            A session file (YAML) names the topic, the protocol, the rounds and who takes part:
+
+              topic: How might a mid-sized city keep its streets cool in heatwaves?
+              protocol: brainwriting     # \(IdeationProtocols.names.joined(separator: ", "))
+              rounds: 2
+              seed: 7
+              backend: local            # default for every seat; see `polyphony backends list`
+              participants:
+                - urbanist-senior
+                - generalist-steady
+                - { persona: human }     # you, at the terminal
+              limits: { max_tokens_per_turn: 300, token_budget: 50000, ideas_per_turn: 3 }
+
+            Examples for every protocol are in sessions/.
+
+            The human: on your turn, type an answer and end it with an empty line; /skip passes,
+            /end finishes the session cleanly, /idea TEXT records one idea. At any time,
+            /inject TEXT reaches every agent at the start of the next phase.
+
+            Ctrl-C (or SIGTERM) stops cleanly: the transcript gets an `end` event with status
+            interrupted, and `polyphony run --resume FILE` continues it later without repeating
+            or losing a turn. A session killed outright (kill -9) resumes the same way.
+
+            Exit status: 0 completed, 1 failed (a backend error survived its retries),
+            130 interrupted, 65 bad input.
+            """
+    )
+
+    @Argument(help: "The session file (YAML).") var session: String?
+    @Option(help: "Continue the session recorded in this transcript from its last complete turn.") var resume: String?
+    @Option(help: "The persona folder.") var personas = "personas"
+    @Option(help: "The backends file (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
+    @Option(help: "Write the transcript here (default: the session's output:, else transcripts/<time>-<topic>.jsonl).") var out: String?
+    @Option(help: "Replay scripted human turns from this file (same syntax as typing) instead of reading stdin.") var humanScript: String?
+    @Option(help: "Seconds a human has to answer before the turn is skipped (default: the session's human.timeout_seconds, else none).") var humanTimeout: Double?
+    @Option(help: "Override the session's seed.") var seed: UInt64?
+    @Option(help: "Run every agent seat on this backends-file entry instead of the ones the session names.") var backend: String?
+    @Flag(help: "Print nothing but the final summary.") var quiet = false
+    @Flag(help: "Print every event as one JSON line on stdout (transcript events as written, plus phase_started, turn_started and delta).") var jsonEvents = false
+    @Flag(help: "Store every prompt in full in the transcript, not only its SHA-256 digest.") var recordPrompts = false
+    @Flag(help: "Do not read or write the response cache.") var noCache = false
+    @Option(help: "The response cache folder (default: $XDG_CACHE_HOME/polyphony/responses).") var cacheDir: String?
+
+    func validate() throws {
+        if (session == nil) == (resume == nil) {
+            throw ValidationError("give either a session file or --resume TRANSCRIPT")
+        }
+        if quiet && jsonEvents { throw ValidationError("--quiet and --json-events exclude each other") }
+    }
+
+    func run() async throws {
+        // Catch Ctrl-C from the first moment, so it can never kill the process mid-write.
+        let signals = SignalEvents.stream()
+        let environment = ProcessInfo.processInfo.environment
+        let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
+        // Managed local model servers live exactly as long as this command, whatever ends it.
+        let (end, path) = try await withLocalModelServers(environment: environment) { servers in
+            let pool = BackendSet(
+                file: backendsFile, environment: environment,
+                cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
+                localServers: servers
+            )
+            let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool)
+            return (try await runSession(prepared, signals: signals), prepared.path)
+        }
+        printSummary(end, path: path)
+        switch end.status {
+        case .completed: return
+        case .interrupted: throw ExitCode(130)
+        case .failed: throw ExitCode(1)
+        }
+    }
+
+    private func runSession(_ prepared: Prepared, signals: AsyncStream<Int32>) async throws -> EndRecord {
+        let view = TerminalView(mode: quiet ? .quiet : (jsonEvents ? .json : .live))
+        let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
+        let human: HumanSlot? = prepared.cast.human == nil ? nil : HumanSlot { [output = view.humanOutput] prompt in
+            output.write(Data((prompt + "\n> ").utf8))
+        }
+        let input: AsyncStream<String>? = try human == nil ? nil : (humanScript.map { try StandardInputLines.stream(file: $0) } ?? StandardInputLines.stream())
+        let writer = try TranscriptWriter(path: prepared.path)
+        let orchestrator = Orchestrator(
+            header: prepared.header, cast: prepared.cast, protocol: prepared.protocolType.init(), writer: writer,
+            events: continuation, human: human, resume: prepared.resume, recordMessages: recordPrompts
+        )
+        let end = try await withThrowingTaskGroup(of: RunChild.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                return .ended(try await orchestrator.run())
+            }
+            group.addTask {
+                await view.consume(events)
+                return .viewFinished
+            }
+            group.addTask {
+                for await _ in signals { return .signalled }
+                return .inputFinished
+            }
+            if let human, let input {
+                group.addTask {
+                    for await line in input { await human.receive(line) }
+                    await human.finishInput()
+                    return .inputFinished
+                }
+            }
+            var end: EndRecord?
+            var viewDone = false
+            while let child = try await group.next() {
+                switch child {
+                case .ended(let record):
+                    end = record
+                case .viewFinished:
+                    viewDone = true
+                case .signalled:
+                    // Cancelling the group reaches every in-flight request; the orchestrator
+                    // then writes the `end` event with status interrupted.
+                    group.cancelAll()
+                case .inputFinished:
+                    break
+                }
+                if end != nil, viewDone {
+                    group.cancelAll()
+                    break
+                }
+            }
+            return end
+        }
+        guard let end else { throw PolyphonyError.cancelled("the session stopped before writing its end event") }
+        return end
+    }
+
+    private enum RunChild: Sendable {
+        case ended(EndRecord)
+        case viewFinished
+        case signalled
+        case inputFinished
+    }
+
+    private struct Prepared {
+        var header: SessionHeader
+        var cast: Cast
+        var protocolType: any IdeationProtocol.Type
+        var path: String
+        var resume: ResumeState
+    }
+
+    private func prepareNew(pool: BackendSet) throws -> Prepared {
+        guard let session else { throw ValidationError("missing session file") }
+        var spec = try SessionLoader().load(file: session)
+        spec.backendOverride = backend
+        let library = try PersonaLoader().loadLibrary(directory: personas)
+        let cast = try SessionBinder(library: library, personaDirectory: personas, backend: pool.backend(named:)).bind(spec)
+        guard let protocolType = IdeationProtocols.named(spec.protocolName) else {
+            throw PolyphonyError.invalidInput("unknown protocol '\(spec.protocolName)'", file: session)
+        }
+        let started = Date()
+        let path = out ?? spec.output ?? Self.defaultPath(topic: spec.topic, started: started)
+        if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > 0 {
+            throw PolyphonyError.invalidInput("transcript already exists; continue it with `polyphony run --resume \(path)` or choose another --out", file: path)
+        }
+        let header = SessionHeader(
+            sessionId: Self.sessionID(started: started), toolVersion: Polyphony.version, topic: spec.topic,
+            protocolName: spec.protocolName, rounds: spec.rounds, participants: cast.everyone.map(\.snapshot),
+            // Without a seed every run would hit the same cache entries; a recorded random seed keeps runs distinct and repeatable.
+            seed: seed ?? spec.seed ?? UInt64.random(in: 1...UInt64(Int32.max)),
+            startedAt: started,
+            limits: SessionLimits(maxTokensPerTurn: spec.maxTokensPerTurn, tokenBudget: spec.tokenBudget, ideasPerTurn: spec.ideasPerTurn, humanTimeoutSeconds: humanTimeout ?? spec.humanTimeoutSeconds),
+            structuredOutput: spec.structuredOutput
+        )
+        return Prepared(header: header, cast: cast, protocolType: protocolType, path: path, resume: ResumeState())
+    }
+
+    private func prepareResume(_ path: String, pool: BackendSet) throws -> Prepared {
+        let (events, summary) = try TranscriptReader(path: path).readAll()
+        for warning in summary.warnings {
+            FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+        }
+        let state = ResumeState(events: events)
+        guard var header = state.header else {
+            throw PolyphonyError.invalidInput("no session header to resume from", file: path, line: 1)
+        }
+        if state.lastEndStatus == .completed {
+            throw PolyphonyError.invalidInput("this session already completed; there is nothing to resume", file: path)
+        }
+        if let humanTimeout {
+            header.limits = (header.limits ?? SessionLimits())
+            header.limits?.humanTimeoutSeconds = humanTimeout
+        }
+        let cast = try SessionBinder.bind(header: header, file: path, backend: pool.backend(named:))
+        guard let protocolType = IdeationProtocols.named(header.protocolName) else {
+            throw PolyphonyError.invalidInput("unknown protocol '\(header.protocolName)'", file: path, line: 1)
+        }
+        return Prepared(header: header, cast: cast, protocolType: protocolType, path: path, resume: state)
+    }
+
+    private func printSummary(_ end: EndRecord, path: String) {
+        let tokens = end.totals.promptTokens + end.totals.completionTokens
+        let line = "\(end.status.rawValue): \(end.totals.turns) turns, \(end.totals.ideas) ideas, \(tokens) tokens — transcript \(path)"
+        if jsonEvents {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        } else {
+            print(line)
+        }
+        if end.status == .failed, let reason = end.reason {
+            FileHandle.standardError.write(Data("polyphony: \(reason)\n".utf8))
+        }
+        if end.status == .interrupted {
+            FileHandle.standardError.write(Data("polyphony: interrupted; continue with `polyphony run --resume \(path)`\n".utf8))
+        }
+    }
+
+    static func defaultPath(topic: String, started: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let words = topic.lowercased().split { !$0.isLetter && !$0.isNumber }.prefix(6)
+        let slug = words.joined(separator: "-").prefix(48)
+        return "transcripts/\(formatter.string(from: started))-\(slug.isEmpty ? "session" : String(slug)).jsonl"
+    }
+
+    static func sessionID(started: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss"
+        return formatter.string(from: started) + "-" + String(UUID().uuidString.prefix(6)).lowercased()
+    }
+}

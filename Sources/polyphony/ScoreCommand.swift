@@ -1,0 +1,303 @@
+import ArgumentParser
+import Foundation
+import PolyphonyBackends
+import PolyphonyCore
+import PolyphonyScoring
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `polyphony score`: diversity of the ideas in transcripts and idea lists, and threshold calibration.
+struct ScoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Measure how diverse the ideas in transcripts and idea lists are.",
+        discussion: """
+            Examples:
+              polyphony score transcripts/*.jsonl
+              polyphony score run.jsonl --ideas people.csv --html report.html
+              polyphony score calibrate coded.csv          # then: score --threshold-file coded.threshold.json
+
+            Scores are written beside each transcript as <transcript>.scores/<settings-digest>.json.
+            """,
+        subcommands: [Files.self, Calibrate.self],
+        defaultSubcommand: Files.self
+    )
+
+    /// Which embedders `--embedder` offers. Other modules register theirs here.
+    static var embedders: EmbedderRegistry { .standard }
+
+    /// Options shared by scoring and calibration.
+    struct EmbedderOptions: ParsableArguments {
+        @Option(help: "Embedder for the embedding-based metrics (\(ScoreCommand.embedders.names.joined(separator: ", "))).")
+        var embedder = "lexical"
+
+        @Option(help: "Folder for the on-disk embedding cache.")
+        var cacheDir: String?
+
+        @Flag(help: "Do not read or write the caches (embeddings, and the judge's LLM responses).")
+        var noCache = false
+
+        func make() throws -> any Embedder {
+            let base = try ScoreCommand.embedders.make(embedder)
+            // The lexical embedder is cheaper to recompute than to read back.
+            if noCache || !base.isSemantic && cacheDir == nil { return base }
+            let folder = cacheDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings")
+            return CachingEmbedder(base, directory: folder)
+        }
+    }
+
+    /// `polyphony score FILES…`: the default subcommand.
+    struct Files: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "files",
+            abstract: "Score transcripts and idea lists (the default: `polyphony score FILES…`)."
+        )
+
+        @Argument(help: "Transcript files (JSONL). Quoted glob patterns are expanded.")
+        var transcripts: [String] = []
+
+        @Option(parsing: .upToNextOption, help: "Idea lists (.csv or .jsonl) with columns text, author and optional group, round, prompt, kind.")
+        var ideas: [String] = []
+
+        @Option(help: "Group label for the transcripts' ideas (default: each transcript's protocol name).")
+        var group: String?
+
+        @Option(help: "Group for idea-list rows without a group column (default: the file's base name).")
+        var ideasGroup: String?
+
+        @Option(help: "Prompt for idea-list rows without one (default: the transcripts' shared topic).")
+        var prompt: String?
+
+        @Option(help: "Near-duplicate cosine threshold (default 0.8, the literature's cut).")
+        var threshold: Double?
+
+        @Option(help: "A calibrated threshold written by `polyphony score calibrate`.")
+        var thresholdFile: String?
+
+        @Option(help: "Seed for the author shuffles of the homogeneity floor.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Author shuffles averaged for the random-pair floor.")
+        var floorPermutations = 20
+
+        @OptionGroup var embedding: EmbedderOptions
+
+        @Flag(help: "Print the report as JSON (schema polyphony.score/1, see docs/score-json.md) instead of the summary.")
+        var json = false
+
+        @Option(help: "Write one CSV row per idea to this file.")
+        var csv: String?
+
+        @Option(help: "Write a self-contained HTML report to this file.")
+        var html: String?
+
+        @Flag(help: "Do not write scores beside the transcripts.")
+        var noSave = false
+
+        @Option(help: "The backends file for --judge, --settle and backend embedders (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).")
+        var backends: String?
+
+        @Option(help: "Rate every idea with a blind LLM judge on this backends-file entry (it sees the topic and one idea, never who wrote it).")
+        var judge: String?
+
+        @Option(help: "With --judge: the rubric file (default rubrics/default.json's built-in copy: novelty, feasibility, specificity, impact, coherence).")
+        var rubric: String?
+
+        @Option(help: "With --judge: independent reviews per idea, aggregated to mean and spread.")
+        var reviews = 3
+
+        @Option(help: "With --judge: also run a Swiss-tournament pairwise ranking and report each group's share of the top N.")
+        var tournamentTop: Int?
+
+        @Option(help: "Ask an LLM on this backends-file entry whether borderline pairs are the same idea.")
+        var settle: String?
+
+        @Option(help: "With --settle: pairs at least this similar are borderline.")
+        var settleLower = 0.7
+
+        @Option(help: "With --settle: pairs at least this similar are duplicates without asking.")
+        var settleUpper = 0.9
+
+        func validate() throws {
+            if transcripts.isEmpty && ideas.isEmpty {
+                throw ValidationError("give at least one transcript or --ideas file")
+            }
+            if threshold != nil && thresholdFile != nil {
+                throw ValidationError("use either --threshold or --threshold-file, not both")
+            }
+            if let threshold, !(threshold > -1 && threshold <= 1) {
+                throw ValidationError("--threshold must lie in (-1, 1]")
+            }
+            if floorPermutations < 0 { throw ValidationError("--floor-permutations must be 0 or more") }
+        }
+
+        func run() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let file = try BackendsFile.resolve(explicitPath: backends, environment: environment)
+            // A `kind: local` judge or embedder gets a managed server for this command only.
+            try await withLocalModelServers(environment: environment) { servers in
+                let backendSet = BackendSet(
+                    file: file, environment: environment,
+                    cacheDirectory: embedding.noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers
+                )
+                try await score(backends: backendSet)
+            }
+        }
+
+        private func score(backends: BackendSet) async throws {
+            let embedder: any Embedder
+            if ScoreCommand.embedders.names.contains(embedding.embedder) {
+                embedder = try embedding.make()
+            } else {
+                // Not a built-in name: an embedding endpoint from the backends file.
+                let remote = try backends.embedder(named: embedding.embedder)
+                embedder = embedding.noCache ? remote : CachingEmbedder(remote, directory: embedding.cacheDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings"))
+            }
+            var analyzer = DiversityAnalyzer(seed: seed, floorPermutations: floorPermutations)
+            if let threshold {
+                analyzer.threshold = Float(threshold)
+                analyzer.thresholdSource = "flag"
+            } else if let thresholdFile {
+                let file = try ThresholdFile.read(from: thresholdFile, embedder: embedder.name)
+                analyzer.threshold = Float(file.threshold)
+                analyzer.thresholdSource = "file:\(thresholdFile)"
+            }
+            if let settle {
+                let judge = ChatSameIdeaJudge(backend: try backends.backend(named: settle))
+                analyzer.settler = try BorderlineSettler(judge: judge, lower: Float(settleLower), upper: Float(settleUpper), fallbackThreshold: analyzer.threshold)
+            }
+            let pool = try IdeaPool.load(
+                transcripts: try expandGlobs(transcripts), ideaLists: try expandGlobs(ideas), group: group,
+                ideaListGroup: ideasGroup, prompt: prompt)
+            var report = try await analyzer.analyze(pool, embedder: embedder)
+            if let judge {
+                let rubricFile = try rubric.map { try Rubric.load(path: $0) } ?? .standard
+                let qualityJudge = QualityJudge(backend: try backends.backend(named: judge), rubric: rubricFile, reviews: reviews)
+                report = try await qualityJudge.judge(report, tournament: tournamentTop.map { SwissTournament(top: $0, seed: seed) })
+            }
+
+            var notes: [String] = []
+            if !noSave {
+                for path in try report.saveBesideTranscripts() { notes.append("scores: \(path)") }
+            }
+            if let csv {
+                try write(Data(report.ideasCSV().utf8), to: csv)
+                notes.append("ideas CSV: \(csv)")
+            }
+            if let html {
+                try write(Data(report.renderHTML().utf8), to: html)
+                notes.append("HTML report: \(html)")
+            }
+            if json {
+                FileHandle.standardOutput.write(try report.jsonData())
+                FileHandle.standardOutput.write(Data("\n".utf8))
+                // Keep stdout pure JSON; say where files went on stderr.
+                for note in notes { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
+            } else {
+                print(report.renderText(), terminator: "")
+                for note in notes { print(note) }
+            }
+        }
+    }
+
+    /// `polyphony score calibrate CODED.csv`.
+    struct Calibrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find the near-duplicate threshold that best matches human same-idea labels.",
+            discussion: """
+                CODED.csv has columns text, label and optionally group. Ideas with the same label in the same
+                group are the same idea. Prints the adjusted Rand index and cluster count per threshold,
+                recommends the best, and saves it for `polyphony score --threshold-file`.
+                """
+        )
+
+        @Argument(help: "The hand-coded CSV.")
+        var coded: String
+
+        @Option(help: "Lowest threshold tried.")
+        var from = 0.30
+
+        @Option(help: "Highest threshold tried.")
+        var to = 0.95
+
+        @Option(help: "Step between thresholds.")
+        var step = 0.01
+
+        @Option(help: "Where to save the recommendation (default: CODED with extension .threshold.json).")
+        var output: String?
+
+        @OptionGroup var embedding: EmbedderOptions
+
+        @Flag(help: "Print the calibration as JSON.")
+        var json = false
+
+        func validate() throws {
+            guard from > -1, to <= 1, from <= to, step > 0, (to - from) / step <= 10_000 else {
+                throw ValidationError("need -1 < --from <= --to <= 1 and a positive --step giving at most 10,000 thresholds")
+            }
+        }
+
+        func run() async throws {
+            let embedder = try embedding.make()
+            let codedIdeas = try ThresholdCalibration.readCoded(path: coded)
+            let count = Int(((to - from) / step).rounded(.down)) + 1
+            let thresholds = (0..<count).map { Float(from + Double($0) * step) }
+            let result = try await ThresholdCalibration(thresholds: thresholds).calibrate(codedIdeas, embedder: embedder, source: coded)
+            let path = output ?? ((coded as NSString).deletingPathExtension + ".threshold.json")
+            try result.thresholdFile.write(to: path)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                FileHandle.standardOutput.write(try encoder.encode(result))
+                FileHandle.standardOutput.write(Data("\n".utf8))
+                FileHandle.standardError.write(Data("saved: \(path)\n".utf8))
+                return
+            }
+            print("Calibrated \(result.ideas) coded ideas in \(result.groups) group(s), \(result.humanClusters) human same-idea clusters, embedder \(result.embedder)\(embedder.isSemantic ? "" : " (lexical)")")
+            print("threshold   ARI     clusters")
+            for point in result.points {
+                let marks = [
+                    point == result.recommended ? "recommended" : nil,
+                    abs(point.threshold - 0.8) < 1e-6 ? "literature" : nil,
+                ].compactMap { $0 }
+                print(String(format: "%9.2f  %6.3f  %8d", point.threshold, point.adjustedRandIndex, point.clusters)
+                    + (marks.isEmpty ? "" : "  <- " + marks.joined(separator: ", ")))
+            }
+            print(String(format: "Recommended threshold %.2f (ARI %.3f, %d clusters vs %d human); saved to %@",
+                         result.recommended.threshold, result.recommended.adjustedRandIndex, result.recommended.clusters,
+                         result.humanClusters, path))
+        }
+    }
+}
+
+/// Expands quoted glob patterns the shell left alone; plain paths pass through unchanged.
+private func expandGlobs(_ patterns: [String]) throws -> [String] {
+    var paths: [String] = []
+    for pattern in patterns {
+        guard pattern.contains(where: { "*?[".contains($0) }) else {
+            paths.append(pattern)
+            continue
+        }
+        var matches = glob_t()
+        defer { globfree(&matches) }
+        guard glob(pattern, 0, nil, &matches) == 0 else {
+            throw PolyphonyError.invalidInput("no file matches '\(pattern)'")
+        }
+        for index in 0..<Int(matches.gl_pathc) {
+            if let cString = matches.gl_pathv[index] { paths.append(String(cString: cString)) }
+        }
+    }
+    return paths
+}
+
+private func write(_ data: Data, to path: String) throws {
+    do {
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw PolyphonyError.io("cannot write: \(error.localizedDescription)", file: path)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import PolyphonyBackends
+import PolyphonyCore
+import Testing
+
+/// Reading backends.yaml: fields, one-line errors with file and line, lookup order, built-ins.
+@Suite struct BackendsFileTests {
+    @Test func readsEveryField() throws {
+        let yaml = """
+            backends:
+              local:
+                kind: openai
+                base_url: http://127.0.0.1:8080/v1
+                model: qwen
+                embedding_model: nomic
+                api_key_env: LOCAL_KEY
+                max_concurrency: 3
+                requests_per_minute: 120
+                connect_timeout: 2
+                first_byte_timeout: 30.5
+                timeout: 90
+                max_attempts: 4
+                retry_base_delay: 0.25
+            """
+        let file = try BackendsFile.parse(yaml, file: "b.yaml")
+        let entry = try file.entry(named: "local")
+        #expect(entry == BackendConfiguration(
+            name: "local", kind: .openai, baseURL: "http://127.0.0.1:8080/v1", model: "qwen", embeddingModel: "nomic",
+            apiKeyEnvironmentVariable: "LOCAL_KEY", maxConcurrency: 3, requestsPerMinute: 120, connectTimeoutSeconds: 2,
+            firstByteTimeoutSeconds: 30.5, totalTimeoutSeconds: 90, maxAttempts: 4, retryBaseDelaySeconds: 0.25
+        ))
+    }
+
+    @Test func appliesDefaultsToOmittedFields() throws {
+        let file = try BackendsFile.parse("backends:\n  o:\n    kind: ollama\n    base_url: http://h:11434\n    model: llama3\n", file: "b.yaml")
+        let entry = try file.entry(named: "o")
+        let defaults = BackendConfiguration(name: "o", kind: .ollama, baseURL: "http://h:11434", model: "llama3")
+        #expect(entry == defaults)
+    }
+
+    @Test(arguments: [
+        ("backends:\n  a:\n    kind: openia\n    base_url: http://h\n    model: m\n", "b.yaml:3: backend \"a\": unknown kind \"openia\" (expected one of openai, anthropic, ollama, gemini, local)"),
+        ("backends:\n  a:\n    kind: openai\n    model: m\n", "b.yaml:3: backend \"a\": missing base_url"),
+        ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    max_concurrency: 0\n", "b.yaml:6: backend \"a\": max_concurrency must be a positive whole number"),
+        ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    timeout: soon\n", "b.yaml:6: backend \"a\": timeout must be a positive number of seconds"),
+        ("backends:\n  a:\n    kind: openai\n    base_url: ftp://h\n    model: m\n", "b.yaml:4: backend \"a\": base_url must be an http(s) URL, got ftp://h"),
+        ("models:\n  a: {}\n", "b.yaml:1: unknown top-level key \"models\"; expected backends:"),
+        ("backends:\n  a: [1, 2\n", "b.yaml:3: YAML syntax error: did not find expected ',' or ']'"),
+    ])
+    func reportsProblemsAsOneLineWithFileAndLine(yaml: String, expected: String) {
+        let error = #expect(throws: PolyphonyError.self) { try BackendsFile.parse(yaml, file: "b.yaml") }
+        #expect(error?.description == expected)
+        #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test func rejectsAnUnknownFieldNamingTheKnownOnes() {
+        let yaml = "backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    api_key: x\n"
+        let error = #expect(throws: PolyphonyError.self) { try BackendsFile.parse(yaml, file: "b.yaml") }
+        #expect(error?.line == 6)
+        #expect(error?.description.contains("unknown field \"api_key\"") == true)
+        #expect(error?.description.contains("api_key_env") == true)
+    }
+
+    @Test func refusesAPastedKeyInApiKeyEnvWithoutEchoingIt() {
+        let yaml = "backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    api_key_env: sk-live-abc123/xyz\n"
+        let error = #expect(throws: PolyphonyError.self) { try BackendsFile.parse(yaml, file: "b.yaml") }
+        #expect(error?.line == 6)
+        #expect(error?.description.contains("sk-live") == false)
+    }
+
+    @Test func builtInsReadTheirKeysAndOllamaHostFromTheEnvironment() throws {
+        let file = try BackendsFile.resolve(explicitPath: nil, environment: ["OLLAMA_HOST": "10.0.0.5:11434", "HOME": "/nonexistent"], currentDirectory: "/nonexistent")
+        #expect(file.path == nil)
+        #expect(file.entries.map(\.name) == ["openai", "anthropic", "gemini", "ollama"])
+        #expect(try file.entry(named: "openai").apiKeyEnvironmentVariable == "OPENAI_API_KEY")
+        #expect(try file.entry(named: "anthropic").apiKeyEnvironmentVariable == "ANTHROPIC_API_KEY")
+        #expect(try file.entry(named: "gemini").apiKeyEnvironmentVariable == "GEMINI_API_KEY")
+        #expect(try file.entry(named: "ollama").baseURL == "http://10.0.0.5:11434")
+    }
+
+    @Test func looksUpExplicitThenWorkingDirectoryThenXDGConfigHome() throws {
+        let root = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let work = root + "/work"
+        let xdg = root + "/xdg"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: xdg + "/polyphony", withIntermediateDirectories: true)
+        func write(_ path: String, model: String) throws {
+            try "backends:\n  mine:\n    kind: ollama\n    base_url: http://h\n    model: \(model)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let environment = ["XDG_CONFIG_HOME": xdg]
+        try write(xdg + "/polyphony/backends.yaml", model: "from-xdg")
+        #expect(try BackendsFile.resolve(explicitPath: nil, environment: environment, currentDirectory: work).entry(named: "mine").model == "from-xdg")
+        try write(work + "/backends.yaml", model: "from-cwd")
+        #expect(try BackendsFile.resolve(explicitPath: nil, environment: environment, currentDirectory: work).entry(named: "mine").model == "from-cwd")
+        try write(root + "/explicit.yaml", model: "from-flag")
+        let explicit = try BackendsFile.resolve(explicitPath: root + "/explicit.yaml", environment: environment, currentDirectory: work)
+        #expect(try explicit.entry(named: "mine").model == "from-flag")
+        #expect(explicit.entries.contains { $0.name == "openai" })
+        let missing = #expect(throws: PolyphonyError.self) {
+            try BackendsFile.resolve(explicitPath: root + "/nope.yaml", environment: environment, currentDirectory: work)
+        }
+        #expect(missing?.description == "\(root)/nope.yaml: no such backends file")
+    }
+
+    @Test func fileEntriesReplaceBuiltInsOfTheSameName() throws {
+        let root = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try "backends:\n  openai:\n    kind: openai\n    base_url: http://127.0.0.1:9/v1\n    model: tiny\n".write(toFile: root + "/backends.yaml", atomically: true, encoding: .utf8)
+        let file = try BackendsFile.resolve(explicitPath: nil, environment: [:], currentDirectory: root)
+        #expect(file.entries.filter { $0.name == "openai" }.count == 1)
+        #expect(try file.entry(named: "openai").model == "tiny")
+    }
+
+    @Test func theShippedExampleParses() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("backends.example.yaml").path
+        let file = try BackendsFile.load(path: example)
+        #expect(file.entries.count >= 4)
+        #expect(Set(file.entries.map(\.kind)).isSuperset(of: [.openai, .anthropic, .ollama, .gemini]))
+    }
+
+    @Test func anUnsetKeyVariableIsAClearError() {
+        let config = BackendConfiguration(name: "paid", kind: .openai, baseURL: "https://api.openai.com/v1", model: "m", apiKeyEnvironmentVariable: "PAID_KEY")
+        let error = #expect(throws: PolyphonyError.self) { try makeBackend(config, environment: [:], cacheDirectory: nil) }
+        #expect(error?.description == "backend paid: environment variable PAID_KEY is not set; export it or change api_key_env")
+    }
+
+    @Test func kindLocalIsRefusedWithAClearError() {
+        let config = BackendConfiguration(name: "llama", kind: .local, baseURL: "http://127.0.0.1:8080", model: "m")
+        let error = #expect(throws: PolyphonyError.self) { try makeBackend(config, environment: [:], cacheDirectory: nil) }
+        #expect(error?.description.contains("kind local") == true)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import PolyphonyBackends
+import PolyphonyCore
+import PolyphonyTestSupport
+import Testing
+
+/// Cancelling the Swift task must abort the HTTP request at the server.
+@Suite struct CancellationTests {
+    @Test(arguments: Fixtures.kinds)
+    func cancellingMidStreamAbortsTheRequest(kind: BackendConfiguration.Kind) async throws {
+        // 100 pieces 100 ms apart: the whole answer takes 10 s; a cancelled one stops early.
+        let options = FakeLLMServer.Options(streamChunkDelay: .milliseconds(100), streamPieces: 100)
+        try await Fixtures.withServer(options, responder: { _ in String(repeating: "word ", count: 200) }) { server in
+            let backend = try Fixtures.backend(server, kind: kind)
+            // The consumer cancels its own task on the first delta, so the test does not
+            // depend on another task being scheduled in time on a busy machine.
+            let consumer = Task {
+                var deltas = 0
+                for try await event in backend.stream(Fixtures.prompt) {
+                    if case .delta = event {
+                        deltas += 1
+                        withUnsafeCurrentTask { $0?.cancel() }
+                    }
+                }
+                return deltas
+            }
+            let outcome = await consumer.result
+            if case .success(let deltas) = outcome { #expect(deltas < 50) }
+            // The server notices the hang-up on its next write, 100 ms later at most; a stream
+            // that was not aborted would end normally after 10 s and count no disconnect.
+            let clock = ContinuousClock()
+            let start = clock.now
+            while server.clientDisconnectCount == 0, server.inFlight > 0, clock.now - start < .seconds(20) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(server.clientDisconnectCount == 1)
+            #expect(server.requestCount == 1)
+        }
+    }
+
+    @Test func cancellingAWholeRequestThrowsCancelled() async throws {
+        // The answer would take 10 s to arrive: getting an error instead proves the abort.
+        try await Fixtures.withServer(.init(latency: .seconds(10))) { server in
+            let backend = try Fixtures.backend(server, kind: .openai)
+            let call = Task { try await backend.complete(Fixtures.prompt) }
+            while server.recordedRequests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            call.cancel()
+            let result = await call.result
+            guard case .failure(let error) = result else {
+                Issue.record("a cancelled request returned an answer")
+                return
+            }
+            #expect((error as? PolyphonyError)?.isCancellation == true)
+        }
+    }
+
+    @Test func cancellingWhileWaitingForALimiterSlotLeavesTheQueue() async throws {
+        let limiter = RateLimiter(maxConcurrent: 1)
+        try await limiter.acquire()
+        let waiter = Task { try await limiter.withPermit { 1 } }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        let result = await waiter.result
+        #expect(throws: CancellationError.self) { try result.get() }
+        await limiter.release()
+        #expect(await limiter.inFlight == 0)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import PolyphonyBackends
+import PolyphonyCore
+import PolyphonyTestSupport
+import Testing
+
+/// Retries, fail-fast statuses, broken streams and malformed answers, against real sockets.
+@Suite struct FailureHandlingTests {
+    @Test func retriesA429AfterItsRetryAfterDelay() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .openai)
+            server.inject(.rateLimited(retryAfter: "1"))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let response = try await backend.complete(Fixtures.prompt)
+            #expect(clock.now - start >= .seconds(1))
+            #expect(response.attempts == 2)
+            #expect(response.text == Fixtures.expectedAnswer(Fixtures.prompt, dialect: .openai))
+            #expect(server.requestCount == 2)
+        }
+    }
+
+    @Test func honorsARetryAfterGivenAsAnHTTPDate() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .anthropic)
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            // HTTP dates have whole seconds: two seconds ahead guarantees at least one second of wait.
+            let date = formatter.string(from: Date().addingTimeInterval(2))
+            server.inject(.rateLimited(retryAfter: date))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let response = try await backend.complete(Fixtures.prompt)
+            #expect(clock.now - start >= .seconds(1))
+            #expect(response.attempts == 2)
+        }
+    }
+
+    @Test(arguments: Fixtures.kinds)
+    func retriesA500ThenSucceeds(kind: BackendConfiguration.Kind) async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: kind)
+            server.inject(.serverError)
+            let response = try await backend.complete(Fixtures.prompt)
+            #expect(response.attempts == 2)
+            #expect(response.text == Fixtures.expectedAnswer(Fixtures.prompt, dialect: Fixtures.dialect(kind)))
+        }
+    }
+
+    @Test func retriesAnthropicOverloaded529() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .anthropic)
+            server.inject(.overloaded, times: 2)
+            let (_, response) = try await Fixtures.collect(backend.stream(Fixtures.prompt))
+            #expect(response?.attempts == 3)
+        }
+    }
+
+    @Test(arguments: Fixtures.kinds)
+    func failsFastOn401WithTheProviderText(kind: BackendConfiguration.Kind) async throws {
+        try await Fixtures.withServer { server in
+            var config = server.configuration(name: "paid", kind: kind, apiKeyEnvironmentVariable: "PAID_KEY", maxAttempts: 5)
+            config.retryBaseDelaySeconds = 0.01
+            let backend = try HTTPChatBackend(configuration: config, apiKey: "wrong")
+            server.inject(.unauthorized, times: 5)
+            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            #expect(server.requestCount == 1)
+            #expect(error?.status == 401)
+            #expect(error?.isRetryable == false)
+            let text = error?.description ?? ""
+            #expect(text.hasPrefix("backend paid (HTTP 401): authentication failed"))
+            #expect(text.contains("Incorrect API key provided"))
+            #expect(text.contains("$PAID_KEY"))
+        }
+    }
+
+    @Test func neverRetriesAQuotaExhausted429() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .openai, maxAttempts: 5)
+            server.inject(.quotaExhausted, times: 5)
+            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            #expect(server.requestCount == 1)
+            #expect(error?.description.contains("quota exhausted") == true)
+        }
+    }
+
+    @Test func neverRetriesA400() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .gemini, maxAttempts: 5)
+            server.inject(.status(400, message: "contents: must not be empty"), times: 5)
+            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            #expect(server.requestCount == 1)
+            #expect(error?.description == "backend fake-gemini (HTTP 400): contents: must not be empty")
+        }
+    }
+
+    @Test func givesUpAfterMaxAttemptsNamingTheCount() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .ollama, maxAttempts: 3)
+            server.inject(.serverError, times: 3)
+            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            #expect(server.requestCount == 3)
+            #expect(error?.description.contains("gave up after 3 attempts") == true)
+        }
+    }
+
+    @Test(arguments: Fixtures.kinds)
+    func retriesAStreamDroppedHalfwayWithoutDuplicatingText(kind: BackendConfiguration.Kind) async throws {
+        for framing in [LoopbackResponseWriter.Framing.chunked, .closeDelimited] {
+            try await Fixtures.withServer(.init(framing: framing, streamPieces: 8)) { server in
+                let backend = try Fixtures.backend(server, kind: kind)
+                server.inject(.dropStreamHalfway)
+                let (deltas, response) = try await Fixtures.collect(backend.stream(Fixtures.prompt))
+                let expected = Fixtures.expectedAnswer(Fixtures.prompt, dialect: Fixtures.dialect(kind))
+                #expect(deltas.joined() == expected, "framing \(framing)")
+                #expect(response?.text == expected)
+                #expect(response?.attempts == 2)
+            }
+        }
+    }
+
+    @Test func retriesAWholeAnswerCutOffMidBody() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .openai)
+            server.inject(.dropStreamHalfway)
+            let response = try await backend.complete(Fixtures.prompt)
+            #expect(response.attempts == 2)
+        }
+    }
+
+    @Test(arguments: Fixtures.kinds)
+    func reportsMalformedJSONClearlyWithoutRetrying(kind: BackendConfiguration.Kind) async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: kind)
+            server.inject(.malformedJSON, times: 2)
+            let whole = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            #expect(whole?.description.hasPrefix("backend fake-\(kind.rawValue) (HTTP 200): malformed \(kind.rawValue) response") == true)
+            #expect(whole?.description.contains("not valid JSON") == true)
+            let streamed = await #expect(throws: PolyphonyError.self) { try await Fixtures.collect(backend.stream(Fixtures.prompt)) }
+            #expect(streamed?.description.contains("malformed \(kind.rawValue) stream") == true)
+            #expect(server.requestCount == 2)
+        }
+    }
+
+    @Test(arguments: [BackendConfiguration.Kind.ollama, .anthropic, .openai])
+    func retriesAnErrorReportedInsideA200Stream(kind: BackendConfiguration.Kind) async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: kind)
+            server.inject(.midStreamError(message: "model runner crashed"))
+            let (deltas, response) = try await Fixtures.collect(backend.stream(Fixtures.prompt))
+            #expect(response?.attempts == 2)
+            #expect(deltas.joined() == response?.text)
+        }
+    }
+
+    @Test func reportsAnErrorInsideA200StreamWhenAttemptsRunOut() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .ollama, maxAttempts: 1)
+            server.inject(.midStreamError(message: "model runner crashed"))
+            let error = await #expect(throws: PolyphonyError.self) { try await Fixtures.collect(backend.stream(Fixtures.prompt)) }
+            #expect(error?.description.contains("error inside the stream: model runner crashed") == true)
+        }
+    }
+
+    @Test func timesOutASlowFirstByte() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .openai, maxAttempts: 1, firstByteTimeout: 0.3)
+            // Without the deadline this request would succeed after 10 s.
+            server.inject(.slowFirstByte(.seconds(10)))
+            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            #expect(error?.description.contains("first byte timeout") == true)
+            #expect(error?.isRetryable == true)
+        }
+    }
+
+    @Test func retriesAfterASlowFirstByteTimeout() async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: .ollama, maxAttempts: 2, firstByteTimeout: 0.3)
+            server.inject(.slowFirstByte(.seconds(10)))
+            let (_, response) = try await Fixtures.collect(backend.stream(Fixtures.prompt))
+            #expect(response?.attempts == 2)
+        }
+    }
+
+    @Test func survivesARandomTwentyPercentFaultRate() async throws {
+        try await Fixtures.withServer(.init(randomFaultRate: 0.2, randomFaultSeed: 7)) { server in
+            let backend = try Fixtures.backend(server, kind: .openai, maxAttempts: 8)
+            var attempts = 0
+            for index in 0..<20 {
+                var request = Fixtures.prompt
+                request.seed = UInt64(index)
+                let (deltas, response) = try await Fixtures.collect(backend.stream(request))
+                #expect(deltas.joined() == Fixtures.expectedAnswer(request, dialect: .openai))
+                attempts += response?.attempts ?? 0
+            }
+            #expect(attempts > 20)
+            #expect(server.recordedRequests.contains { $0.fault != nil })
+        }
+    }
+
+    @Test func reportsAConnectionRefusedClearly() async throws {
+        let port = try await Fixtures.withServer { server in server.port }
+        let config = BackendConfiguration(
+            name: "gone", kind: .openai, baseURL: "http://127.0.0.1:\(port)/v1", model: "m", maxAttempts: 2, retryBaseDelaySeconds: 0.01
+        )
+        let backend = try HTTPChatBackend(configuration: config, apiKey: nil)
+        let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+        #expect(error?.description.hasPrefix("backend gone: cannot complete the request to 127.0.0.1") == true)
+        #expect(error?.description.contains("gave up after 2 attempts") == true)
+    }
+}

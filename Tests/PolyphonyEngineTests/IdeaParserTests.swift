@@ -1,0 +1,41 @@
+import Testing
+@testable import PolyphonyEngine
+
+@Suite struct IdeaParserTests {
+    let parser = IdeaParser()
+
+    @Test func aNumberedListGivesOneIdeaPerItemWithContinuationLinesJoined() {
+        let ideas = parser.parse("Here are my ideas:\n1. Shade sails over bus stops\n   made of recycled fabric\n2) Night-time cooling centres\n\nThanks!")
+        #expect(ideas.map(\.text) == ["Shade sails over bus stops made of recycled fabric", "Night-time cooling centres"])
+    }
+
+    @Test func bulletsAndBoldTitlesAreAccepted() {
+        let ideas = parser.parse("- **Cool roofs**: paint roofs white\n* Misting stations at tram stops")
+        #expect(ideas.map(\.text) == ["Cool roofs: paint roofs white", "Misting stations at tram stops"])
+    }
+
+    @Test func buildsOnReferencesBecomeParentsAndLeaveTheText() {
+        let ideas = parser.parse("1. Extend the shade sails to schools (builds on i3, i7)")
+        #expect(ideas == [IdeaParser.ParsedIdea(text: "Extend the shade sails to schools", buildsOn: ["i3", "i7"])])
+    }
+
+    @Test func jsonIdeasArePreferredAndMayHideInACodeFence() {
+        let text = "Sure!\n```json\n{\"ideas\": [{\"text\": \"Water refill map\", \"builds_on\": [\"i2\"]}, \"Tree canopy targets\"]}\n```"
+        #expect(parser.parse(text) == [IdeaParser.ParsedIdea(text: "Water refill map", buildsOn: ["i2"]), IdeaParser.ParsedIdea(text: "Tree canopy targets")])
+    }
+
+    @Test func echoedIdIdsAreListMarkersAsSmallModelsWriteThem() {
+        let ideas = parser.parse("[i1] Building a shelter network\n[i2] Eco-lodges in every district")
+        #expect(ideas.map(\.text) == ["Building a shelter network", "Eco-lodges in every district"])
+    }
+
+    @Test func proseWithoutAListIsOneIdeaOnlyWhenAsked() {
+        #expect(parser.parse("Plant more trees along the main streets.").map(\.text) == ["Plant more trees along the main streets."])
+        #expect(parser.parse("Plant more trees along the main streets.", wholeAnswerFallback: false).isEmpty)
+    }
+
+    @Test func aWholeAnswerCitesEveryIdeaItMentions() {
+        let idea = parser.wholeAnswer("Combine shade [i1] with roofs [i4] and again [i1].")
+        #expect(idea?.buildsOn == ["i1", "i4"])
+    }
+}

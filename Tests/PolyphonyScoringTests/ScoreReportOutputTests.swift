@@ -1,0 +1,84 @@
+import Foundation
+import PolyphonyCore
+import Testing
+@testable import PolyphonyScoring
+
+struct ScoreReportOutputTests {
+    private func report(in scratch: ScratchDirectory) async throws -> (ScoreReport, String) {
+        let transcript = try await scratch.writeTranscript(
+            "run.jsonl", sessionId: "run-7", protocolName: "nominal", topic: "Cool a city",
+            participants: [("ava", .member)],
+            ideas: [
+                IdeaRecord(id: "a", author: "ava", round: 1, text: "Trees, \"lots\" of trees"),
+                IdeaRecord(id: "b", author: "ava", round: 2, text: "Fountains <in> squares\nwith benches"),
+            ])
+        let list = try scratch.write("people.jsonl", "{\"text\":\"White roofs & walls\",\"author\":\"kim\",\"round\":1}\n")
+        let pool = try IdeaPool.load(transcripts: [transcript], ideaLists: [list])
+        return (try await DiversityAnalyzer().analyze(pool, embedder: LexicalEmbedder()), transcript)
+    }
+
+    @Test func textSummaryLabelsLexicalNumbersAndShowsBothThresholds() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let text = report.renderText()
+        #expect(text.contains("LEXICAL"))
+        #expect(text.contains("unique@0.80"))
+        #expect(text.contains("unique@0.80 (lit.)"))
+        #expect(text.contains("nominal"))
+        #expect(text.contains("people"))
+        #expect(!text.contains("-0.000"))
+    }
+
+    @Test func ideasCSVParsesBackWithOneRowPerIdea() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let table = try CSVParser(file: "out.csv").table(Array(report.ideasCSV().utf8))
+        #expect(table.records.count == 3)
+        let text = try #require(table.column("text")), rarity = try #require(table.column("rarity"))
+        #expect(table.records.map { $0.fields[text] } == ["Trees, \"lots\" of trees", "Fountains <in> squares\nwith benches", "White roofs & walls"])
+        #expect(table.records.allSatisfy { $0.fields[rarity] == "1" })
+    }
+
+    @Test func jsonRoundTripsAndHasTheDocumentedTopLevelFields() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let data = try report.jsonData()
+        #expect(try JSONDecoder().decode(ScoreReport.self, from: data) == report)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["schema"] as? String == "polyphony.score/1")
+        #expect(object["embedderKind"] as? String == "lexical")
+        for key in ["settings", "sources", "overall", "byGroup", "byRound", "byParticipant", "byKind", "trajectory", "homogeneity", "contributions", "clusters", "ideas"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+    }
+
+    @Test func scoresAreSavedBesideTheTranscriptUnderASettingsDigestAndTheTranscriptIsUntouched() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, transcript) = try await report(in: scratch)
+        let before = try Data(contentsOf: URL(fileURLWithPath: transcript))
+        let written = try report.saveBesideTranscripts()
+        #expect(written == [transcript + ".scores/" + report.settingsDigest + ".json"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: transcript)) == before)
+        var other = report
+        other.settings.threshold = 0.7
+        #expect(other.settingsDigest != report.settingsDigest)
+    }
+
+    @Test func htmlIsSelfContainedWithInlineChartsAndEscapedText() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let html = report.renderHTML()
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(!html.contains("<script"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
+        #expect(html.contains("Fountains &lt;in&gt; squares"))
+        #expect(html.contains("White roofs &amp; walls"))
+        #expect(html.contains("lexical"))
+    }
+}
