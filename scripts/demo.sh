@@ -14,9 +14,13 @@ poly_step "checking the Swift toolchain and system libraries"
 command -v swift >/dev/null 2>&1 || poly_die "no 'swift' on PATH" "install the Swift 6 toolchain (swift.org/install) and run this again"
 # FoundationNetworking (the HTTP client) runs on libcurl.
 poly_apt_ensure libcurl4-openssl-dev
+# The MiniLM embedder multiplies matrices with OpenBLAS, loaded at run time.
+poly_apt_ensure libopenblas0
 
 poly_step "installing the local model runtime (llama-cpp-python + SmolLM2-135M; cached after the first run)"
 bash scripts/install-local-runtime.sh
+poly_step "installing the MiniLM embedding weights, for semantic diversity scores"
+bash scripts/install-minilm.sh
 
 poly_step "building polyphony (release)"
 swift build -c release --product polyphony 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] (Compiling|Emitting|Wrapping|Write|Linking|Applying)/d'

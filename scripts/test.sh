@@ -9,11 +9,15 @@ poly_step "checking the Swift toolchain and system libraries"
 command -v swift >/dev/null 2>&1 || poly_die "no 'swift' on PATH" "install the Swift 6 toolchain (swift.org/install) and run this again"
 # FoundationNetworking (the HTTP client) runs on libcurl.
 poly_apt_ensure libcurl4-openssl-dev
+# The MiniLM embedder multiplies matrices with OpenBLAS, loaded at run time.
+poly_apt_ensure libopenblas0
 
 # The live tests talk to a real LLM: SmolLM2-135M on llama-cpp-python. The first install
 # compiles llama.cpp (10-15 minutes on 2 cores); later runs reuse the cached wheel.
 poly_step "installing the local model runtime (cached after the first run)"
 bash scripts/install-local-runtime.sh
+poly_step "installing the MiniLM embedding weights (cached after the first run)"
+bash scripts/install-minilm.sh
 
 poly_step "building (debug) with tests"
 swift build --build-tests 2>&1 | sed -E '/^\[[0-9]+\/[0-9]+\] (Compiling|Emitting|Wrapping|Write|Linking|Applying)/d'

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PolyphonyBackends
 import PolyphonyCore
+import PolyphonyEmbeddings
 import PolyphonyScoring
 
 #if canImport(Glibc)
@@ -28,12 +29,27 @@ struct ScoreCommand: AsyncParsableCommand {
     )
 
     /// Which embedders `--embedder` offers. Other modules register theirs here.
-    static var embedders: EmbedderRegistry { .standard }
+    static var embedders: EmbedderRegistry {
+        var registry = EmbedderRegistry.standard
+        registry.register("minilm", summary: "all-MiniLM-L6-v2, offline, semantic, 384-d (bash scripts/install-minilm.sh)") {
+            try MiniLMEmbedder.load()
+        }
+        return registry
+    }
+
+    /// MiniLM when its weights are installed, so unique-idea counts compare with published
+    /// numbers; the lexical embedder otherwise.
+    static var defaultEmbedder: String {
+        (try? MiniLMEmbedder.locate()) != nil ? "minilm" : "lexical"
+    }
 
     /// Options shared by scoring and calibration.
     struct EmbedderOptions: ParsableArguments {
-        @Option(help: "Embedder for the embedding-based metrics (\(ScoreCommand.embedders.names.joined(separator: ", "))).")
-        var embedder = "lexical"
+        @Option(help: "Embedder for the embedding-based metrics: \(ScoreCommand.embedders.names.joined(separator: ", ")), or a backends-file entry with an embedding endpoint (default: minilm when its weights are installed, else lexical).")
+        var embedder: String?
+
+        /// The embedder's name after defaults.
+        var embedderName: String { embedder ?? ScoreCommand.defaultEmbedder }
 
         @Option(help: "Folder for the on-disk embedding cache.")
         var cacheDir: String?
@@ -42,7 +58,7 @@ struct ScoreCommand: AsyncParsableCommand {
         var noCache = false
 
         func make() throws -> any Embedder {
-            let base = try ScoreCommand.embedders.make(embedder)
+            let base = try ScoreCommand.embedders.make(embedderName)
             // The lexical embedder is cheaper to recompute than to read back.
             if noCache || !base.isSemantic && cacheDir == nil { return base }
             let folder = cacheDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings")
@@ -150,11 +166,11 @@ struct ScoreCommand: AsyncParsableCommand {
 
         private func score(backends: BackendSet) async throws {
             let embedder: any Embedder
-            if ScoreCommand.embedders.names.contains(embedding.embedder) {
+            if ScoreCommand.embedders.names.contains(embedding.embedderName) {
                 embedder = try embedding.make()
             } else {
                 // Not a built-in name: an embedding endpoint from the backends file.
-                let remote = try backends.embedder(named: embedding.embedder)
+                let remote = try backends.embedder(named: embedding.embedderName)
                 embedder = embedding.noCache ? remote : CachingEmbedder(remote, directory: embedding.cacheDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings"))
             }
             var analyzer = DiversityAnalyzer(seed: seed, floorPermutations: floorPermutations)
