@@ -46,7 +46,7 @@ import Testing
     @Test func anUnknownNameListsTheKnownOnes() {
         let set = BackendSet(file: BackendsFile(entries: BackendsFile.builtInEntries(environment: [:]), path: "b.yaml"), environment: [:], cacheDirectory: nil)
         let error = #expect(throws: PolyphonyError.self) { try set.backend(named: "gpt5") }
-        #expect(error?.description == "b.yaml: no backend named \"gpt5\" (known: openai, anthropic, gemini, ollama)")
+        #expect(error?.description == "b.yaml: no backend named \"gpt5\" (known: openai, anthropic, gemini, ollama, local)")
     }
 
     @Test func theDefaultCacheDirectoryFollowsXDG() {

@@ -71,7 +71,7 @@ import Testing
     @Test func builtInsReadTheirKeysAndOllamaHostFromTheEnvironment() throws {
         let file = try BackendsFile.resolve(explicitPath: nil, environment: ["OLLAMA_HOST": "10.0.0.5:11434", "HOME": "/nonexistent"], currentDirectory: "/nonexistent")
         #expect(file.path == nil)
-        #expect(file.entries.map(\.name) == ["openai", "anthropic", "gemini", "ollama"])
+        #expect(file.entries.map(\.name) == ["openai", "anthropic", "gemini", "ollama", "local"])
         #expect(try file.entry(named: "openai").apiKeyEnvironmentVariable == "OPENAI_API_KEY")
         #expect(try file.entry(named: "anthropic").apiKeyEnvironmentVariable == "ANTHROPIC_API_KEY")
         #expect(try file.entry(named: "gemini").apiKeyEnvironmentVariable == "GEMINI_API_KEY")

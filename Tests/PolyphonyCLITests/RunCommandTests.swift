@@ -218,13 +218,22 @@ import Testing
         #expect(validate.status == 0, "\(validate.stderr)")
     }
 
+    /// The fake server sends SIGINT to the session while it answers the third request, so the
+    /// interruption lands mid-turn however loaded the machine is.
     @Test func ctrlCEndsTheSessionAsInterruptedAndItResumes() async throws {
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(300)))
+        let target = Mutex<(pid: Int32, requests: Int)>((0, 0))
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(200))) { prompt in
+            let (pid, count) = target.withLock { state in
+                state.requests += 1
+                return (state.pid, state.requests)
+            }
+            if count == 3, pid > 0 { kill(pid, SIGINT) }
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
         defer { server.stop() }
         let workspace = try Workspace(server: server, session: Self.sessionYAML(protocol: "round-robin", rounds: 3, participants: ["hci-mid", "generalist-tinkerer"]))
         let process = try CLIHarness.start(workspace.arguments + ["--quiet"])
-        try await Self.waitForLines(2, in: workspace.transcript)
-        kill(process.processIdentifier, SIGINT)
+        target.withLock { $0.pid = process.processIdentifier }
         await CLIHarness.wait(process)
         #expect(process.terminationStatus == 130)
         let interrupted = try workspace.events().end

@@ -11,6 +11,10 @@ public enum FinishReason: String, Sendable, Codable, Hashable {
 /// Token counts as the provider reported them. `nil` means the provider did not say;
 /// Polyphony never invents a count.
 public struct TokenUsage: Sendable, Codable, Hashable {
+    private enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+    }
+
     public var promptTokens: Int?
     public var completionTokens: Int?
 

@@ -75,8 +75,9 @@ public struct SessionHeader: Sendable, Hashable, Codable {
     public var structuredOutput: Bool?
 
     private enum CodingKeys: String, CodingKey {
-        case schemaVersion, sessionId, toolVersion, topic, rounds, participants, seed, startedAt, limits, structuredOutput
-        case protocolName = "protocol"
+        case topic, rounds, participants, seed, limits
+        case schemaVersion = "schema_version", sessionId = "session_id", toolVersion = "tool_version"
+        case startedAt = "started_at", structuredOutput = "structured_output", protocolName = "protocol"
     }
 
     public init(
@@ -101,6 +102,11 @@ public struct SessionHeader: Sendable, Hashable, Codable {
 
 /// Limits a session ran under.
 public struct SessionLimits: Sendable, Hashable, Codable {
+    private enum CodingKeys: String, CodingKey {
+        case maxTokensPerTurn = "max_tokens_per_turn", tokenBudget = "token_budget"
+        case ideasPerTurn = "ideas_per_turn", humanTimeoutSeconds = "human_timeout_seconds"
+    }
+
     public var maxTokensPerTurn: Int?
     public var tokenBudget: Int?
     /// How many ideas each agent was asked for per turn.
@@ -148,6 +154,11 @@ public struct TurnRecord: Sendable, Hashable, Codable {
     /// Who produced a turn.
     public enum SpeakerKind: String, Sendable, Codable {
         case agent, human
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case index, round, phase, speaker, kind, backend, model, messages, response, usage, attempts, at
+        case messagesDigest = "messages_digest", finishReason = "finish_reason", latencyMs = "latency_ms"
     }
 
     /// 0-based position of the turn in the session; resume continues from the next index.
@@ -237,6 +248,11 @@ public struct EndRecord: Sendable, Hashable, Codable {
 
     /// Sums over the whole session.
     public struct Totals: Sendable, Hashable, Codable {
+        private enum CodingKeys: String, CodingKey {
+            case turns, ideas
+            case promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+        }
+
         public var turns: Int
         public var ideas: Int
         public var promptTokens: Int
