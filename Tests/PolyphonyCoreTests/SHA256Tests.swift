@@ -15,3 +15,16 @@ import Testing
         #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
+
+@Suite struct SHA256StreamingTests {
+    @Test(arguments: [1, 7, 63, 64, 65, 200])
+    func hashingInPiecesEqualsHashingAtOnce(pieceSize: Int) {
+        let bytes = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        var hasher = SHA256()
+        for start in stride(from: 0, to: bytes.count, by: pieceSize) {
+            hasher.update(bytes[start..<min(start + pieceSize, bytes.count)])
+        }
+        let digits = hasher.finalize().map { String($0, radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        #expect(digits == SHA256.hex(bytes))
+    }
+}
