@@ -11,11 +11,7 @@ SESSION=${1:-sessions/brainwriting.yaml}
 [ -f "$SESSION" ] || poly_die "no session file $SESSION" "pass one of: $(ls sessions/*.yaml | tr '\n' ' ')"
 
 poly_step "checking the Swift toolchain and system libraries"
-command -v swift >/dev/null 2>&1 || poly_die "no 'swift' on PATH" "install the Swift 6 toolchain (swift.org/install) and run this again"
-# FoundationNetworking (the HTTP client) runs on libcurl.
-poly_apt_ensure libcurl4-openssl-dev
-# The MiniLM embedder multiplies matrices with OpenBLAS, loaded at run time.
-poly_apt_ensure libopenblas0
+poly_ensure_swift_and_libraries
 
 poly_step "installing the local model runtime (llama-cpp-python + SmolLM2-135M; cached after the first run)"
 bash scripts/install-local-runtime.sh

@@ -182,3 +182,11 @@ poly_common_option() {
         *) echo "$POLY_SCRIPT_NAME: unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 }
+
+# Checks for the Swift toolchain and installs the system libraries Polyphony runs on:
+# libcurl under FoundationNetworking (the HTTP client), OpenBLAS for the MiniLM embedder.
+poly_ensure_swift_and_libraries() {
+    command -v swift >/dev/null 2>&1 \
+        || poly_die "no 'swift' on PATH" "install the Swift 6 toolchain (swift.org/install) and run $POLY_SCRIPT_NAME again"
+    poly_apt_ensure libcurl4-openssl-dev libopenblas0
+}

@@ -6,11 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
 poly_step "checking the Swift toolchain and system libraries"
-command -v swift >/dev/null 2>&1 || poly_die "no 'swift' on PATH" "install the Swift 6 toolchain (swift.org/install) and run this again"
-# FoundationNetworking (the HTTP client) runs on libcurl.
-poly_apt_ensure libcurl4-openssl-dev
-# The MiniLM embedder multiplies matrices with OpenBLAS, loaded at run time.
-poly_apt_ensure libopenblas0
+poly_ensure_swift_and_libraries
 
 # The live tests talk to a real LLM: SmolLM2-135M on llama-cpp-python. The first install
 # compiles llama.cpp (10-15 minutes on 2 cores); later runs reuse the cached wheel.
