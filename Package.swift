@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PolyphonyBackends", targets: ["PolyphonyBackends"]),
         .library(name: "PolyphonyEngine", targets: ["PolyphonyEngine"]),
         .library(name: "PolyphonyScoring", targets: ["PolyphonyScoring"]),
+        .library(name: "PolyphonyExperiments", targets: ["PolyphonyExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,10 +30,17 @@ let package = Package(
             dependencies: ["PolyphonyCore", .product(name: "Yams", package: "Yams")]
         ),
         .target(name: "PolyphonyScoring", dependencies: ["PolyphonyCore"]),
+        // Condition grids, the experiment runner, statistics. Backends arrive as a lookup closure.
+        .target(
+            name: "PolyphonyExperiments",
+            dependencies: [
+                "PolyphonyCore", "PolyphonyEngine", "PolyphonyScoring", .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "polyphony",
             dependencies: [
-                "PolyphonyCore", "PolyphonyBackends", "PolyphonyEngine", "PolyphonyScoring",
+                "PolyphonyCore", "PolyphonyBackends", "PolyphonyEngine", "PolyphonyScoring", "PolyphonyExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +67,10 @@ let package = Package(
         .testTarget(
             name: "PolyphonyScoringTests",
             dependencies: ["PolyphonyScoring", "PolyphonyTestSupport"]
+        ),
+        .testTarget(
+            name: "PolyphonyExperimentsTests",
+            dependencies: ["PolyphonyExperiments", "PolyphonyTestSupport"]
         ),
         // Runs the built `polyphony` binary as a user would.
         .testTarget(
