@@ -133,9 +133,42 @@ import Testing
         #expect(merge.stdout.contains("8 completed"))
         let mergedAnalysis = try await CLIHarness.run(["experiment", "analyze", workspace.path("merged"), "--json"])
         #expect(mergedAnalysis.status == 0, "\(mergedAnalysis.stderr)")
-        #expect(mergedAnalysis.stdout == analysis.stdout)
+        // The scoring module sums parallel partial results in completion order, so the last
+        // bits of a metric may differ between two analyses of the very same files: compare
+        // numbers to 1e-6, everything else exactly.
+        let mergedDifferences = Self.differences(try Self.json(mergedAnalysis.stdout), try Self.json(analysis.stdout))
+        #expect(mergedDifferences.isEmpty, "\(mergedDifferences.prefix(5))")
         let slicesTogether = try await CLIHarness.run(["experiment", "analyze", workspace.path("slice1"), workspace.path("slice2"), "--json"])
-        #expect(slicesTogether.stdout == analysis.stdout)
+        let sliceDifferences = Self.differences(try Self.json(slicesTogether.stdout), try Self.json(analysis.stdout))
+        #expect(sliceDifferences.isEmpty, "\(sliceDifferences.prefix(5))")
+        // The transcripts themselves hold the same ideas, run by run.
+        for (full, merged) in zip(try workspace.transcripts("full"), try workspace.transcripts("merged")) {
+            #expect((full as NSString).lastPathComponent == (merged as NSString).lastPathComponent)
+            #expect(try TranscriptReader(path: full).readAll().events.ideas.map(\.text) == (try TranscriptReader(path: merged).readAll().events.ideas.map(\.text)))
+        }
+    }
+
+    static func json(_ text: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(text.utf8))
+    }
+
+    /// Paths where two JSON values differ; numbers within 1e-6 (relative above 1) count as equal.
+    static func differences(_ a: Any, _ b: Any, path: String = "$") -> [String] {
+        switch (a, b) {
+        case (let a as [String: Any], let b as [String: Any]):
+            guard Set(a.keys) == Set(b.keys) else { return [path + " keys"] }
+            return a.keys.sorted().flatMap { differences(a[$0]!, b[$0]!, path: path + "." + $0) }
+        case (let a as [Any], let b as [Any]):
+            guard a.count == b.count else { return [path + " count"] }
+            return zip(a, b).enumerated().flatMap { differences($0.element.0, $0.element.1, path: path + "[\($0.offset)]") }
+        case (let a as String, let b as String):
+            return a == b ? [] : [path]
+        case (let a as NSNumber, let b as NSNumber):
+            let x = a.doubleValue, y = b.doubleValue
+            return abs(x - y) <= 1e-6 * max(1, abs(x), abs(y)) ? [] : [path + ": \(x) vs \(y)"]
+        default:
+            return "\(a)" == "\(b)" ? [] : [path]
+        }
     }
 
     @Test func aGridErrorNamesTheGridFileAndLine() async throws {
