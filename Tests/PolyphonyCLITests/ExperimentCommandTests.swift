@@ -195,4 +195,41 @@ import Testing
         #expect(merge.status != 0)
         #expect(merge.stderr.contains("different grid"), "\(merge.stderr)")
     }
+
+    /// Each shipped grid, and the number of sessions it expands to.
+    @Test(arguments: [("beyond-brainstorming", 105), ("homogeneity", 64), ("human-in-the-loop", 36)])
+    func aShippedExperimentRunsAsItIsOnAnyBackend(name: String, sessions: Int) async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        let backends = try folder.write("backends.yaml", server.backendsYAML(kinds: [.openai]))
+        let grid = RunCommandTests.repository + "/experiments/\(name).yaml"
+        // The last slice of n = sessions is the grid's last session: the human condition of
+        // human-in-the-loop, the several-model condition of homogeneity.
+        let result = try await CLIHarness.run(["experiment", "run", grid, "--out", folder.path + "/out", "--personas", Self.personas,
+                                               "--backends", backends, "--backend", "openai", "--no-cache", "--shard", "\(sessions)/\(sessions)", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("1/1 sessions completed"), "\(result.stdout)")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/manifest.json"))) as? [String: Any])
+        #expect((manifest["runs"] as? [Any])?.count == sessions)
+        if name == "human-in-the-loop" {
+            let transcript = try #require(try FileManager.default.contentsOfDirectory(atPath: folder.path + "/out/runs").first)
+            let events = try TranscriptReader(path: folder.path + "/out/runs/" + transcript).readAll().events
+            let human = events.turns.filter { $0.kind == .human }
+            #expect(human.contains { $0.response.contains("Pay neighbours a small stipend") }, "the scripted second answer is the human's round-2 turn")
+            #expect(human.contains { $0.phase.hasPrefix("inject") })
+        }
+    }
+
+    @Test func aGridNamingAnUnknownBackendFailsBeforeAnySessionStarts() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        let backends = try folder.write("backends.yaml", server.backendsYAML(kinds: [.openai]))
+        let result = try await CLIHarness.run(["experiment", "run", RunCommandTests.repository + "/experiments/homogeneity.yaml", "--out", folder.path + "/out",
+                                               "--personas", Self.personas, "--backends", backends, "--no-cache", "--quiet"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("model-a"), "\(result.stderr)")
+        #expect(server.requestCount == 0)
+    }
 }
