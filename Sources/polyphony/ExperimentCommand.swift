@@ -125,6 +125,8 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Option(help: "Write one row per run and metric to this CSV file.") var csv: String?
         @Option(help: "Write a self-contained HTML comparison report to this file.") var html: String?
         @Option(help: "Bootstrap resamples (default: the grid's scoring.bootstrap, else 10000).") var bootstrap: Int?
+        @Option(help: "Folder for the on-disk embedding cache (semantic embedders).") var cacheDir: String?
+        @Flag(help: "Do not read or write the embedding cache.") var noCache = false
 
         func validate() throws {
             if folders.isEmpty { throw ValidationError("give at least one experiment folder") }
@@ -133,7 +135,8 @@ struct ExperimentCommand: AsyncParsableCommand {
 
         func run() async throws {
             let experiment = try ExperimentFolders.open(folders)
-            let embedder = try ScoreCommand.embedders.make(experiment.grid.scoring.embedder)
+            let base = try ScoreCommand.embedders.make(experiment.grid.scoring.embedder)
+            let embedder = noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
             let report = try await ExperimentAnalyzer(embedder: embedder, resamples: bootstrap).analyze(experiment)
             var notes: [String] = []
             if let csv {

@@ -42,11 +42,16 @@ struct ScoreCommand: AsyncParsableCommand {
 
         func make() throws -> any Embedder {
             let base = try ScoreCommand.embedders.make(embedder)
-            // The lexical embedder is cheaper to recompute than to read back.
-            if noCache || !base.isSemantic && cacheDir == nil { return base }
-            let folder = cacheDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings")
-            return CachingEmbedder(base, directory: folder)
+            return noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
         }
+    }
+
+    /// `base` behind the on-disk embedding cache, unless it is lexical and no folder was asked for.
+    static func cached(_ base: any Embedder, directory: String?) -> any Embedder {
+        // The lexical embedder is cheaper to recompute than to read back.
+        if !base.isSemantic && directory == nil { return base }
+        let folder = directory ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings")
+        return CachingEmbedder(base, directory: folder)
     }
 
     /// `polyphony score FILES…`: the default subcommand.

@@ -231,5 +231,6 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.contains("model-a"), "\(result.stderr)")
         #expect(server.requestCount == 0)
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/out"), "nothing is written before the grid binds")
     }
 }

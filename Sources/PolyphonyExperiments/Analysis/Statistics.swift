@@ -14,7 +14,7 @@ public enum Statistics {
 
     /// Hedges' g for `mean(second) − mean(first)`: Cohen's d with the pooled standard
     /// deviation, times the small-sample correction J = 1 − 3 / (4(n₁ + n₂) − 9)
-    /// (Hedges 1981; Borenstein et al. 2009, *Introduction to Meta-Analysis*, eq. 4.22–4.24).
+    /// (Hedges 1981; Borenstein et al. 2009, *Introduction to Meta-Analysis*, eqs. 4.18–4.23).
     /// - Returns: `nil` when a group has fewer than two values or both have no spread.
     public static func hedgesG(_ first: [Double], _ second: [Double]) -> Double? {
         guard first.count > 1, second.count > 1,

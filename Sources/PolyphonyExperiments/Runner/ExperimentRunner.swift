@@ -51,11 +51,11 @@ public struct ExperimentRunner: Sendable {
     public func run(
         _ grid: ExperimentGrid, shard: Shard = .all, progress: (ExperimentProgress) -> Void = { _ in }
     ) async throws -> ExperimentOutcome {
-        try ExperimentManifest(grid: grid).write(folder: folder)
         let library = try PersonaLoader().loadLibrary(directory: personaDirectory)
         let runs = shard.select(grid.runs)
         // Bind every session before starting any, so a misspelt backend fails at once, not hours in.
         for run in runs { _ = try plan(run, grid: grid, library: library, path: nil) }
+        try ExperimentManifest(grid: grid).write(folder: folder)
 
         let clock = ContinuousClock()
         let start = clock.now
