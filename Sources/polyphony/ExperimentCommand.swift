@@ -140,29 +140,14 @@ struct ExperimentCommand: AsyncParsableCommand {
             let report = try await ExperimentAnalyzer(embedder: embedder, resamples: bootstrap).analyze(experiment)
             var notes: [String] = []
             if let csv {
-                try Self.write(Data(report.runsCSV().utf8), to: csv)
+                try ReportOutput.write(Data(report.runsCSV().utf8), to: csv)
                 notes.append("runs CSV: \(csv)")
             }
             if let html {
-                try Self.write(Data(report.renderHTML().utf8), to: html)
+                try ReportOutput.write(Data(report.renderHTML().utf8), to: html)
                 notes.append("HTML report: \(html)")
             }
-            if json {
-                FileHandle.standardOutput.write(try report.jsonData())
-                FileHandle.standardOutput.write(Data("\n".utf8))
-                for note in notes { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
-            } else {
-                print(report.renderText(), terminator: "")
-                for note in notes { print(note) }
-            }
-        }
-
-        static func write(_ data: Data, to path: String) throws {
-            do {
-                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw PolyphonyError.io("cannot write: \(error.localizedDescription)", file: path)
-            }
+            ReportOutput.emit(json: json ? try report.jsonData() : nil, text: report.renderText(), notes: notes)
         }
     }
 

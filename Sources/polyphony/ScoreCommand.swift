@@ -136,22 +136,14 @@ struct ScoreCommand: AsyncParsableCommand {
                 for path in try report.saveBesideTranscripts() { notes.append("scores: \(path)") }
             }
             if let csv {
-                try write(Data(report.ideasCSV().utf8), to: csv)
+                try ReportOutput.write(Data(report.ideasCSV().utf8), to: csv)
                 notes.append("ideas CSV: \(csv)")
             }
             if let html {
-                try write(Data(report.renderHTML().utf8), to: html)
+                try ReportOutput.write(Data(report.renderHTML().utf8), to: html)
                 notes.append("HTML report: \(html)")
             }
-            if json {
-                FileHandle.standardOutput.write(try report.jsonData())
-                FileHandle.standardOutput.write(Data("\n".utf8))
-                // Keep stdout pure JSON; say where files went on stderr.
-                for note in notes { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
-            } else {
-                print(report.renderText(), terminator: "")
-                for note in notes { print(note) }
-            }
+            ReportOutput.emit(json: json ? try report.jsonData() : nil, text: report.renderText(), notes: notes)
         }
     }
 
@@ -243,12 +235,4 @@ private func expandGlobs(_ patterns: [String]) throws -> [String] {
         }
     }
     return paths
-}
-
-private func write(_ data: Data, to path: String) throws {
-    do {
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-        throw PolyphonyError.io("cannot write: \(error.localizedDescription)", file: path)
-    }
 }

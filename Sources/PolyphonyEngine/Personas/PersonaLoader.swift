@@ -25,13 +25,7 @@ public struct PersonaLoader: Sendable {
     /// Parses one persona file.
     /// - Throws: ``PolyphonyError`` naming the file and line of the first problem.
     public func load(file: String) throws -> Persona {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw PolyphonyError.io(FileManager.default.fileExists(atPath: file) ? "cannot be read" : "no such file", file: file)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PolyphonyError.invalidInput("not UTF-8 text", file: file, line: 1)
-        }
-        return try parse(text, file: file)
+        try parse(try TextFile.read(file), file: file)
     }
 
     /// Parses persona text; `file` is used in errors only.

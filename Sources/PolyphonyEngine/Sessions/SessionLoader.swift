@@ -17,13 +17,7 @@ public struct SessionLoader: Sendable {
     /// Parses the session file at `file`.
     /// - Throws: ``PolyphonyError`` naming the file and line of the first problem.
     public func load(file: String) throws -> SessionSpec {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw PolyphonyError.io(FileManager.default.fileExists(atPath: file) ? "cannot be read" : "no such file", file: file)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PolyphonyError.invalidInput("not UTF-8 text", file: file, line: 1)
-        }
-        return try parse(text, file: file)
+        try parse(try TextFile.read(file), file: file)
     }
 
     /// Parses session YAML; `file` is used in errors and to resolve relative paths.

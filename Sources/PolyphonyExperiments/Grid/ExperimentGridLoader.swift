@@ -18,13 +18,7 @@ public struct ExperimentGridLoader: Sendable {
     /// Parses the grid file at `file`.
     /// - Throws: ``PolyphonyError`` naming the file and line of the first problem.
     public func load(file: String) throws -> ExperimentGrid {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw PolyphonyError.io(FileManager.default.fileExists(atPath: file) ? "cannot be read" : "no such file", file: file)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PolyphonyError.invalidInput("not UTF-8 text", file: file, line: 1)
-        }
-        return try parse(text, file: file)
+        try parse(try TextFile.read(file), file: file)
     }
 
     /// Parses grid YAML; `file` is used in errors.
