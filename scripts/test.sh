@@ -23,4 +23,9 @@ poly_step "running the test suite"
 status=0
 swift test --skip-build 2>&1 | sed -u -E '/^◇ /d; /^✔ Test [^ ]+\(.*\) passed/d; /^Test Case .* (started|passed)/d' || status=$?
 poly_say "tests finished with exit status $status"
+
+# The HTML report must render its charts in a real browser, not only parse.
+REPORT="${TMPDIR:-/tmp}/polyphony-test-report.html"
+"$(swift build --show-bin-path)/polyphony" score transcripts/examples/demo-brainwriting-local.jsonl --no-save --html "$REPORT" >/dev/null
+bash scripts/check-report-render.sh "$REPORT" || status=1
 exit "$status"

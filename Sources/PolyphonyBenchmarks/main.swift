@@ -7,6 +7,7 @@ let suites: [BenchmarkSuite] = [
     backendSuite,
     orchestrationSuite,
     scoringSuite,
+    embeddingSuite,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

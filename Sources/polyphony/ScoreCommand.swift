@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyScoring
 
@@ -37,7 +38,7 @@ struct ScoreCommand: AsyncParsableCommand {
         @Option(help: "Folder for the on-disk embedding cache.")
         var cacheDir: String?
 
-        @Flag(help: "Do not read or write the embedding cache.")
+        @Flag(help: "Do not read or write the caches (embeddings, and the judge's LLM responses).")
         var noCache = false
 
         func make() throws -> any Embedder {
@@ -102,6 +103,30 @@ struct ScoreCommand: AsyncParsableCommand {
         @Flag(help: "Do not write scores beside the transcripts.")
         var noSave = false
 
+        @Option(help: "The backends file for --judge, --settle and backend embedders (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).")
+        var backends: String?
+
+        @Option(help: "Rate every idea with a blind LLM judge on this backends-file entry (it sees the topic and one idea, never who wrote it).")
+        var judge: String?
+
+        @Option(help: "With --judge: the rubric file (default rubrics/default.json's built-in copy: novelty, feasibility, specificity, impact, coherence).")
+        var rubric: String?
+
+        @Option(help: "With --judge: independent reviews per idea, aggregated to mean and spread.")
+        var reviews = 3
+
+        @Option(help: "With --judge: also run a Swiss-tournament pairwise ranking and report each group's share of the top N.")
+        var tournamentTop: Int?
+
+        @Option(help: "Ask an LLM on this backends-file entry whether borderline pairs are the same idea.")
+        var settle: String?
+
+        @Option(help: "With --settle: pairs at least this similar are borderline.")
+        var settleLower = 0.7
+
+        @Option(help: "With --settle: pairs at least this similar are duplicates without asking.")
+        var settleUpper = 0.9
+
         func validate() throws {
             if transcripts.isEmpty && ideas.isEmpty {
                 throw ValidationError("give at least one transcript or --ideas file")
@@ -116,7 +141,27 @@ struct ScoreCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let embedder = try embedding.make()
+            let environment = ProcessInfo.processInfo.environment
+            let file = try BackendsFile.resolve(explicitPath: backends, environment: environment)
+            // A `kind: local` judge or embedder gets a managed server for this command only.
+            try await withLocalModelServers(environment: environment) { servers in
+                let backendSet = BackendSet(
+                    file: file, environment: environment,
+                    cacheDirectory: embedding.noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers
+                )
+                try await score(backends: backendSet)
+            }
+        }
+
+        private func score(backends: BackendSet) async throws {
+            let embedder: any Embedder
+            if ScoreCommand.embedders.names.contains(embedding.embedder) {
+                embedder = try embedding.make()
+            } else {
+                // Not a built-in name: an embedding endpoint from the backends file.
+                let remote = try backends.embedder(named: embedding.embedder)
+                embedder = embedding.noCache ? remote : CachingEmbedder(remote, directory: embedding.cacheDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings"))
+            }
             var analyzer = DiversityAnalyzer(seed: seed, floorPermutations: floorPermutations)
             if let threshold {
                 analyzer.threshold = Float(threshold)
@@ -126,10 +171,19 @@ struct ScoreCommand: AsyncParsableCommand {
                 analyzer.threshold = Float(file.threshold)
                 analyzer.thresholdSource = "file:\(thresholdFile)"
             }
+            if let settle {
+                let judge = ChatSameIdeaJudge(backend: try backends.backend(named: settle))
+                analyzer.settler = try BorderlineSettler(judge: judge, lower: Float(settleLower), upper: Float(settleUpper), fallbackThreshold: analyzer.threshold)
+            }
             let pool = try IdeaPool.load(
                 transcripts: try expandGlobs(transcripts), ideaLists: try expandGlobs(ideas), group: group,
                 ideaListGroup: ideasGroup, prompt: prompt)
-            let report = try await analyzer.analyze(pool, embedder: embedder)
+            var report = try await analyzer.analyze(pool, embedder: embedder)
+            if let judge {
+                let rubricFile = try rubric.map { try Rubric.load(path: $0) } ?? .standard
+                let qualityJudge = QualityJudge(backend: try backends.backend(named: judge), rubric: rubricFile, reviews: reviews)
+                report = try await qualityJudge.judge(report, tournament: tournamentTop.map { SwissTournament(top: $0, seed: seed) })
+            }
 
             var notes: [String] = []
             if !noSave {

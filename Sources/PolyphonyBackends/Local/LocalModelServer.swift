@@ -47,7 +47,7 @@ public final class LocalModelServer: Sendable {
         let logs = (runtime.cache as NSString).appendingPathComponent("logs")
         try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         let logFile = (logs as NSString).appendingPathComponent("local-server-\(port).log")
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logFile) else {
             throw PolyphonyError.io("cannot write the local server's log", file: logFile)
         }

@@ -77,7 +77,8 @@ public struct ThresholdCalibration: Sendable {
                 for (offset, row) in rows.enumerated() { predicted[row] = "\(group)\u{1F}\(result.assignments[offset])" }
             }
             points.append(CalibrationResult.Point(
-                threshold: Double(threshold), adjustedRandIndex: AdjustedRandIndex.compute(humanLabels, predicted) ?? 0,
+                // Six decimals drop the Float-to-Double noise (0.65 rather than 0.6499999761581421).
+                threshold: (Double(threshold) * 1e6).rounded() / 1e6, adjustedRandIndex: AdjustedRandIndex.compute(humanLabels, predicted) ?? 0,
                 clusters: clusters))
         }
         let humanClusters = Set(humanLabels).count
@@ -154,7 +155,9 @@ public struct ThresholdFile: Sendable, Hashable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+            var data = try encoder.encode(self)
+            data.append(0x0A)
+            try data.write(to: URL(fileURLWithPath: path))
         } catch {
             throw PolyphonyError.io("cannot write the threshold file: \(error.localizedDescription)", file: path)
         }

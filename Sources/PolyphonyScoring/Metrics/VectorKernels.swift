@@ -8,40 +8,31 @@ enum VectorKernels {
     /// Σ a[k]·b[k] for k < count, in Float.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        typealias V = SIMD4<Float>
-        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
-        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
-        var k = 0
-        while k + 16 <= count {
-            let offset = k * 4
-            s0 += rawA.loadUnaligned(fromByteOffset: offset, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset, as: V.self)
-            s1 += rawA.loadUnaligned(fromByteOffset: offset + 16, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset + 16, as: V.self)
-            s2 += rawA.loadUnaligned(fromByteOffset: offset + 32, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset + 32, as: V.self)
-            s3 += rawA.loadUnaligned(fromByteOffset: offset + 48, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset + 48, as: V.self)
-            k += 16
-        }
-        var sum = ((s0 + s1) + (s2 + s3)).sum()
-        while k < count {
-            sum += a[k] * b[k]
-            k += 1
-        }
-        return sum
+        dot(a, b, count: count, lanes: SIMD4<Float>.self)
     }
 
     /// Σ a[k]·b[k] for k < count, in Double.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
-        typealias V = SIMD2<Double>
+        dot(a, b, count: count, lanes: SIMD2<Double>.self)
+    }
+
+    /// The shared kernel: four independent accumulators of one native SIMD register each.
+    @inline(__always)
+    private static func dot<V: SIMD>(
+        _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>, count: Int, lanes: V.Type
+    ) -> V.Scalar where V.Scalar: BinaryFloatingPoint {
         var s0 = V(), s1 = V(), s2 = V(), s3 = V()
         let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
+        let width = V.scalarCount, bytes = MemoryLayout<V>.stride
         var k = 0
-        while k + 8 <= count {
-            let offset = k * 8
+        while k + 4 * width <= count {
+            let offset = k * MemoryLayout<V.Scalar>.stride
             s0 += rawA.loadUnaligned(fromByteOffset: offset, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset, as: V.self)
-            s1 += rawA.loadUnaligned(fromByteOffset: offset + 16, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset + 16, as: V.self)
-            s2 += rawA.loadUnaligned(fromByteOffset: offset + 32, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset + 32, as: V.self)
-            s3 += rawA.loadUnaligned(fromByteOffset: offset + 48, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset + 48, as: V.self)
-            k += 8
+            s1 += rawA.loadUnaligned(fromByteOffset: offset + bytes, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset + bytes, as: V.self)
+            s2 += rawA.loadUnaligned(fromByteOffset: offset + 2 * bytes, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset + 2 * bytes, as: V.self)
+            s3 += rawA.loadUnaligned(fromByteOffset: offset + 3 * bytes, as: V.self) * rawB.loadUnaligned(fromByteOffset: offset + 3 * bytes, as: V.self)
+            k += 4 * width
         }
         var sum = ((s0 + s1) + (s2 + s3)).sum()
         while k < count {

@@ -179,12 +179,22 @@ public struct DiversityAnalyzer: Sendable {
         var unique: [[Int]] = []
         var seen: Set<[Int]> = [Array(context.ideas.indices)]
         for subset in subsets where seen.insert(subset).inserted { unique.append(subset) }
+        // A window of one subset per core keeps memory bounded by a few subsets, not all of them.
+        let window = max(1, ProcessInfo.processInfo.activeProcessorCount)
         return try await withThrowingTaskGroup(of: ([Int], DiversitySummary).self) { group in
-            for members in unique {
+            var next = 0
+            func launch() {
+                guard next < unique.count else { return }
+                let members = unique[next]
+                next += 1
                 group.addTask { (members, try await summary("", members, context)) }
             }
+            for _ in 0..<window { launch() }
             var result: [[Int]: DiversitySummary] = [Array(context.ideas.indices): overall]
-            for try await (members, summary) in group { result[members] = summary }
+            while let (members, summary) = try await group.next() {
+                result[members] = summary
+                launch()
+            }
             return result
         }
     }

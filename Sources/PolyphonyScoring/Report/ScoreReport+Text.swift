@@ -20,11 +20,14 @@ extension ScoreReport {
 
         if trajectory.count > byGroup.count {
             out.append("Trajectory (per group and round)")
-            var rows = [["group", "round", "ideas", "unique", "new clusters", "cumulative", "Vendi", "mean dist"]]
+            var rows = [[
+                "group", "round", "ideas", "unique@\(Self.number(settings.threshold, 2))",
+                "unique@\(Self.number(settings.literatureThreshold, 2)) (lit.)", "new clusters", "cumulative", "Vendi", "mean dist",
+            ]]
             for point in trajectory {
                 rows.append([
                     point.group, point.round.map(String.init) ?? "-", "\(point.summary.ideas)", "\(point.summary.unique)",
-                    "\(point.newClusters)", "\(point.cumulativeClusters)", Self.optional(point.summary.vendi, 2),
+                    "\(point.summary.uniqueAtLiteratureThreshold)", "\(point.newClusters)", "\(point.cumulativeClusters)", Self.optional(point.summary.vendi, 2),
                     Self.optional(point.summary.meanPairwiseDistance, 3),
                 ])
             }

@@ -1,0 +1,79 @@
+import Foundation
+import PolyphonyCore
+import PolyphonyTestSupport
+import Testing
+
+/// `polyphony score` on what `polyphony run` wrote, with people's ideas beside it, and the
+/// blind judge over real HTTP.
+@Suite struct ScoreCommandTests {
+    /// Answers judge prompts with rubric JSON, same-idea prompts with a verdict, and
+    /// everything else with the default numbered ideas.
+    static let responder: FakeLLMServer.Responder = { prompt in
+        let system = prompt.messages.first?.content ?? ""
+        if system.contains("novelty") {
+            return #"{"novelty": 7, "feasibility": 5, "specificity": 6, "impact": 6, "coherence": 8}"#
+        }
+        if system.contains("SAME idea") { return #"{"same": false}"# }
+        return FakeLLMServer.numberedIdeas(prompt)
+    }
+
+    private func recordedSession(_ server: FakeLLMServer) async throws -> RunCommandTests.Workspace {
+        let workspace = try RunCommandTests.Workspace(server: server, session: RunCommandTests.sessionYAML(protocol: "brainwriting", rounds: 2, participants: ["hci-mid", "generalist-tinkerer"]))
+        let run = try await CLIHarness.run(workspace.arguments + ["--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        return workspace
+    }
+
+    @Test func aRunTranscriptAndAHumanIdeaListAreScoredSideBySide() async throws {
+        let server = try FakeLLMServer(responder: Self.responder)
+        defer { server.stop() }
+        let workspace = try await recordedSession(server)
+        let people = try workspace.folder.write("people.csv", """
+            text,author
+            Free swimming at the public pool on hot evenings,ana
+            "Hand out reusable water bottles, with refill maps",ben
+            Open air-conditioned libraries until midnight,ana
+            """)
+        let result = try await CLIHarness.run(["score", workspace.transcript, "--ideas", people, "--json", "--no-save"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        let groups = (report["byGroup"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+        #expect(groups == ["brainwriting", "people"])
+        let kinds = (report["byKind"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+        #expect(Set(kinds) == ["agent", "human"])
+        #expect((report["ideas"] as? [Any])?.count == 12 + 3)
+    }
+
+    @Test func theBlindJudgeRatesEveryIdeaOverHTTPWithoutSeeingAuthors() async throws {
+        let server = try FakeLLMServer(responder: Self.responder)
+        defer { server.stop() }
+        let workspace = try await recordedSession(server)
+        server.resetStatistics()
+        let result = try await CLIHarness.run([
+            "score", workspace.transcript, "--json", "--no-save", "--no-cache", "--judge", "openai", "--reviews", "2",
+            "--backends", workspace.folder.path + "/backends.yaml",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        let ideas = report["ideas"] as? [[String: Any]] ?? []
+        #expect(ideas.count == 12)
+        #expect(ideas.allSatisfy { ($0["quality"] as? [String: Double]) == ["novelty": 7, "feasibility": 5, "specificity": 6, "impact": 6, "coherence": 8] })
+        // Two independent, differently seeded reviews per idea.
+        let judgePrompts = server.recordedRequests.compactMap(\.prompt)
+        #expect(judgePrompts.count == 24)
+        #expect(Set(judgePrompts.map(\.seed)).count == 2)
+        #expect(judgePrompts.allSatisfy { prompt in
+            let text = prompt.messages.map(\.content).joined(separator: " ")
+            return !text.contains("hci-mid") && !text.contains("Lena Fischer") && !text.contains("brainwriting")
+        })
+    }
+
+    @Test func anUnknownEmbedderOrBackendIsOneLine() async throws {
+        let folder = try TemporaryFolder()
+        let people = try folder.write("people.csv", "text,author\nShade,ana\n")
+        let result = try await CLIHarness.run(["score", "--ideas", people, "--embedder", "nonesuch", "--no-save"])
+        #expect(result.status != 0)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.contains("nonesuch"))
+    }
+}
