@@ -54,7 +54,7 @@ public struct ExperimentRunner: Sendable {
         let library = try PersonaLoader().loadLibrary(directory: personaDirectory)
         let runs = shard.select(grid.runs)
         // Bind every session before starting any, so a misspelt backend fails at once, not hours in.
-        for run in runs { _ = try plan(run, grid: grid, library: library, path: nil) }
+        for run in runs { _ = try prepare(run, grid: grid, library: library, path: nil) }
         try ExperimentManifest(grid: grid).write(folder: folder)
 
         let clock = ContinuousClock()
@@ -80,10 +80,10 @@ public struct ExperimentRunner: Sendable {
                     report("\(run.id): already complete")
                     return try launchNext()
                 }
-                let plan = try plan(run, grid: grid, library: library, path: path)
+                let (plan, script) = try prepare(run, grid: grid, library: library, path: path)
                 state.running += 1
                 report("\(run.id): \(plan.resume.isResuming ? "resumed" : "started")")
-                group.addTask { try await Self.execute(plan, script: run.humanScript, path: path, id: run.id) }
+                group.addTask { try await Self.execute(plan, script: script, path: path, id: run.id) }
                 return true
             }
             for _ in 0..<concurrency {
@@ -135,21 +135,31 @@ public struct ExperimentRunner: Sendable {
         var end: EndRecord
     }
 
-    /// The plan for `run`: a continuation when `path` holds a started session, else a new one.
-    private func plan(_ run: ExperimentRun, grid: ExperimentGrid, library: PersonaLoader.Library, path: String?) throws -> SessionPlan {
+    /// The plan for `run` and the human script lines still to feed: a continuation when
+    /// `path` holds a started session, else a new one.
+    private func prepare(_ run: ExperimentRun, grid: ExperimentGrid, library: PersonaLoader.Library, path: String?) throws -> (SessionPlan, [String]) {
         if let path, FileManager.default.fileExists(atPath: path) {
             let (events, _) = try TranscriptReader(path: path).readAll()
             if events.contains(where: { if case .session = $0 { true } else { false } }) {
-                return try SessionPlan.resume(events: events, file: path, backend: backend)
+                let plan = try SessionPlan.resume(events: events, file: path, backend: backend)
+                // Recorded human turns are reused, not asked again: their answers are spent.
+                let humanTurns = events.compactMap { event -> TurnRecord? in
+                    if case .turn(let turn) = event, turn.kind == .human { turn } else { nil }
+                }
+                let injects = humanTurns.filter { $0.phase.hasPrefix("inject:") }
+                let script = HumanScript(lines: run.humanScript).remaining(
+                    afterAnswers: humanTurns.count - injects.count, injectsRecorded: !injects.isEmpty)
+                return (plan, script)
             }
             // Killed before its header was durable: nothing to keep.
             try? FileManager.default.removeItem(atPath: path)
         }
         var spec = run.spec
         spec.backendOverride = backendOverride ?? spec.backendOverride
-        return try SessionPlan.new(
+        let plan = try SessionPlan.new(
             spec: spec, library: library, personaDirectory: personaDirectory, backend: backend, seed: run.seed,
             sessionID: "\(grid.name)/\(run.id)", toolVersion: toolVersion)
+        return (plan, run.humanScript)
     }
 
     private static func execute(_ plan: SessionPlan, script: [String], path: String, id: String) async throws -> SessionResult {
