@@ -233,4 +233,26 @@ import Testing
         #expect(server.requestCount == 0)
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/out"), "nothing is written before the grid binds")
     }
+
+    /// Six one-request-at-a-time solo sessions; `--concurrency` bounds the sessions, the
+    /// backend's `max_concurrency` bounds the requests of all sessions together.
+    @Test(arguments: [(4, 1, 1), (2, 8, 2)])
+    func theSessionBoundAndTheBackendLimitBothHold(concurrency: Int, maxConcurrency: Int, expectedMax: Int) async throws {
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(40)))
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        let backends = try folder.write("backends.yaml", server.backendsYAML(kinds: [.openai]) + "    max_concurrency: \(maxConcurrency)\n")
+        let grid = try folder.write("grid.yaml", """
+            conditions:
+              solo: { protocol: solo, rounds: 1, backend: openai, participants: [hci-mid] }
+            topics: [How might a library lend more than books?]
+            replicates: 6
+            """)
+        let result = try await CLIHarness.run(["experiment", "run", grid, "--out", folder.path + "/out", "--personas", Self.personas,
+                                               "--backends", backends, "--no-cache", "--concurrency", "\(concurrency)", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.requestCount == 6)
+        #expect(server.maxInFlight == expectedMax)
+    }
 }
+

@@ -66,9 +66,12 @@ public struct Bootstrap: Sendable, Hashable {
 
 /// A confidence interval.
 public struct Interval: Sendable, Hashable, Codable {
+    /// The lower end.
     public var lower: Double
+    /// The upper end.
     public var upper: Double
 
+    /// An interval from `lower` to `upper`.
     public init(lower: Double, upper: Double) {
         self.lower = lower
         self.upper = upper

@@ -22,6 +22,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         base = SplitMix64(seed: seed ^ hash)
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 { base.next() }
 
     /// A uniform index in `0..<count` (count > 0), without the modulo bias of `next() % count`.

@@ -68,8 +68,11 @@ public struct ExperimentGrid: Sendable {
 public struct ExperimentRun: Sendable, Equatable {
     /// `condition__topic__sSEED`; names the transcript and identifies the run across slices.
     public var id: String
+    /// The condition this run belongs to.
     public var condition: String
+    /// The topic's id.
     public var topic: String
+    /// The replicate seed, which is also the session seed.
     public var seed: UInt64
     /// The session to run, already checked against the session-file rules.
     public var spec: SessionSpec

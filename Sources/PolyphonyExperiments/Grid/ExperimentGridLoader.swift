@@ -13,6 +13,7 @@ public struct ExperimentGridLoader: Sendable {
     static let scoringKeys = ["embedder", "threshold", "seed", "floor_permutations", "bootstrap", "confidence", "metrics"]
     static let conditionOnlyKeys = ["human_script"]
 
+    /// A loader; it keeps no state.
     public init() {}
 
     /// Parses the grid file at `file`.

@@ -31,5 +31,6 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
         runs.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
     }
 
+    /// `i/n`, as given to `--shard`.
     public var description: String { "\(index)/\(count)" }
 }

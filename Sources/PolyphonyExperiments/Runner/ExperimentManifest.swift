@@ -14,15 +14,21 @@ public struct ExperimentManifest: Sendable, Hashable, Codable {
 
     /// One session of the grid.
     public struct Entry: Sendable, Hashable, Codable {
+        /// The run id, `condition__topic__sSEED`.
         public var id: String
+        /// The run's condition.
         public var condition: String
+        /// The run's topic id.
         public var topic: String
+        /// The run's seed.
         public var seed: UInt64
         /// Relative to the experiment folder.
         public var transcript: String
     }
 
+    /// `polyphony.experiment-manifest/1`.
     public var schema: String
+    /// The experiment's name.
     public var name: String
     /// SHA-256 of the grid file's text.
     public var gridDigest: String
@@ -30,6 +36,7 @@ public struct ExperimentManifest: Sendable, Hashable, Codable {
     public var grid: String
     /// Condition names in grid order.
     public var conditions: [String]
+    /// Every session of the whole grid, in grid order.
     public var runs: [Entry]
 
     /// The manifest of `grid`.

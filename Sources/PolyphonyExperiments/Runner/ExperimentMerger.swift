@@ -3,6 +3,7 @@ import PolyphonyCore
 
 /// Combines experiment folders of one grid (e.g. the slices of `--shard i/n` jobs) into one.
 public struct ExperimentMerger: Sendable {
+    /// A merger; it keeps no state.
     public init() {}
 
     /// What a merge did.

@@ -40,11 +40,13 @@ public struct ExperimentOutcome: Sendable, Hashable {
     /// Run id and reason of every failed session.
     public var failures: [(id: String, reason: String)]
 
+    /// Equal progress, interruption and failures.
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.progress == rhs.progress && lhs.interrupted == rhs.interrupted
             && lhs.failures.map(\.id) == rhs.failures.map(\.id) && lhs.failures.map(\.reason) == rhs.failures.map(\.reason)
     }
 
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(progress)
         hasher.combine(interrupted)
