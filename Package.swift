@@ -56,7 +56,7 @@ let package = Package(
             name: "polyphony-bench",
             dependencies: [
                 "PolyphonyCore", "PolyphonyBackends", "PolyphonyEngine", "PolyphonyScoring",
-                "PolyphonyTestSupport", "PolyphonyEmbeddings",
+                "PolyphonyTestSupport", "PolyphonyEmbeddings", "PolyphonyExperiments",
             ],
             path: "Sources/PolyphonyBenchmarks"
         ),
