@@ -254,5 +254,24 @@ import Testing
         #expect(server.requestCount == 6)
         #expect(server.maxInFlight == expectedMax)
     }
+
+    @Test func ctrlCStopsEverySessionAsInterruptedAndTheSameCommandFinishesThem() async throws {
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(200)))
+        defer { server.stop() }
+        let workspace = try Workspace(server: server)
+        let process = try CLIHarness.start(workspace.run("out", ["--quiet"]))
+        let first = workspace.path("out/runs/solo__heat__s3.jsonl")
+        try await RunCommandTests.waitForLines(2, in: first)
+        kill(process.processIdentifier, SIGINT)
+        await CLIHarness.wait(process)
+        #expect(process.terminationStatus == 130)
+        let ends = try workspace.transcripts("out").map { try TranscriptReader(path: $0).readAll().events.end?.status }
+        #expect(ends.contains(.interrupted), "\(ends)")
+        #expect(!ends.contains(nil), "every started session wrote its end event")
+
+        let resumed = try await CLIHarness.run(workspace.run("out", ["--quiet"]))
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("8/8 sessions completed"))
+    }
 }
 
