@@ -8,6 +8,7 @@ let suites: [BenchmarkSuite] = [
     orchestrationSuite,
     scoringSuite,
     embeddingSuite,
+    experimentSuite,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -28,6 +28,7 @@ struct Polyphony: AsyncParsableCommand {
             ReplayCommand.self,
             BackendsCommand.self,
             ScoreCommand.self,
+            ExperimentCommand.self,
         ]
     )
 

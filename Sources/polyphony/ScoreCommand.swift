@@ -59,11 +59,16 @@ struct ScoreCommand: AsyncParsableCommand {
 
         func make() throws -> any Embedder {
             let base = try ScoreCommand.embedders.make(embedderName)
-            // The lexical embedder is cheaper to recompute than to read back.
-            if noCache || !base.isSemantic && cacheDir == nil { return base }
-            let folder = cacheDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings")
-            return CachingEmbedder(base, directory: folder)
+            return noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
         }
+    }
+
+    /// `base` behind the on-disk embedding cache, unless it is lexical and no folder was asked for.
+    static func cached(_ base: any Embedder, directory: String?) -> any Embedder {
+        // The lexical embedder is cheaper to recompute than to read back.
+        if !base.isSemantic && directory == nil { return base }
+        let folder = directory ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings")
+        return CachingEmbedder(base, directory: folder)
     }
 
     /// `polyphony score FILES…`: the default subcommand.
@@ -201,22 +206,14 @@ struct ScoreCommand: AsyncParsableCommand {
                 for path in try report.saveBesideTranscripts() { notes.append("scores: \(path)") }
             }
             if let csv {
-                try write(Data(report.ideasCSV().utf8), to: csv)
+                try ReportOutput.write(Data(report.ideasCSV().utf8), to: csv)
                 notes.append("ideas CSV: \(csv)")
             }
             if let html {
-                try write(Data(report.renderHTML().utf8), to: html)
+                try ReportOutput.write(Data(report.renderHTML().utf8), to: html)
                 notes.append("HTML report: \(html)")
             }
-            if json {
-                FileHandle.standardOutput.write(try report.jsonData())
-                FileHandle.standardOutput.write(Data("\n".utf8))
-                // Keep stdout pure JSON; say where files went on stderr.
-                for note in notes { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
-            } else {
-                print(report.renderText(), terminator: "")
-                for note in notes { print(note) }
-            }
+            ReportOutput.emit(json: json ? try report.jsonData() : nil, text: report.renderText(), notes: notes)
         }
     }
 
@@ -308,12 +305,4 @@ private func expandGlobs(_ patterns: [String]) throws -> [String] {
         }
     }
     return paths
-}
-
-private func write(_ data: Data, to path: String) throws {
-    do {
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-        throw PolyphonyError.io("cannot write: \(error.localizedDescription)", file: path)
-    }
 }

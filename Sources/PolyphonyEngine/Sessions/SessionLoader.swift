@@ -22,9 +22,26 @@ public struct SessionLoader: Sendable {
 
     /// Parses session YAML; `file` is used in errors and to resolve relative paths.
     public func parse(_ text: String, file: String) throws -> SessionSpec {
-        let fields = try YAMLMapping.parse(text, file: file)
+        try parse(fields: try YAMLMapping.parse(text, file: file), topic: nil)
+    }
+
+    /// Parses a session template embedded in a larger YAML file, such as a condition of an
+    /// experiment grid: the caller supplies the topic, and errors name the lines of `file`.
+    /// - Parameters:
+    ///   - node: The template mapping: session fields without `topic` (and without `output`).
+    ///   - file: The file the node was read from.
+    ///   - topic: The brief this instance of the template ideates on.
+    /// - Throws: ``PolyphonyError`` naming the file and line of the first problem.
+    public func parse(template node: Node, file: String, topic: String) throws -> SessionSpec {
+        let fields = try YAMLMapping(node: node, file: file, lineOffset: 0, what: "a session template")
+        try fields.rejectUnknownKeys(allowed: Self.allowedKeys.filter { $0 != "topic" && $0 != "output" })
+        return try parse(fields: fields, topic: topic)
+    }
+
+    private func parse(fields: YAMLMapping, topic given: String?) throws -> SessionSpec {
+        let file = fields.file
         try fields.rejectUnknownKeys(allowed: Self.allowedKeys)
-        let topic = try fields.requiredString("topic").trimmingCharacters(in: .whitespacesAndNewlines)
+        let topic = try (given ?? fields.requiredString("topic")).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !topic.isEmpty else {
             throw PolyphonyError.invalidInput("field 'topic' is empty: write the brief the group ideates on", file: file, line: fields.line(of: "topic"))
         }

@@ -1,11 +1,11 @@
 import Foundation
 import PolyphonyCore
 
-/// Reads a user's text file, with the one-line errors every loader gives.
-enum TextFile {
-    /// The file's contents as UTF-8 text.
-    /// - Throws: ``PolyphonyError`` when the file is missing, unreadable or not UTF-8.
-    static func read(_ path: String) throws -> String {
+/// Reads a user's text file (session, persona, grid) with the errors every loader gives.
+public enum TextFile {
+    /// The UTF-8 text of `path`.
+    /// - Throws: ``PolyphonyError`` naming the file when it is missing, unreadable or not UTF-8.
+    public static func read(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PolyphonyError.io(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file", file: path)
         }

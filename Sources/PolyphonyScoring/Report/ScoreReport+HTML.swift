@@ -37,25 +37,11 @@ extension ScoreReport {
         if !warnings.isEmpty {
             body.append("<h2>Warnings</h2><ul>" + warnings.map { "<li>\(Self.html($0))</li>" }.joined() + "</ul>")
         }
-        return """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Polyphony scores</title>
-            <style>
-            body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-            table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
-            td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}
-            svg{background:#fff;border:1px solid #e4e4e4;margin:0.3em 0.6em 0.6em 0}
-            .legend span{display:inline-block;margin-right:1em}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}
-            .charts{display:flex;flex-wrap:wrap}
-            </style></head><body>
-            \(body.joined(separator: "\n"))
-            <p><small>schema \(Self.html(schema)); settings digest \(settingsDigest)</small></p>
-            </body></html>
-
-            """
+        body.append("<p><small>schema \(Self.html(schema)); settings digest \(settingsDigest)</small></p>")
+        return ReportHTML.page(title: "Polyphony scores", body: body.joined(separator: "\n"))
     }
 
-    private static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+    private static let palette = ReportHTML.palette
 
     private func summaryTable(_ rows: [DiversitySummary]) -> String {
         let t = Self.number(settings.threshold, 2), lit = Self.number(settings.literatureThreshold, 2)
@@ -264,19 +250,5 @@ extension ScoreReport {
     }
 
     /// Escapes text for HTML element content and attribute values.
-    static func html(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    static func html(_ text: String) -> String { ReportHTML.escape(text) }
 }

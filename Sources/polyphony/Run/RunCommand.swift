@@ -86,15 +86,12 @@ struct RunCommand: AsyncParsableCommand {
     private func runSession(_ prepared: Prepared, signals: AsyncStream<Int32>) async throws -> EndRecord {
         let view = TerminalView(mode: quiet ? .quiet : (jsonEvents ? .json : .live))
         let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
-        let human: HumanSlot? = prepared.cast.human == nil ? nil : HumanSlot { [output = view.humanOutput] prompt in
+        let human: HumanSlot? = prepared.plan.cast.human == nil ? nil : HumanSlot { [output = view.humanOutput] prompt in
             output.write(Data((prompt + "\n> ").utf8))
         }
         let input: AsyncStream<String>? = try human == nil ? nil : (humanScript.map { try StandardInputLines.stream(file: $0) } ?? StandardInputLines.stream())
         let writer = try TranscriptWriter(path: prepared.path)
-        let orchestrator = Orchestrator(
-            header: prepared.header, cast: prepared.cast, protocol: prepared.protocolType.init(), writer: writer,
-            events: continuation, human: human, resume: prepared.resume, recordMessages: recordPrompts
-        )
+        let orchestrator = prepared.plan.orchestrator(writer: writer, events: continuation, human: human, recordMessages: recordPrompts)
         let end = try await withThrowingTaskGroup(of: RunChild.self) { group in
             group.addTask {
                 defer { continuation.finish() }
@@ -149,11 +146,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private struct Prepared {
-        var header: SessionHeader
-        var cast: Cast
-        var protocolType: any IdeationProtocol.Type
+        var plan: SessionPlan
         var path: String
-        var resume: ResumeState
     }
 
     private func prepareNew(pool: BackendSet) throws -> Prepared {
@@ -161,25 +155,16 @@ struct RunCommand: AsyncParsableCommand {
         var spec = try SessionLoader().load(file: session)
         spec.backendOverride = backend
         let library = try PersonaLoader().loadLibrary(directory: personas)
-        let cast = try SessionBinder(library: library, personaDirectory: personas, backend: pool.backend(named:)).bind(spec)
-        guard let protocolType = IdeationProtocols.named(spec.protocolName) else {
-            throw PolyphonyError.invalidInput("unknown protocol '\(spec.protocolName)'", file: session)
-        }
         let started = Date()
+        let plan = try SessionPlan.new(
+            spec: spec, library: library, personaDirectory: personas, backend: pool.backend(named:), seed: seed,
+            sessionID: Self.sessionID(started: started), toolVersion: Polyphony.version, startedAt: started,
+            humanTimeout: humanTimeout)
         let path = out ?? spec.output ?? Self.defaultPath(topic: spec.topic, started: started)
         if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > 0 {
             throw PolyphonyError.invalidInput("transcript already exists; continue it with `polyphony run --resume \(path)` or choose another --out", file: path)
         }
-        let header = SessionHeader(
-            sessionId: Self.sessionID(started: started), toolVersion: Polyphony.version, topic: spec.topic,
-            protocolName: spec.protocolName, rounds: spec.rounds, participants: cast.everyone.map(\.snapshot),
-            // Without a seed every run would hit the same cache entries; a recorded random seed keeps runs distinct and repeatable.
-            seed: seed ?? spec.seed ?? UInt64.random(in: 1...UInt64(Int32.max)),
-            startedAt: started,
-            limits: SessionLimits(maxTokensPerTurn: spec.maxTokensPerTurn, tokenBudget: spec.tokenBudget, ideasPerTurn: spec.ideasPerTurn, humanTimeoutSeconds: humanTimeout ?? spec.humanTimeoutSeconds),
-            structuredOutput: spec.structuredOutput
-        )
-        return Prepared(header: header, cast: cast, protocolType: protocolType, path: path, resume: ResumeState())
+        return Prepared(plan: plan, path: path)
     }
 
     private func prepareResume(_ path: String, pool: BackendSet) throws -> Prepared {
@@ -187,22 +172,8 @@ struct RunCommand: AsyncParsableCommand {
         for warning in summary.warnings {
             FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
         }
-        let state = ResumeState(events: events)
-        guard var header = state.header else {
-            throw PolyphonyError.invalidInput("no session header to resume from", file: path, line: 1)
-        }
-        if state.lastEndStatus == .completed {
-            throw PolyphonyError.invalidInput("this session already completed; there is nothing to resume", file: path)
-        }
-        if let humanTimeout {
-            header.limits = (header.limits ?? SessionLimits())
-            header.limits?.humanTimeoutSeconds = humanTimeout
-        }
-        let cast = try SessionBinder.bind(header: header, file: path, backend: pool.backend(named:))
-        guard let protocolType = IdeationProtocols.named(header.protocolName) else {
-            throw PolyphonyError.invalidInput("unknown protocol '\(header.protocolName)'", file: path, line: 1)
-        }
-        return Prepared(header: header, cast: cast, protocolType: protocolType, path: path, resume: state)
+        let plan = try SessionPlan.resume(events: events, file: path, backend: pool.backend(named:), humanTimeout: humanTimeout)
+        return Prepared(plan: plan, path: path)
     }
 
     private func printSummary(_ end: EndRecord, path: String) {

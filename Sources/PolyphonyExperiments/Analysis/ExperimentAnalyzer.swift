@@ -1,0 +1,92 @@
+import Foundation
+import PolyphonyCore
+import PolyphonyScoring
+
+/// Scores every completed run of an experiment and compares its conditions.
+public struct ExperimentAnalyzer: Sendable {
+    /// Embeds ideas for the embedding-based metrics.
+    public var embedder: any Embedder
+    /// Overrides the grid's bootstrap resamples.
+    public var resamples: Int?
+
+    /// - Parameters:
+    ///   - embedder: Usually the one the grid's `scoring.embedder` names.
+    ///   - resamples: Overrides the grid's bootstrap resamples.
+    public init(embedder: any Embedder, resamples: Int? = nil) {
+        self.embedder = embedder
+        self.resamples = resamples
+    }
+
+    /// Scores and compares the runs found in `experiment`.
+    /// - Throws: ``PolyphonyError`` when a transcript cannot be read or the embedder fails.
+    public func analyze(_ experiment: ExperimentFolders) async throws -> ExperimentReport {
+        let scoring = experiment.grid.scoring
+        var analyzer = DiversityAnalyzer(seed: scoring.seed, floorPermutations: scoring.floorPermutations)
+        if let threshold = scoring.threshold {
+            analyzer.threshold = Float(threshold)
+            analyzer.thresholdSource = "grid"
+        }
+        var runs: [ExperimentReport.Run] = []
+        var missing: [String] = []
+        for entry in experiment.manifest.runs {
+            guard let path = experiment.completed[entry.id] else {
+                missing.append(entry.id)
+                continue
+            }
+            let tokens = try ExperimentRunner.recordedEnd(path).map { $0.totals.promptTokens + $0.totals.completionTokens } ?? 0
+            let pool = try IdeaPool.load(transcripts: [path])
+            var metrics: [String: Double] = ["ideas": 0, "tokens": Double(tokens)]
+            if !pool.ideas.isEmpty {
+                metrics = RunMetrics.values(of: try await analyzer.analyze(pool, embedder: embedder), tokens: tokens)
+            }
+            runs.append(ExperimentReport.Run(id: entry.id, condition: entry.condition, topic: entry.topic, seed: entry.seed, metrics: metrics))
+        }
+        let bootstrap = Bootstrap(resamples: resamples ?? scoring.bootstrapResamples, confidence: scoring.confidence)
+        let conditions = experiment.manifest.conditions
+        let tables = (scoring.metrics ?? RunMetrics.names).map { metric in
+            table(metric: metric, runs: runs, conditions: conditions, bootstrap: bootstrap, seed: scoring.seed)
+        }
+        return ExperimentReport(
+            schema: ExperimentReport.currentSchema, experiment: experiment.manifest.name,
+            gridDigest: experiment.manifest.gridDigest,
+            settings: ExperimentReport.Settings(
+                embedder: embedder.name, embedderIsSemantic: embedder.isSemantic,
+                threshold: Double(analyzer.threshold), seed: scoring.seed, bootstrapResamples: bootstrap.resamples,
+                confidence: bootstrap.confidence, interval: "percentile bootstrap",
+                effectSize: "Hedges' g (pooled SD, small-sample correction)"),
+            conditions: conditions, runs: runs, missing: missing, metrics: tables)
+    }
+
+    private func table(metric: String, runs: [ExperimentReport.Run], conditions: [String], bootstrap: Bootstrap, seed: UInt64) -> ExperimentReport.MetricTable {
+        var values: [String: [Double]] = [:]
+        for run in runs {
+            if let value = run.metrics[metric] { values[run.condition, default: []].append(value) }
+        }
+        // Seeds come from names, not positions, so any subset or order of runs draws the same resamples.
+        func seedFor(_ labels: [String]) -> UInt64 {
+            var generator = SeededGenerator(seed: seed, labels: [metric] + labels)
+            return generator.next()
+        }
+        let summaries = conditions.map { condition in
+            let sample = values[condition] ?? []
+            return ExperimentReport.ConditionSummary(
+                condition: condition, n: sample.count, mean: Statistics.mean(sample),
+                standardDeviation: Statistics.standardDeviation(sample),
+                interval: bootstrap.meanInterval(sample, seed: seedFor([condition])))
+        }
+        var comparisons: [ExperimentReport.Comparison] = []
+        for (i, first) in conditions.enumerated() {
+            for second in conditions[(i + 1)...] {
+                let a = values[first] ?? []
+                let b = values[second] ?? []
+                let difference = Statistics.mean(b).flatMap { mb in Statistics.mean(a).map { mb - $0 } }
+                comparisons.append(ExperimentReport.Comparison(
+                    first: first, second: second, difference: difference,
+                    interval: bootstrap.differenceInterval(a, b, seed: seedFor([first, second])),
+                    hedgesG: Statistics.hedgesG(a, b)))
+            }
+        }
+        return ExperimentReport.MetricTable(
+            metric: metric, description: RunMetrics.descriptions[metric] ?? metric, conditions: summaries, comparisons: comparisons)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+
+/// What `polyphony experiment analyze` computes: every run's metrics, and per metric a
+/// mean with a bootstrap interval per condition, and pairwise differences with intervals and
+/// effect sizes. The JSON form (schema `polyphony.experiment/1`) is a public contract; it
+/// holds no paths or times, so equal experiments give byte-equal reports.
+public struct ExperimentReport: Sendable, Hashable, Codable {
+    /// The JSON schema this build writes.
+    public static let currentSchema = "polyphony.experiment/1"
+
+    /// The settings the numbers depend on.
+    public struct Settings: Sendable, Hashable, Codable {
+        /// The embedder name.
+        public var embedder: String
+        /// Whether the embedder captures meaning (false: lexical).
+        public var embedderIsSemantic: Bool
+        /// The near-duplicate threshold used.
+        public var threshold: Double
+        /// Seed of the bootstrap and of the homogeneity floor.
+        public var seed: UInt64
+        /// Resamples per interval.
+        public var bootstrapResamples: Int
+        /// The confidence level of every interval.
+        public var confidence: Double
+        /// How intervals are computed.
+        public var interval: String
+        /// Which effect size is reported.
+        public var effectSize: String
+
+        /// Memberwise.
+        public init(embedder: String, embedderIsSemantic: Bool, threshold: Double, seed: UInt64, bootstrapResamples: Int,
+                    confidence: Double, interval: String, effectSize: String) {
+            self.embedder = embedder
+            self.embedderIsSemantic = embedderIsSemantic
+            self.threshold = threshold
+            self.seed = seed
+            self.bootstrapResamples = bootstrapResamples
+            self.confidence = confidence
+            self.interval = interval
+            self.effectSize = effectSize
+        }
+    }
+
+    /// One scored run.
+    public struct Run: Sendable, Hashable, Codable {
+        /// The run id.
+        public var id: String
+        /// The condition.
+        public var condition: String
+        /// The topic id.
+        public var topic: String
+        /// The run's seed.
+        public var seed: UInt64
+        /// Metric name → value; metrics that do not apply are absent.
+        public var metrics: [String: Double]
+
+        /// Memberwise.
+        public init(id: String, condition: String, topic: String, seed: UInt64, metrics: [String: Double]) {
+            self.id = id
+            self.condition = condition
+            self.topic = topic
+            self.seed = seed
+            self.metrics = metrics
+        }
+    }
+
+    /// One condition's summary of one metric.
+    public struct ConditionSummary: Sendable, Hashable, Codable {
+        /// The condition.
+        public var condition: String
+        /// Runs with a value for this metric.
+        public var n: Int
+        /// The mean over the runs.
+        public var mean: Double?
+        /// The sample standard deviation (n − 1).
+        public var standardDeviation: Double?
+        /// Percentile bootstrap interval of the mean.
+        public var interval: Interval?
+
+        /// Memberwise.
+        public init(condition: String, n: Int, mean: Double?, standardDeviation: Double?, interval: Interval?) {
+            self.condition = condition
+            self.n = n
+            self.mean = mean
+            self.standardDeviation = standardDeviation
+            self.interval = interval
+        }
+    }
+
+    /// `mean(second) − mean(first)` for one metric.
+    public struct Comparison: Sendable, Hashable, Codable {
+        /// The condition subtracted.
+        public var first: String
+        /// The condition subtracted from.
+        public var second: String
+        /// `mean(second) − mean(first)`.
+        public var difference: Double?
+        /// Percentile bootstrap interval of the difference (groups resampled independently).
+        public var interval: Interval?
+        /// Hedges' g of second against first.
+        public var hedgesG: Double?
+
+        /// Memberwise.
+        public init(first: String, second: String, difference: Double?, interval: Interval?, hedgesG: Double?) {
+            self.first = first
+            self.second = second
+            self.difference = difference
+            self.interval = interval
+            self.hedgesG = hedgesG
+        }
+    }
+
+    /// Everything about one metric.
+    public struct MetricTable: Sendable, Hashable, Codable {
+        /// The metric name (see ``RunMetrics/names``).
+        public var metric: String
+        /// What the metric measures.
+        public var description: String
+        /// One summary per condition, in grid order.
+        public var conditions: [ConditionSummary]
+        /// Every pair of conditions, in grid order.
+        public var comparisons: [Comparison]
+
+        /// Memberwise.
+        public init(metric: String, description: String, conditions: [ConditionSummary], comparisons: [Comparison]) {
+            self.metric = metric
+            self.description = description
+            self.conditions = conditions
+            self.comparisons = comparisons
+        }
+    }
+
+    /// `polyphony.experiment/1`.
+    public var schema: String
+    /// The experiment's name.
+    public var experiment: String
+    /// SHA-256 of the grid file's text.
+    public var gridDigest: String
+    /// The settings the numbers depend on.
+    public var settings: Settings
+    /// Conditions in grid order.
+    public var conditions: [String]
+    /// Runs in grid order; only completed runs are scored.
+    public var runs: [Run]
+    /// Run ids of the grid with no completed transcript.
+    public var missing: [String]
+    /// Metric name → value; metrics that do not apply are absent.
+    public var metrics: [MetricTable]
+
+    /// Memberwise.
+    public init(
+        schema: String, experiment: String, gridDigest: String, settings: Settings, conditions: [String], runs: [Run],
+        missing: [String], metrics: [MetricTable]
+    ) {
+        self.schema = schema
+        self.experiment = experiment
+        self.gridDigest = gridDigest
+        self.settings = settings
+        self.conditions = conditions
+        self.runs = runs
+        self.missing = missing
+        self.metrics = metrics
+    }
+
+    /// Pretty-printed JSON with sorted keys: stable for diffs and scripts.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import PolyphonyCore
+
+/// `manifest.json` of an experiment folder: which grid, and every run of the whole grid with
+/// its transcript. Slices of one experiment write identical manifests (no times, no shard),
+/// so they can share a folder on shared storage or be merged later.
+public struct ExperimentManifest: Sendable, Hashable, Codable {
+    /// The manifest format this build writes.
+    public static let currentSchema = "polyphony.experiment-manifest/1"
+    /// The manifest's file name inside an experiment folder.
+    public static let fileName = "manifest.json"
+    /// The folder of transcripts inside an experiment folder.
+    public static let runsFolder = "runs"
+
+    /// One session of the grid.
+    public struct Entry: Sendable, Hashable, Codable {
+        /// The run id, `condition__topic__sSEED`.
+        public var id: String
+        /// The run's condition.
+        public var condition: String
+        /// The run's topic id.
+        public var topic: String
+        /// The run's seed.
+        public var seed: UInt64
+        /// Relative to the experiment folder.
+        public var transcript: String
+    }
+
+    /// `polyphony.experiment-manifest/1`.
+    public var schema: String
+    /// The experiment's name.
+    public var name: String
+    /// SHA-256 of the grid file's text.
+    public var gridDigest: String
+    /// The grid file's text.
+    public var grid: String
+    /// Condition names in grid order.
+    public var conditions: [String]
+    /// Every session of the whole grid, in grid order.
+    public var runs: [Entry]
+
+    /// The manifest of `grid`.
+    public init(grid: ExperimentGrid) {
+        schema = Self.currentSchema
+        name = grid.name
+        gridDigest = grid.digest
+        self.grid = grid.text
+        conditions = grid.conditions.map(\.name)
+        runs = grid.runs.map {
+            Entry(id: $0.id, condition: $0.condition, topic: $0.topic, seed: $0.seed, transcript: Self.runsFolder + "/" + $0.transcriptName)
+        }
+    }
+
+    /// Reads `manifest.json` in `folder`.
+    /// - Throws: ``PolyphonyError`` when the folder is not an experiment folder.
+    public static func read(folder: String) throws -> ExperimentManifest {
+        let path = (folder as NSString).appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PolyphonyError.io("no experiment manifest here; is this a folder written by `polyphony experiment run`?", file: path)
+        }
+        let manifest: ExperimentManifest
+        do {
+            manifest = try JSONDecoder().decode(ExperimentManifest.self, from: data)
+        } catch {
+            throw PolyphonyError.invalidInput("not an experiment manifest: \(error)", file: path, line: 1)
+        }
+        guard manifest.schema == currentSchema else {
+            throw PolyphonyError.invalidInput("unsupported manifest schema '\(manifest.schema)' (this build reads \(currentSchema))", file: path, line: 1)
+        }
+        return manifest
+    }
+
+    /// Writes `manifest.json` (atomically) and the grid file's text beside it.
+    /// - Throws: ``PolyphonyError`` when the folder is not writable, or holds a different experiment.
+    public func write(folder: String) throws {
+        let path = (folder as NSString).appendingPathComponent(Self.fileName)
+        if FileManager.default.fileExists(atPath: path) {
+            let existing = try Self.read(folder: folder)
+            guard existing.gridDigest == gridDigest else {
+                throw PolyphonyError.invalidInput("this folder holds experiment '\(existing.name)' from a different grid file; choose another --out", file: path)
+            }
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: (folder as NSString).appendingPathComponent(Self.runsFolder), withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try Data(grid.utf8).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("grid.yaml")), options: .atomic)
+        } catch let error as PolyphonyError {
+            throw error
+        } catch {
+            throw PolyphonyError.io("cannot write: \(error.localizedDescription)", file: path)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import PolyphonyCore
+import PolyphonyEngine
+
+/// Runs the sessions of an experiment grid into an experiment folder, at most `concurrency` at
+/// a time, each transcript in `runs/<run id>.jsonl`.
+///
+/// Re-running is safe and resumes: a completed transcript is skipped, an interrupted or failed
+/// one continues from its last complete turn, a missing one starts. Per-backend limits
+/// (`max_concurrency`, `requests_per_minute`) are enforced by the backends the lookup returns,
+/// which all sessions share.
+public struct ExperimentRunner: Sendable {
+    /// The experiment folder (manifest, grid copy, `runs/`).
+    public var folder: String
+    /// Sessions in flight at once, at least 1.
+    public var concurrency: Int
+    /// The persona library's folder.
+    public var personaDirectory: String
+    /// Written into every header.
+    public var toolVersion: String
+    /// Runs every agent seat on this backends-file entry (`--backend`).
+    public var backendOverride: String?
+    /// Resolves backends-file entries; share one instance across sessions so limits hold globally.
+    public var backend: SessionBinder.BackendLookup
+
+    /// - Parameters:
+    ///   - folder: The experiment folder; created when missing.
+    ///   - concurrency: Sessions in flight at once (values below 1 mean 1).
+    ///   - personaDirectory: The persona library's folder.
+    ///   - toolVersion: Written into every header.
+    ///   - backendOverride: Runs every agent seat on this entry.
+    ///   - backend: Resolves backends-file entries.
+    public init(
+        folder: String, concurrency: Int, personaDirectory: String, toolVersion: String, backendOverride: String? = nil,
+        backend: @escaping SessionBinder.BackendLookup
+    ) {
+        self.folder = folder
+        self.concurrency = max(1, concurrency)
+        self.personaDirectory = personaDirectory
+        self.toolVersion = toolVersion
+        self.backendOverride = backendOverride
+        self.backend = backend
+    }
+
+    /// Runs the slice `shard` of `grid`.
+    /// - Parameter progress: Called after every session starts or ends, from the calling task.
+    /// - Returns: The final progress; cancellation ends in-flight sessions as interrupted and
+    ///   returns with `interrupted` set rather than throwing.
+    /// - Throws: ``PolyphonyError`` for a bad persona folder, a seat that does not bind, or a
+    ///   transcript that cannot be written.
+    public func run(
+        _ grid: ExperimentGrid, shard: Shard = .all, progress: (ExperimentProgress) -> Void = { _ in }
+    ) async throws -> ExperimentOutcome {
+        let library = try PersonaLoader().loadLibrary(directory: personaDirectory)
+        let runs = shard.select(grid.runs)
+        // Bind every session before starting any, so a misspelt backend fails at once, not hours in.
+        for run in runs { _ = try prepare(run, grid: grid, library: library, path: nil) }
+        try ExperimentManifest(grid: grid).write(folder: folder)
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        var state = ExperimentProgress(total: runs.count)
+        var failures: [(id: String, reason: String)] = []
+        var interrupted = false
+        func report(_ latest: String) {
+            let elapsed = clock.now - start
+            state.elapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            state.latest = latest
+            progress(state)
+        }
+        try await withThrowingTaskGroup(of: SessionResult.self) { group in
+            var pending = runs.makeIterator()
+            func launchNext() throws -> Bool {
+                guard !Task.isCancelled, let run = pending.next() else { return false }
+                let path = transcriptPath(run)
+                if let existing = try Self.recordedEnd(path), existing.status == .completed {
+                    state.completed += 1
+                    state.skipped += 1
+                    state.tokens += existing.totals.promptTokens + existing.totals.completionTokens
+                    report("\(run.id): already complete")
+                    return try launchNext()
+                }
+                let (plan, script) = try prepare(run, grid: grid, library: library, path: path)
+                state.running += 1
+                report("\(run.id): \(plan.resume.isResuming ? "resumed" : "started")")
+                group.addTask { try await Self.execute(plan, script: script, path: path, id: run.id) }
+                return true
+            }
+            for _ in 0..<concurrency {
+                guard try launchNext() else { break }
+            }
+            while let result = try await group.next() {
+                state.running -= 1
+                let end = result.end
+                state.tokens += end.totals.promptTokens + end.totals.completionTokens
+                switch end.status {
+                case .completed:
+                    state.completed += 1
+                    state.ranHere += 1
+                    report("\(result.id): completed")
+                case .failed:
+                    state.failed += 1
+                    state.ranHere += 1
+                    failures.append((result.id, end.reason ?? "failed"))
+                    report("\(result.id): failed: \(end.reason ?? "unknown reason")")
+                case .interrupted:
+                    interrupted = true
+                    report("\(result.id): interrupted")
+                }
+                if !interrupted { _ = try launchNext() }
+            }
+        }
+        return ExperimentOutcome(progress: state, interrupted: interrupted || Task.isCancelled, failures: failures)
+    }
+
+    /// The transcript of `run` in this folder.
+    public func transcriptPath(_ run: ExperimentRun) -> String {
+        ((folder as NSString).appendingPathComponent(ExperimentManifest.runsFolder) as NSString).appendingPathComponent(run.transcriptName)
+    }
+
+    /// The last `end` record of the transcript at `path`, or `nil` when it has none (missing,
+    /// empty, or cut off by a crash).
+    /// - Throws: ``PolyphonyError`` when the file exists but cannot be read.
+    public static func recordedEnd(_ path: String) throws -> EndRecord? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var last: EndRecord?
+        _ = try TranscriptReader(path: path).forEach { event, _ in
+            if case .end(let end) = event { last = end }
+        }
+        return last
+    }
+
+    private struct SessionResult: Sendable {
+        var id: String
+        var end: EndRecord
+    }
+
+    /// The plan for `run` and the human script lines still to feed: a continuation when
+    /// `path` holds a started session, else a new one.
+    private func prepare(_ run: ExperimentRun, grid: ExperimentGrid, library: PersonaLoader.Library, path: String?) throws -> (SessionPlan, [String]) {
+        if let path, FileManager.default.fileExists(atPath: path) {
+            let (events, _) = try TranscriptReader(path: path).readAll()
+            if events.contains(where: { if case .session = $0 { true } else { false } }) {
+                let plan = try SessionPlan.resume(events: events, file: path, backend: backend)
+                // Recorded human turns are reused, not asked again: their answers are spent.
+                let humanTurns = events.compactMap { event -> TurnRecord? in
+                    if case .turn(let turn) = event, turn.kind == .human { turn } else { nil }
+                }
+                let injects = humanTurns.filter { $0.phase.hasPrefix("inject:") }
+                let script = HumanScript(lines: run.humanScript).remaining(
+                    afterAnswers: humanTurns.count - injects.count, injectsRecorded: !injects.isEmpty)
+                return (plan, script)
+            }
+            // Killed before its header was durable: nothing to keep.
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        var spec = run.spec
+        spec.backendOverride = backendOverride ?? spec.backendOverride
+        let plan = try SessionPlan.new(
+            spec: spec, library: library, personaDirectory: personaDirectory, backend: backend, seed: run.seed,
+            sessionID: "\(grid.name)/\(run.id)", toolVersion: toolVersion)
+        return (plan, run.humanScript)
+    }
+
+    private static func execute(_ plan: SessionPlan, script: [String], path: String, id: String) async throws -> SessionResult {
+        var human: HumanSlot?
+        if plan.cast.human != nil {
+            // Scripted turns only: nobody watches an experiment's prompts.
+            let slot = HumanSlot { _ in }
+            for line in script { await slot.receive(line) }
+            await slot.finishInput()
+            human = slot
+        }
+        let writer = try TranscriptWriter(path: path)
+        let end = try await plan.orchestrator(writer: writer, human: human).run()
+        return SessionResult(id: id, end: end)
+    }
+}

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import PolyphonyBackends
+import PolyphonyCore
+import PolyphonyExperiments
+import PolyphonyScoring
+
+/// `polyphony experiment run | analyze | merge`: condition grids with replicates.
+struct ExperimentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment",
+        abstract: "Run a grid of conditions × topics × seeds, compare the conditions with confidence intervals.",
+        discussion: """
+            Examples (grid format: docs/experiments.md; ready-made grids in experiments/):
+              polyphony experiment run experiments/beyond-brainstorming.yaml --out results/bb
+              polyphony experiment run GRID --out /shared/bb --shard 3/16      # one slice per node
+              polyphony experiment merge /shared/bb-* --out results/bb        # when slices used separate folders
+              polyphony experiment analyze results/bb --html bb.html
+            """,
+        subcommands: [Run.self, Analyze.self, Merge.self]
+    )
+
+    /// `polyphony experiment run GRID`.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every session of a grid (or of one slice of it) into an experiment folder.",
+            discussion: """
+                Re-running the same command is safe: completed sessions are skipped, interrupted or failed ones
+                resume from their last complete turn. Ctrl-C stops cleanly (exit 130).
+                Exit status: 0 all sessions of the slice completed, 1 some failed, 130 interrupted, 65 bad input.
+                """
+        )
+
+        @Argument(help: "The grid file (YAML).") var grid: String
+        @Option(help: "The experiment folder (default: results/<experiment name>).") var out: String?
+        @Option(help: "Run only slice i of n (1-based), e.g. 2/8; slices of one grid may share --out.") var shard: String?
+        @Option(help: "Sessions in flight at once (per-backend limits still apply).") var concurrency = 4
+        @Option(help: "The persona folder.") var personas = "personas"
+        @Option(help: "The backends file (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
+        @Option(help: "Run every agent seat on this backends-file entry instead of the ones the grid names.") var backend: String?
+        @Flag(help: "Do not read or write the response cache.") var noCache = false
+        @Option(help: "The response cache folder (default: $XDG_CACHE_HOME/polyphony/responses).") var cacheDir: String?
+        @Flag(help: "Print only the final summary.") var quiet = false
+
+        func validate() throws {
+            if concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
+        }
+
+        func run() async throws {
+            let signals = SignalEvents.stream()
+            let slice = try shard.map { try Shard(parsing: $0) } ?? .all
+            let experiment = try ExperimentGridLoader().load(file: grid)
+            let folder = out ?? "results/\(experiment.name)"
+            let environment = ProcessInfo.processInfo.environment
+            let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
+            let outcome = try await withLocalModelServers(environment: environment) { servers in
+                let pool = BackendSet(
+                    file: backendsFile, environment: environment,
+                    cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
+                    localServers: servers)
+                let runner = ExperimentRunner(
+                    folder: folder, concurrency: concurrency, personaDirectory: personas, toolVersion: Polyphony.version,
+                    backendOverride: backend, backend: pool.backend(named:))
+                return try await withThrowingTaskGroup(of: ExperimentOutcome?.self) { group in
+                    group.addTask { [quiet] in
+                        try await runner.run(experiment, shard: slice) { progress in
+                            if !quiet { FileHandle.standardError.write(Data((Self.progressLine(progress) + "\n").utf8)) }
+                        }
+                    }
+                    group.addTask {
+                        for await _ in signals { return nil }
+                        return nil
+                    }
+                    var outcome: ExperimentOutcome?
+                    while let child = try await group.next() {
+                        if let child {
+                            outcome = child
+                            group.cancelAll()
+                            break
+                        }
+                        // A signal: cancellation reaches every session, which records `interrupted`.
+                        group.cancelAll()
+                    }
+                    return outcome
+                }
+            }
+            guard let outcome else { throw ExitCode(130) }
+            let progress = outcome.progress
+            print("\(outcome.interrupted ? "interrupted" : "done"): \(progress.completed)/\(progress.total) sessions completed (\(progress.skipped) already), \(progress.failed) failed, \(progress.tokens) tokens — \(folder)\(slice == .all ? "" : " (slice \(slice))")")
+            for failure in outcome.failures {
+                FileHandle.standardError.write(Data("polyphony: \(failure.id) failed: \(failure.reason)\n".utf8))
+            }
+            if outcome.interrupted {
+                FileHandle.standardError.write(Data("polyphony: interrupted; run the same command again to resume\n".utf8))
+                throw ExitCode(130)
+            }
+            if progress.failed > 0 {
+                FileHandle.standardError.write(Data("polyphony: \(progress.failed) session(s) failed; run the same command again to resume them\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+
+        static func progressLine(_ progress: ExperimentProgress) -> String {
+            let eta = progress.estimatedSecondsLeft.map { " ETA \(duration($0))," } ?? ""
+            return "[\(progress.finished)/\(progress.total)] \(progress.running) running, \(progress.failed) failed,\(eta) \(progress.tokens) tokens — \(progress.latest ?? "")"
+        }
+
+        static func duration(_ seconds: Double) -> String {
+            let total = Int(seconds.rounded())
+            if total >= 3600 { return "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" }
+            if total >= 60 { return "\(total / 60)m\(String(format: "%02d", total % 60))s" }
+            return "\(total)s"
+        }
+    }
+
+    /// `polyphony experiment analyze DIR…`.
+    struct Analyze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Score every completed run and compare conditions: means, bootstrap CIs, differences, Hedges' g.",
+            discussion: "Several folders (slices of one grid) are read as one experiment."
+        )
+
+        @Argument(help: "Experiment folders of one grid.") var folders: [String]
+        @Flag(help: "Print the report as JSON (schema polyphony.experiment/1) instead of tables.") var json = false
+        @Option(help: "Write one row per run and metric to this CSV file.") var csv: String?
+        @Option(help: "Write a self-contained HTML comparison report to this file.") var html: String?
+        @Option(help: "Bootstrap resamples (default: the grid's scoring.bootstrap, else 10000).") var bootstrap: Int?
+        @Option(help: "Folder for the on-disk embedding cache (semantic embedders).") var cacheDir: String?
+        @Flag(help: "Do not read or write the embedding cache.") var noCache = false
+
+        func validate() throws {
+            if folders.isEmpty { throw ValidationError("give at least one experiment folder") }
+            if let bootstrap, bootstrap < 100 { throw ValidationError("--bootstrap must be 100 or more") }
+        }
+
+        func run() async throws {
+            let experiment = try ExperimentFolders.open(folders)
+            let base = try ScoreCommand.embedders.make(experiment.grid.scoring.embedder)
+            let embedder = noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
+            let report = try await ExperimentAnalyzer(embedder: embedder, resamples: bootstrap).analyze(experiment)
+            var notes: [String] = []
+            if let csv {
+                try ReportOutput.write(Data(report.runsCSV().utf8), to: csv)
+                notes.append("runs CSV: \(csv)")
+            }
+            if let html {
+                try ReportOutput.write(Data(report.renderHTML().utf8), to: html)
+                notes.append("HTML report: \(html)")
+            }
+            ReportOutput.emit(json: json ? try report.jsonData() : nil, text: report.renderText(), notes: notes)
+        }
+    }
+
+    /// `polyphony experiment merge DIR… --out DIR`.
+    struct Merge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Combine experiment folders of one grid (e.g. the slices of --shard jobs) into one folder."
+        )
+
+        @Argument(help: "Experiment folders of one grid.") var folders: [String]
+        @Option(help: "The merged experiment folder.") var out: String
+
+        func validate() throws {
+            if folders.isEmpty { throw ValidationError("give at least one experiment folder") }
+        }
+
+        func run() async throws {
+            let result = try ExperimentMerger().merge(folders, into: out)
+            print("merged into \(out): \(result.completed) completed, \(result.unfinished) unfinished, \(result.missing) missing run(s)")
+        }
+    }
+}

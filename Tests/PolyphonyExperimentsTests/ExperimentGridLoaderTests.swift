@@ -1,0 +1,81 @@
+import PolyphonyCore
+import PolyphonyExperiments
+import Testing
+
+@Suite struct ExperimentGridLoaderTests {
+    static let grid = """
+        name: study
+        defaults:
+          backend: local
+          rounds: 2
+          limits: { ideas_per_turn: 4 }
+        conditions:
+          solo:
+            protocol: solo
+            participants: [urban-planning-senior]
+          team:
+            protocol: brainwriting
+            rounds: 1
+            participants: [urban-planning-senior, human]
+            human_script: |
+              1. Shade the bus stops first.
+
+        topics:
+          - How might a city keep streets cool?
+          - id: water
+            text: How might a town save water?
+        replicates: 3
+        scoring: { bootstrap: 500, threshold: 0.7, metrics: [vendi, yield] }
+        """
+
+    @Test func conditionsCrossTopicsAndSeedsInAFixedOrder() throws {
+        let grid = try ExperimentGridLoader().parse(Self.grid, file: "g.yaml")
+        #expect(grid.runs.count == 2 * 2 * 3)
+        #expect(grid.runs.prefix(4).map(\.id) == ["solo__t1__s1", "solo__t1__s2", "solo__t1__s3", "solo__water__s1"])
+        #expect(grid.runs.last?.id == "team__water__s3")
+        #expect(grid.runs.first?.spec.topic == "How might a city keep streets cool?")
+        #expect(grid.runs.first?.spec.seed == 1)
+    }
+
+    @Test func conditionFieldsOverrideDefaultsAndTheRestApply() throws {
+        let grid = try ExperimentGridLoader().parse(Self.grid, file: "g.yaml")
+        let solo = try #require(grid.runs.first { $0.condition == "solo" })
+        let team = try #require(grid.runs.first { $0.condition == "team" })
+        #expect(solo.spec.rounds == 2 && team.spec.rounds == 1)
+        #expect(solo.spec.defaultBackend == "local" && solo.spec.ideasPerTurn == 4)
+        #expect(team.humanScript == ["1. Shade the bus stops first.", ""])
+        #expect(grid.scoring.bootstrapResamples == 500 && grid.scoring.threshold == 0.7 && grid.scoring.metrics == ["vendi", "yield"])
+    }
+
+    @Test(arguments: [
+        ("protocol: solo", "protocol: brainstorm", 8, "brainstorm"),
+        ("replicates: 3", "replicates: 3\nseeds: [1]", 22, "either 'seeds' or 'replicates'"),
+        ("  team:", "  te am:", 10, "condition name"),
+        ("metrics: [vendi, yield]", "metrics: [vendi, spread]", 22, "unknown metric 'spread'"),
+        ("    rounds: 1", "    rounds: 1\n    output: x.jsonl", 13, "unknown field 'output'"),
+    ])
+    func aMistakeIsReportedWithTheGridFileAndLine(original: String, replacement: String, line: Int, message: String) {
+        let text = Self.grid.replacingOccurrences(of: original, with: replacement)
+        #expect {
+            try ExperimentGridLoader().parse(text, file: "g.yaml")
+        } throws: { error in
+            let description = "\(error)"
+            return description.contains("g.yaml:\(line)") && description.contains(message)
+        }
+    }
+
+    @Test(arguments: [1, 2, 3, 5, 12, 20])
+    func theSlicesOfAGridTakeEveryRunExactlyOnce(count: Int) throws {
+        let grid = try ExperimentGridLoader().parse(Self.grid, file: "g.yaml")
+        let slices = try (1...count).map { try Shard(parsing: "\($0)/\(count)").select(grid.runs).map(\.id) }
+        let all = slices.flatMap { $0 }
+        #expect(all.count == grid.runs.count)
+        #expect(Set(all) == Set(grid.runs.map(\.id)))
+        #expect(slices.map(\.count).max()! - slices.map(\.count).min()! <= 1)
+    }
+
+    @Test(arguments: ["0/2", "3/2", "1", "a/b", "1/0", "-1/2"])
+    func aMalformedShardIsRejected(text: String) {
+        #expect(throws: PolyphonyError.self) { try Shard(parsing: text) }
+    }
+}
