@@ -13,8 +13,13 @@ struct Polyphony: AsyncParsableCommand {
         abstract: "Run groups of LLM agents (and you) through ideation rounds, and measure how different their ideas are.",
         discussion: """
             Typical flow:
-              polyphony personas list                 # who can take part
-              polyphony transcript show FILE          # read a recorded session
+              polyphony personas list                       # who can take part
+              polyphony backends list                       # which model servers are configured
+              polyphony run sessions/brainwriting.yaml      # a session (local model by default)
+              polyphony transcript show FILE                # who said what, round by round
+              polyphony score FILE --html report.html       # how diverse, and how good
+              polyphony experiment run GRID --out DIR       # conditions × topics × seeds
+              polyphony experiment analyze DIR              # means, bootstrap CIs, effect sizes
 
             Every command exits 0 on success, or prints one line saying what went wrong
             and exits non-zero.
