@@ -14,7 +14,7 @@ poly_apt_ensure chromium
 poly_step "rendering $REPORT"
 rm -f "$SHOT"
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2400 \
-    --screenshot="$SHOT" "file://$(pwd)/$REPORT" >/dev/null 2>&1 || true
+    --screenshot="$SHOT" "file://$(realpath "$REPORT")" >/dev/null 2>&1 || true
 [ -s "$SHOT" ] || poly_die "Chromium wrote no screenshot" "run the chromium command above by hand to see why"
 
 poly_step "checking the screenshot"
