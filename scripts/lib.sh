@@ -52,7 +52,9 @@ trap poly_on_error ERR
 # Sets POLY_CACHE to the absolute cache root, creating it on first use.
 POLY_CACHE=
 poly_init_cache() {
-    local dir=${POLYPHONY_CACHE:-${HOME:?HOME is not set}/.cache/polyphony}
+    # The same rule as the Swift code (CacheLocation): POLYPHONY_CACHE, else
+    # $XDG_CACHE_HOME/polyphony, else ~/.cache/polyphony.
+    local dir=${POLYPHONY_CACHE:-${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/polyphony}
     mkdir -p "$dir" || poly_die "cannot create cache directory $dir" "set POLYPHONY_CACHE to a writable directory"
     POLY_CACHE=$(cd "$dir" && pwd)
 }

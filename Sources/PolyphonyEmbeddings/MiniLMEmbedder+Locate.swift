@@ -9,12 +9,10 @@ extension MiniLMEmbedder {
     /// The files a weights folder must hold.
     public static let requiredFiles = ["model.safetensors", "tokenizer.json"]
 
-    /// Where `scripts/install-minilm.sh` puts the weights:
-    /// `${POLYPHONY_CACHE:-$HOME/.cache/polyphony}/models/all-MiniLM-L6-v2`.
+    /// Where `scripts/install-minilm.sh` puts the weights: `models/all-MiniLM-L6-v2` under the
+    /// cache root (``CacheLocation/root(environment:)``).
     public static func cacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        let cache = environment["POLYPHONY_CACHE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory()).appendingPathComponent(".cache/polyphony").path
-        return URL(fileURLWithPath: cache).appendingPathComponent("models").appendingPathComponent(modelName).path
+        URL(fileURLWithPath: CacheLocation.root(environment: environment)).appendingPathComponent("models").appendingPathComponent(modelName).path
     }
 
     /// Finds the weights folder: `explicit` if given, else `$POLYPHONY_MINILM_DIR`, else

@@ -67,7 +67,7 @@ struct ScoreCommand: AsyncParsableCommand {
     static func cached(_ base: any Embedder, directory: String?) -> any Embedder {
         // The lexical embedder is cheaper to recompute than to read back.
         if !base.isSemantic && directory == nil { return base }
-        let folder = directory ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings")
+        let folder = directory ?? CacheLocation.folder("embeddings")
         return CachingEmbedder(base, directory: folder)
     }
 
@@ -176,7 +176,7 @@ struct ScoreCommand: AsyncParsableCommand {
             } else {
                 // Not a built-in name: an embedding endpoint from the backends file.
                 let remote = try backends.embedder(named: embedding.embedderName)
-                embedder = embedding.noCache ? remote : CachingEmbedder(remote, directory: embedding.cacheDir ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache/polyphony/embeddings"))
+                embedder = embedding.noCache ? remote : CachingEmbedder(remote, directory: embedding.cacheDir ?? CacheLocation.folder("embeddings"))
             }
             var analyzer = DiversityAnalyzer(seed: seed, floorPermutations: floorPermutations)
             if let threshold {

@@ -18,13 +18,10 @@ public struct ResponseCache: Sendable {
         self.directory = directory
     }
 
-    /// Where responses are cached unless told otherwise: `$XDG_CACHE_HOME/polyphony/responses`,
-    /// or `~/.cache/polyphony/responses`.
+    /// Where responses are cached unless told otherwise: `responses/` under the cache root
+    /// (``CacheLocation/root(environment:)``).
     public static func defaultDirectory(environment: [String: String]) -> String {
-        let base = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? environment["HOME"].map { ($0 as NSString).appendingPathComponent(".cache") }
-            ?? NSTemporaryDirectory()
-        return (base as NSString).appendingPathComponent("polyphony/responses")
+        CacheLocation.folder("responses", environment: environment)
     }
 
     /// The cache key of `request` when sent to a backend of `kind` asking for `model`.

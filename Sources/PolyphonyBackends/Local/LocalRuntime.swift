@@ -20,18 +20,10 @@ public struct LocalRuntime: Sendable, Equatable {
         self.cache = cache
     }
 
-    /// The cache root: `$POLYPHONY_CACHE`, else `$XDG_CACHE_HOME/polyphony`, else `~/.cache/polyphony`.
-    public static func cacheRoot(environment: [String: String]) -> String {
-        if let cache = environment["POLYPHONY_CACHE"], !cache.isEmpty { return cache }
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return (xdg as NSString).appendingPathComponent("polyphony") }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return (home as NSString).appendingPathComponent(".cache/polyphony")
-    }
-
     /// Finds the installed runtime.
     /// - Throws: ``PolyphonyError`` saying how to install it when it is missing.
     public static func locate(environment: [String: String]) throws -> LocalRuntime {
-        let cache = cacheRoot(environment: environment)
+        let cache = CacheLocation.root(environment: environment)
         var values: [String: String] = [:]
         let file = (cache as NSString).appendingPathComponent("runtime.env")
         if let text = try? String(contentsOfFile: file, encoding: .utf8) {
