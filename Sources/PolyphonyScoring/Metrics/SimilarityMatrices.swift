@@ -8,13 +8,15 @@ enum SimilarityMatrices {
         let n = matrix.rows, d = matrix.dimension
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, n / 256))
         let values = matrix.values
-        let partials = await withTaskGroup(of: [Double].self) { group in
+        // Partial sums are added in worker order, not completion order, so the same input
+        // always gives the same bits (experiments compare merged and unsharded analyses).
+        let partials = await withTaskGroup(of: (Int, [Double]).self) { group in
             for worker in 0..<workers {
                 let lower = n * worker / workers, upper = n * (worker + 1) / workers
-                group.addTask { covarianceChunk(values, rows: lower..<upper, dimension: d) }
+                group.addTask { (worker, covarianceChunk(values, rows: lower..<upper, dimension: d)) }
             }
-            var all: [[Double]] = []
-            for await partial in group { all.append(partial) }
+            var all = [[Double]](repeating: [], count: workers)
+            for await (worker, partial) in group { all[worker] = partial }
             return all
         }
         var total = [Double](repeating: 0, count: d * d)

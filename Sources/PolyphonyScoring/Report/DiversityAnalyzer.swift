@@ -319,11 +319,12 @@ public struct DiversityAnalyzer: Sendable {
     static func meanNearestDistance(_ rows: [Int], to targets: [Int], in matrix: EmbeddingMatrix) async -> Double {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count))
         let values = matrix.values, d = matrix.dimension
-        let total = await withTaskGroup(of: Double.self) { group in
+        // Summed in worker order so the result does not depend on which worker finished first.
+        let total = await withTaskGroup(of: (Int, Double).self) { group in
             for worker in 0..<workers {
                 let slice = rows[(rows.count * worker / workers)..<(rows.count * (worker + 1) / workers)]
                 group.addTask {
-                    values.withUnsafeBufferPointer { e in
+                    (worker, values.withUnsafeBufferPointer { e in
                         var sum = 0.0
                         for row in slice {
                             var best: Float = -1
@@ -333,12 +334,12 @@ public struct DiversityAnalyzer: Sendable {
                             sum += Double(1 - best)
                         }
                         return sum
-                    }
+                    })
                 }
             }
-            var total = 0.0
-            for await part in group { total += part }
-            return total
+            var parts = [Double](repeating: 0, count: workers)
+            for await (worker, part) in group { parts[worker] = part }
+            return parts.reduce(0, +)
         }
         return total / Double(rows.count)
     }
