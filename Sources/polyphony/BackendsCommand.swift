@@ -10,9 +10,11 @@ struct BackendsCommand: AsyncParsableCommand {
         abstract: "List the configured model servers, or check that they answer.",
         discussion: """
             The backends file is looked up from --backends FILE, then ./backends.yaml, then
-            $XDG_CONFIG_HOME/polyphony/backends.yaml. Built-in entries openai, anthropic, gemini
-            and ollama are always there unless the file redefines them; they read OPENAI_API_KEY,
-            ANTHROPIC_API_KEY, GEMINI_API_KEY and OLLAMA_HOST. Keys are only ever read from the
+            $XDG_CONFIG_HOME/polyphony/backends.yaml. Built-in entries openai, anthropic, gemini,
+            ollama and local are always there unless the file redefines them; they read
+            OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY and OLLAMA_HOST. `local` is
+            SmolLM2-135M on a llama-cpp-python server Polyphony starts itself (install it with
+            bash scripts/install-local-runtime.sh). Keys are only ever read from the
             environment and never printed.
             """,
         subcommands: [List.self, Check.self]
@@ -83,13 +85,18 @@ struct BackendsCommand: AsyncParsableCommand {
             let file = try source.load()
             let entries = try names.isEmpty ? file.entries : names.map { try file.entry(named: $0) }
             let environment = ProcessInfo.processInfo.environment
-            let results = await withTaskGroup(of: (Int, CheckResult).self) { group in
-                for (index, entry) in entries.enumerated() {
-                    group.addTask { (index, await Self.check(entry, environment: environment)) }
+            // A `local` entry is checked for real: its managed server starts for the check
+            // and stops with the command.
+            let results = try await withLocalModelServers(environment: environment) { servers in
+                let set = BackendSet(file: file, environment: environment, cacheDirectory: nil, localServers: servers)
+                return await withTaskGroup(of: (Int, CheckResult).self) { group in
+                    for (index, entry) in entries.enumerated() {
+                        group.addTask { (index, await Self.check(entry, environment: environment, set: set)) }
+                    }
+                    var results = [CheckResult?](repeating: nil, count: entries.count)
+                    for await (index, result) in group { results[index] = result }
+                    return results.compactMap { $0 }
                 }
-                var results = [CheckResult?](repeating: nil, count: entries.count)
-                for await (index, result) in group { results[index] = result }
-                return results.compactMap { $0 }
             }
             if source.json {
                 print(try List.json(results))
@@ -107,22 +114,22 @@ struct BackendsCommand: AsyncParsableCommand {
             if results.contains(where: { !$0.ok }) { throw ExitCode(1) }
         }
 
-        static func check(_ entry: BackendConfiguration, environment: [String: String]) async -> CheckResult {
+        static func check(_ entry: BackendConfiguration, environment: [String: String], set: BackendSet) async -> CheckResult {
             var result = CheckResult(name: entry.name)
             var config = entry
             // A check should answer quickly: one retry at most.
             config.maxAttempts = min(config.maxAttempts, 2)
             do {
-                let backend = try makeBackend(config, environment: environment, cacheDirectory: nil)
+                let backend = config.kind == .local ? try set.backend(named: config.name) : try makeBackend(config, environment: environment, cacheDirectory: nil)
                 let request = ChatRequest(messages: [.user("Reply with the single word: ok")], temperature: 0, maxTokens: 16, seed: 1)
                 let response = try await backend.complete(request)
                 result.chat = .init(latencyMs: response.latencyMilliseconds, model: response.model, text: response.text)
             } catch {
                 result.errors.append("chat: \(error)")
             }
-            if config.embeddingModel != nil, config.kind == .openai || config.kind == .ollama {
+            if config.embeddingModel != nil, [.openai, .ollama, .local].contains(config.kind) {
                 do {
-                    let embedder = try makeEmbedder(config, environment: environment)
+                    let embedder = config.kind == .local ? try set.embedder(named: config.name) : try makeEmbedder(config, environment: environment)
                     let clock = ContinuousClock()
                     let start = clock.now
                     let vectors = try await embedder.embed(["polyphony backend check"])

@@ -12,7 +12,7 @@ struct PersonasCommand: AsyncParsableCommand {
             A persona file looks like:
 
               ---
-              id: urbanist-senior
+              id: urban-planning-senior
               name: Dr. Amara Osei
               role: member            # member, leader, critic, synthesizer, judge, human
               expertise: [urban planning, transport]   # [] = no declared expertise

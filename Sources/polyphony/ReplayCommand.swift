@@ -56,6 +56,13 @@ struct ReplayCommand: AsyncParsableCommand {
         guard let header = state.header else {
             throw PolyphonyError.invalidInput("no session header", file: transcript, line: 1)
         }
+        guard state.lastEndStatus == .completed else {
+            // A cut-off or interrupted recording has no answer for the turns it never took.
+            throw PolyphonyError.invalidInput(
+                "the recording did not complete (\(state.lastEndStatus.map { "ended \($0.rawValue)" } ?? "no end event")); finish it with `polyphony run --resume \(transcript)`, then rerun",
+                file: transcript
+            )
+        }
         let replay = try ReplayBackend.load(transcript: transcript)
         let cast = try SessionBinder.bind(header: header, file: transcript) { _ in replay }
         guard let protocolType = IdeationProtocols.named(header.protocolName) else {

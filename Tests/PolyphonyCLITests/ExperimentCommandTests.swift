@@ -255,14 +255,22 @@ import Testing
         #expect(server.maxInFlight == expectedMax)
     }
 
+    /// The fake server sends SIGINT while it answers the third request, so the interruption
+    /// lands mid-experiment however loaded the machine is.
     @Test func ctrlCStopsEverySessionAsInterruptedAndTheSameCommandFinishesThem() async throws {
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(200)))
+        let target = Mutex<(pid: Int32, requests: Int)>((0, 0))
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(200))) { prompt in
+            let (pid, count) = target.withLock { state in
+                state.requests += 1
+                return (state.pid, state.requests)
+            }
+            if count == 3, pid > 0 { kill(pid, SIGINT) }
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
         defer { server.stop() }
         let workspace = try Workspace(server: server)
         let process = try CLIHarness.start(workspace.run("out", ["--quiet"]))
-        let first = workspace.path("out/runs/solo__heat__s3.jsonl")
-        try await RunCommandTests.waitForLines(2, in: first)
-        kill(process.processIdentifier, SIGINT)
+        target.withLock { $0.pid = process.processIdentifier }
         await CLIHarness.wait(process)
         #expect(process.terminationStatus == 130)
         let ends = try workspace.transcripts("out").map { try TranscriptReader(path: $0).readAll().events.end?.status }

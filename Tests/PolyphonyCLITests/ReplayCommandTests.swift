@@ -36,6 +36,17 @@ import Testing
         #expect(result.stderr.contains("the response differs") || result.stderr.contains("the prompt differs") || result.stderr.contains("never took this turn"))
     }
 
+    @Test func aRecordingThatDidNotCompleteIsNotRerun() async throws {
+        let (workspace, server) = try await recordSession()
+        defer { server.stop() }
+        let lines = try String(contentsOfFile: workspace.transcript, encoding: .utf8).split(separator: "\n")
+        try (lines.prefix(5).joined(separator: "\n") + "\n").write(toFile: workspace.transcript, atomically: true, encoding: .utf8)
+        let result = try await CLIHarness.run(["replay", "--rerun", workspace.transcript])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("the recording did not complete (no end event)"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test func replayPrintsEveryTurnRoundByRound() async throws {
         let (workspace, server) = try await recordSession()
         defer { server.stop() }

@@ -44,6 +44,14 @@ import Testing
         #expect(result.stdout.contains("Ada:\n  1. Shade"))
     }
 
+    @Test func aFileWhoseOnlyLineIsCutOffIsNotATranscript() async throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("t.jsonl", "hello world")
+        let result = try await CLIHarness.run(["transcript", "validate", file])
+        #expect(result.status == 65)
+        #expect(result.stderr.hasSuffix("\(file): no complete session event (the only line is cut off)\n"))
+    }
+
     @Test func aMissingFileIsOneLine() async throws {
         let result = try await CLIHarness.run(["transcript", "validate", "/nonexistent.jsonl"])
         #expect(result.status == 1)

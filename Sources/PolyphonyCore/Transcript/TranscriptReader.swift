@@ -77,8 +77,9 @@ public struct TranscriptReader: Sendable {
         if !pending.isEmpty {
             try handle(line: pending, complete: false)
         }
-        if summary.events == 0, !summary.truncated {
-            throw PolyphonyError.invalidInput("empty transcript: no session event", file: path)
+        if summary.events == 0 {
+            let reason = summary.truncated ? "no complete session event (the only line is cut off)" : "empty transcript: no session event"
+            throw PolyphonyError.invalidInput(reason, file: path)
         }
         return summary
     }

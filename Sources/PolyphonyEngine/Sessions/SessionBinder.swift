@@ -49,7 +49,7 @@ public struct SessionBinder: Sendable {
             synthesizer: try spec.synthesizer.map { try participant($0, as: .synthesizer) },
             critics: try spec.critics.map { try participant($0, as: .critic) }
         )
-        try Self.validate(cast: cast, protocolName: spec.protocolName, rounds: spec.rounds, file: spec.file)
+        try Self.validate(cast: cast, protocolName: spec.protocolName, rounds: spec.rounds, file: spec.file, line: spec.protocolLine)
         return cast
     }
 
@@ -83,14 +83,14 @@ public struct SessionBinder: Sendable {
         return cast
     }
 
-    private static func validate(cast: Cast, protocolName: String, rounds: Int, file: String) throws {
+    private static func validate(cast: Cast, protocolName: String, rounds: Int, file: String, line: Int? = nil) throws {
         guard let type = IdeationProtocols.named(protocolName) else {
             throw PolyphonyError.invalidInput("unknown protocol '\(protocolName)' (allowed: \(IdeationProtocols.names.joined(separator: ", ")))", file: file)
         }
         do {
             try type.validate(cast: cast, rounds: rounds)
         } catch let error as PolyphonyError {
-            throw PolyphonyError.invalidInput(error.message, file: file)
+            throw PolyphonyError.invalidInput(error.message, file: file, line: line)
         }
     }
 
@@ -102,6 +102,9 @@ public struct SessionBinder: Sendable {
                 throw PolyphonyError.invalidInput("persona file '\(seat.persona)' not found", file: file, line: seat.line)
             }
             return try PersonaLoader().load(file: path)
+        }
+        if let duplicate = library.problems.first(where: { $0.message.hasPrefix("duplicate id '\(seat.persona)'") }) {
+            throw PolyphonyError.invalidInput("persona '\(seat.persona)' is ambiguous: \(duplicate.description)", file: file, line: seat.line)
         }
         guard let persona = library.persona(id: seat.persona) else {
             let known = library.personas.map(\.id).sorted().joined(separator: ", ")

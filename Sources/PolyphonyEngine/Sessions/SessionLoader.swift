@@ -64,6 +64,7 @@ public struct SessionLoader: Sendable {
             defaultBackend: try fields.optionalString("backend"),
             output: try fields.optionalString("output")
         )
+        spec.protocolLine = fields.line(of: "protocol")
         spec.structuredOutput = try fields.optionalBool("structured_output") ?? false
         if let limits = try fields.optionalMapping("limits") {
             try limits.rejectUnknownKeys(allowed: Self.limitKeys)

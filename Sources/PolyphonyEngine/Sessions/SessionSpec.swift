@@ -25,6 +25,8 @@ public struct SessionSpec: Sendable, Equatable {
     public var file: String
     public var topic: String
     public var protocolName: String
+    /// The line of `protocol:`, for errors about the cast a protocol needs.
+    public var protocolLine: Int?
     public var rounds: Int
     public var participants: [Seat]
     public var leader: Seat?

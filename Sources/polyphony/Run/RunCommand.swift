@@ -18,8 +18,8 @@ struct RunCommand: AsyncParsableCommand {
               seed: 7
               backend: local            # default for every seat; see `polyphony backends list`
               participants:
-                - urbanist-senior
-                - generalist-steady
+                - urban-planning-senior
+                - generalist-deliberate  # its control: same temperament, no declared expertise
                 - { persona: human }     # you, at the terminal
               limits: { max_tokens_per_turn: 300, token_budget: 50000, ideas_per_turn: 3 }
 
