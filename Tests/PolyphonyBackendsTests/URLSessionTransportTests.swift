@@ -76,8 +76,10 @@ import Testing
     }
 
     @Test func countsRequestsInFlightAtTheServer() async throws {
+        // Half a second per answer, so the four requests overlap even when the test process
+        // is slow to start them on a loaded machine.
         let server = try LoopbackHTTPServer { _, response in
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.5)
             response.send(status: 200)
         }
         defer { server.stop() }

@@ -238,7 +238,8 @@ import Testing
     /// backend's `max_concurrency` bounds the requests of all sessions together.
     @Test(arguments: [(4, 1, 1), (2, 8, 2)])
     func theSessionBoundAndTheBackendLimitBothHold(concurrency: Int, maxConcurrency: Int, expectedMax: Int) async throws {
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(40)))
+        // 300 ms per answer, so sessions that may overlap do, even on a loaded machine.
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(300)))
         defer { server.stop() }
         let folder = try TemporaryFolder()
         let backends = try folder.write("backends.yaml", server.backendsYAML(kinds: [.openai]) + "    max_concurrency: \(maxConcurrency)\n")
