@@ -281,6 +281,18 @@ import Testing
     }
 }
 
+extension RunCommandTests {
+    @Test func anUnknownBackendOnTheCommandLineBlamesTheFlag() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try Workspace(server: server, session: Self.sessionYAML(protocol: "solo", rounds: 1, participants: ["hci-mid"]))
+        let result = try await CLIHarness.run(workspace.arguments + ["--backend", "nosuch"])
+        #expect(result.status == 65)
+        #expect(result.stderr.hasPrefix("polyphony: --backend nosuch: "), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}
+
 extension Array where Element == TranscriptEvent {
     var turns: [TurnRecord] { compactMap { if case .turn(let turn) = $0 { turn } else { nil } } }
     var ideas: [IdeaRecord] { compactMap { if case .idea(let idea) = $0 { idea } else { nil } } }

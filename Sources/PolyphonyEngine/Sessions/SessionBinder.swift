@@ -39,6 +39,8 @@ public struct SessionBinder: Sendable {
             do {
                 chat = try backend(name)
             } catch let error as PolyphonyError {
+                // A backend forced on the command line is the flag's fault, not the file's.
+                if spec.backendOverride != nil { throw PolyphonyError.invalidInput("--backend \(name): \(error.description)") }
                 throw PolyphonyError.invalidInput("seat '\(persona.id)': \(error.description)", file: spec.file, line: seat.line)
             }
             return Participant(id: id, persona: persona, seat: role, backend: chat, backendName: name, model: seat.model, temperature: seat.temperature)
