@@ -29,13 +29,13 @@ struct ScoreCommand: AsyncParsableCommand {
     )
 
     /// Which embedders `--embedder` offers. Other modules register theirs here.
-    static var embedders: EmbedderRegistry {
+    static let embedders: EmbedderRegistry = {
         var registry = EmbedderRegistry.standard
         registry.register("minilm", summary: "all-MiniLM-L6-v2, offline, semantic, 384-d (bash scripts/install-minilm.sh)") {
             try MiniLMEmbedder.load()
         }
         return registry
-    }
+    }()
 
     /// MiniLM when its weights are installed, so unique-idea counts compare with published
     /// numbers; the lexical embedder otherwise.

@@ -1,4 +1,6 @@
 import Foundation
+import PolyphonyTestSupport
+import Synchronization
 
 /// Runs the built `polyphony` binary as a user would and captures what it prints.
 struct CLIHarness {
@@ -96,5 +98,40 @@ struct TemporaryFolder {
         try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         return file
+    }
+}
+
+/// Sends a signal to a process while the fake server answers its `request`-th request, so a
+/// test interrupts a session mid-request however loaded the machine is.
+final class SignalOnRequest: Sendable {
+    private let state = Mutex<(pid: Int32, requests: Int)>((0, 0))
+    private let signal: Int32
+    private let request: Int
+    private let delayMilliseconds: Int
+
+    init(_ signal: Int32, atRequest request: Int, afterMilliseconds delayMilliseconds: Int = 0) {
+        self.signal = signal
+        self.request = request
+        self.delayMilliseconds = delayMilliseconds
+    }
+
+    /// The process to signal; 0 disarms.
+    func target(_ pid: Int32) {
+        state.withLock { $0.pid = pid }
+    }
+
+    /// Answers like ``FakeLLMServer/numberedIdeas(_:)`` and fires the signal on its request.
+    var responder: FakeLLMServer.Responder {
+        { [self] prompt in
+            let (pid, count) = state.withLock { state in
+                state.requests += 1
+                return (state.pid, state.requests)
+            }
+            if count == request, pid > 0 {
+                if delayMilliseconds > 0 { Thread.sleep(forTimeInterval: Double(delayMilliseconds) / 1000) }
+                kill(pid, signal)
+            }
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
     }
 }

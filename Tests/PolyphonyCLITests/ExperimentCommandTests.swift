@@ -62,23 +62,16 @@ import Testing
     @Test func anExperimentKilledHalfWayResumesAndItsShardsMergeToTheSameAnalysis() async throws {
         // The server kills the runner with SIGKILL while it answers request 9 of 16, so the
         // kill lands mid-grid (some sessions done, some mid-turn) however loaded the machine is.
-        let target = Mutex<(pid: Int32, requests: Int)>((0, 0))
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(10))) { prompt in
-            let (pid, count) = target.withLock { state in
-                state.requests += 1
-                return (state.pid, state.requests)
-            }
-            if count == 9, pid > 0 { kill(pid, SIGKILL) }
-            return FakeLLMServer.numberedIdeas(prompt)
-        }
+        let target = SignalOnRequest(SIGKILL, atRequest: 9)
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(10)), responder: target.responder)
         defer { server.stop() }
         let workspace = try Workspace(server: server)
 
         let first = try CLIHarness.start(workspace.run("full", ["--quiet"]))
-        target.withLock { $0.pid = first.processIdentifier }
+        target.target(first.processIdentifier)
         await CLIHarness.wait(first)
         #expect(first.terminationReason == .uncaughtSignal)
-        target.withLock { $0.pid = 0 }
+        target.target(0)
         let endsAfterKill = try workspace.transcripts("full").map { try TranscriptReader(path: $0).readAll().events.end?.status }
         try #require(endsAfterKill.filter { $0 == .completed }.count < 8, "the grid finished before the kill; the test proves nothing")
         #expect(endsAfterKill.contains(.completed))
@@ -259,19 +252,12 @@ import Testing
     /// The fake server sends SIGINT while it answers the third request, so the interruption
     /// lands mid-experiment however loaded the machine is.
     @Test func ctrlCStopsEverySessionAsInterruptedAndTheSameCommandFinishesThem() async throws {
-        let target = Mutex<(pid: Int32, requests: Int)>((0, 0))
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(200))) { prompt in
-            let (pid, count) = target.withLock { state in
-                state.requests += 1
-                return (state.pid, state.requests)
-            }
-            if count == 3, pid > 0 { kill(pid, SIGINT) }
-            return FakeLLMServer.numberedIdeas(prompt)
-        }
+        let target = SignalOnRequest(SIGINT, atRequest: 3)
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(200)), responder: target.responder)
         defer { server.stop() }
         let workspace = try Workspace(server: server)
         let process = try CLIHarness.start(workspace.run("out", ["--quiet"]))
-        target.withLock { $0.pid = process.processIdentifier }
+        target.target(process.processIdentifier)
         await CLIHarness.wait(process)
         #expect(process.terminationStatus == 130)
         let ends = try workspace.transcripts("out").map { try TranscriptReader(path: $0).readAll().events.end?.status }

@@ -185,22 +185,12 @@ import Testing
     /// point however loaded the machine is. The whole session makes 12 requests.
     @Test(arguments: [(1, 0), (2, 40), (5, 0), (7, 25), (10, 60), (12, 0)])
     func aSessionKilledWithSIGKILLResumesWithEveryTurnExactlyOnce(killAtRequest: Int, delayMilliseconds: Int) async throws {
-        let target = Mutex<(pid: Int32, requests: Int)>((0, 0))
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(20))) { prompt in
-            let (pid, count) = target.withLock { state in
-                state.requests += 1
-                return (state.pid, state.requests)
-            }
-            if count == killAtRequest, pid > 0 {
-                Thread.sleep(forTimeInterval: Double(delayMilliseconds) / 1000)
-                kill(pid, SIGKILL)
-            }
-            return FakeLLMServer.numberedIdeas(prompt)
-        }
+        let target = SignalOnRequest(SIGKILL, atRequest: killAtRequest, afterMilliseconds: delayMilliseconds)
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(20)), responder: target.responder)
         defer { server.stop() }
         let workspace = try Workspace(server: server, session: Self.sessionYAML(protocol: "round-robin", rounds: 4, participants: ["hci-mid", "generalist-tinkerer", "education-mid"]))
         let first = try CLIHarness.start(workspace.arguments + ["--quiet"])
-        target.withLock { $0.pid = first.processIdentifier }
+        target.target(first.processIdentifier)
         await CLIHarness.wait(first)
         #expect(first.terminationReason == .uncaughtSignal)
         try #require(try workspace.events().end == nil, "the session finished before the kill; the test proves nothing")
@@ -221,19 +211,12 @@ import Testing
     /// The fake server sends SIGINT to the session while it answers the third request, so the
     /// interruption lands mid-turn however loaded the machine is.
     @Test func ctrlCEndsTheSessionAsInterruptedAndItResumes() async throws {
-        let target = Mutex<(pid: Int32, requests: Int)>((0, 0))
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(200))) { prompt in
-            let (pid, count) = target.withLock { state in
-                state.requests += 1
-                return (state.pid, state.requests)
-            }
-            if count == 3, pid > 0 { kill(pid, SIGINT) }
-            return FakeLLMServer.numberedIdeas(prompt)
-        }
+        let target = SignalOnRequest(SIGINT, atRequest: 3)
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(200)), responder: target.responder)
         defer { server.stop() }
         let workspace = try Workspace(server: server, session: Self.sessionYAML(protocol: "round-robin", rounds: 3, participants: ["hci-mid", "generalist-tinkerer"]))
         let process = try CLIHarness.start(workspace.arguments + ["--quiet"])
-        target.withLock { $0.pid = process.processIdentifier }
+        target.target(process.processIdentifier)
         await CLIHarness.wait(process)
         #expect(process.terminationStatus == 130)
         let interrupted = try workspace.events().end

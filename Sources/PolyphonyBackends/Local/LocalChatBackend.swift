@@ -29,11 +29,7 @@ public final class LocalChatBackend: ChatBackend, Sendable {
 
     private func client() async throws -> HTTPChatBackend {
         if let existing = inner.withLock({ $0 }) { return existing }
-        let baseURL = try await servers.baseURL(for: configuration)
-        var openAI = configuration
-        openAI.kind = .openai
-        openAI.baseURL = baseURL + "/v1"
-        let client = try HTTPChatBackend(configuration: openAI, apiKey: nil, limiter: limiter)
+        let client = try HTTPChatBackend(configuration: try await servers.openAIConfiguration(for: configuration), apiKey: nil, limiter: limiter)
         return inner.withLock { inner in
             if let raced = inner { return raced }
             inner = client
@@ -60,12 +56,7 @@ public final class LocalEmbedder: Embedder, Sendable {
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         if let existing = inner.withLock({ $0 }) { return try await existing.embed(texts) }
-        let baseURL = try await servers.baseURL(for: configuration)
-        var openAI = configuration
-        openAI.kind = .openai
-        openAI.baseURL = baseURL + "/v1"
-        if openAI.embeddingModel == nil { openAI.embeddingModel = configuration.model }
-        let client = try HTTPEmbedder(configuration: openAI, apiKey: nil, limiter: limiter)
+        let client = try HTTPEmbedder(configuration: try await servers.openAIConfiguration(for: configuration), apiKey: nil, limiter: limiter)
         inner.withLock { $0 = $0 ?? client }
         return try await client.embed(texts)
     }

@@ -36,6 +36,16 @@ public actor LocalModelServers {
         }
     }
 
+    /// `config` rewritten as the OpenAI-compatible entry of its running server, starting it
+    /// if need be: what the local chat backend and embedder both talk to.
+    func openAIConfiguration(for config: BackendConfiguration) async throws -> BackendConfiguration {
+        var openAI = config
+        openAI.kind = .openai
+        openAI.baseURL = try await baseURL(for: config) + "/v1"
+        if openAI.embeddingModel == nil { openAI.embeddingModel = config.model }
+        return openAI
+    }
+
     /// The servers running now.
     public var running: [LocalModelServer] { started.filter(\.isRunning) }
 

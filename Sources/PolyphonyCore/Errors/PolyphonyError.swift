@@ -89,6 +89,8 @@ public struct PolyphonyError: Error, Sendable, CustomStringConvertible, Equatabl
 
     /// Whether the error is about malformed input rather than the environment.
     public var isInvalidInput: Bool { code == .invalidInput || code == .unsupportedSchema }
+    /// Whether a file declares a schema version this build cannot read.
+    public var isUnsupportedSchema: Bool { code == .unsupportedSchema }
     /// Whether the error means the work was cancelled.
     public var isCancellation: Bool { code == .cancelled }
     /// Whether the error is a model server's failure.

@@ -46,7 +46,7 @@ public struct TranscriptReader: Sendable {
             let event: TranscriptEvent
             do {
                 event = try decode(line, decoder: decoder, lineNumber: lineNumber)
-            } catch let error as PolyphonyError where !complete && !error.isUnsupportedSchemaError {
+            } catch let error as PolyphonyError where !complete && !error.isUnsupportedSchema {
                 summary.truncated = true
                 summary.warnings.append("\(path):\(lineNumber): final line cut off mid-write (\(line.count) bytes); ignored")
                 return
@@ -165,8 +165,4 @@ func snakeCase(_ key: String) -> String {
         }
     }
     return result
-}
-
-extension PolyphonyError {
-    fileprivate var isUnsupportedSchemaError: Bool { isInvalidInput && message.hasPrefix("transcript schema version") }
 }

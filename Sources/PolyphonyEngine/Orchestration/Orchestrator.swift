@@ -34,7 +34,11 @@ public actor Orchestrator {
     private var totals = EndRecord.Totals()
     private var expertNotes: [String] = []
     /// Every idea so far, in order, for protocols building the next prompts.
-    public private(set) var ideas: [IdeaRecordView] = []
+    public private(set) var ideas: [IdeaRecordView] = [] {
+        didSet { ideaIDs.formUnion(ideas[oldValue.count...].map(\.id)) }
+    }
+    /// The ids of ``ideas``, for checking what a new idea builds on.
+    private var ideaIDs: Set<String> = []
     /// Every turn so far, in order (resumed turns included).
     public private(set) var turns: [TurnRecord] = []
 
@@ -323,7 +327,7 @@ public actor Orchestrator {
 
     private func recordIdeas(_ parsed: [IdeaParser.ParsedIdea], of turn: TurnRecord) async throws -> [IdeaRecordView] {
         var views: [IdeaRecordView] = []
-        let known = Set(ideas.map(\.id))
+        let known = ideaIDs
         for idea in parsed {
             let record = IdeaRecord(
                 id: "i\(nextIdeaNumber)", author: turn.speaker, round: turn.round, text: idea.text,

@@ -15,6 +15,8 @@ public struct PersonaLoader: Sendable {
         /// The file each persona came from, by id.
         public var files: [String: String]
         public var problems: [PolyphonyError]
+        /// Ids claimed by more than one file; a session must not use them.
+        public var duplicateIDs: Set<String> = []
 
         /// The persona with this id.
         public func persona(id: String) -> Persona? { personas.first { $0.id == id } }
@@ -133,6 +135,7 @@ public struct PersonaLoader: Sendable {
             library.problems += problems
             guard let persona = parsed else { continue }
             if let earlier = library.files[persona.id] {
+                library.duplicateIDs.insert(persona.id)
                 library.problems.append(.invalidInput("duplicate id '\(persona.id)', already used by \(earlier)", file: path, line: idLine(in: text)))
                 continue
             }

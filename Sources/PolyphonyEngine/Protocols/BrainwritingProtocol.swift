@@ -19,12 +19,13 @@ public struct BrainwritingProtocol: IdeationProtocol {
     public func run(in session: Orchestrator) async throws {
         for round in 1...session.header.rounds {
             let pooled = await session.ideas
+            let pool = Discussion.pool(pooled)
             _ = try await session.runPhase(round: round, phase: "write", speakers: session.cast.members, parallel: true) { _ in
                 if pooled.isEmpty {
                     return TurnBrief(context: "", instruction: "Write your ideas on your own.", ideas: .list)
                 }
                 return TurnBrief(
-                    context: "Ideas the group has written so far (anonymous):\n" + Discussion.pool(pooled),
+                    context: "Ideas the group has written so far (anonymous):\n" + pool,
                     instruction: "Write further ideas: new ones, or developments of ideas in the pool.", ideas: .list
                 )
             }

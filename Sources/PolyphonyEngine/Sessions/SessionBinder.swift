@@ -105,7 +105,8 @@ public struct SessionBinder: Sendable {
             }
             return try PersonaLoader().load(file: path)
         }
-        if let duplicate = library.problems.first(where: { $0.message.hasPrefix("duplicate id '\(seat.persona)'") }) {
+        if library.duplicateIDs.contains(seat.persona),
+           let duplicate = library.problems.first(where: { $0.message.hasPrefix("duplicate id '\(seat.persona)'") }) {
             throw PolyphonyError.invalidInput("persona '\(seat.persona)' is ambiguous: \(duplicate.description)", file: file, line: seat.line)
         }
         guard let persona = library.persona(id: seat.persona) else {
