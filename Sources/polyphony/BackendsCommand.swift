@@ -12,7 +12,9 @@ struct BackendsCommand: AsyncParsableCommand {
             The backends file is looked up from --backends FILE, then ./backends.yaml, then
             $XDG_CONFIG_HOME/polyphony/backends.yaml. Built-in entries openai, anthropic, gemini,
             ollama and local are always there unless the file redefines them; they read
-            OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY and OLLAMA_HOST. `local` is
+            OPENAI_API_KEY, ANTHROPIC_API_KEY and GEMINI_API_KEY for keys, and follow
+            OPENAI_BASE_URL (or OPENAI_API_BASE), ANTHROPIC_BASE_URL and OLLAMA_HOST for where
+            the server is, as the providers' own SDKs do. `local` is
             SmolLM2-135M on a llama-cpp-python server Polyphony starts itself (install it with
             bash scripts/install-local-runtime.sh). Keys are only ever read from the
             environment and never printed.

@@ -78,6 +78,19 @@ import Testing
         #expect(try file.entry(named: "ollama").baseURL == "http://10.0.0.5:11434")
     }
 
+    @Test func builtInsFollowTheProvidersBaseURLVariablesAsTheirSDKsDo() throws {
+        let environment = [
+            "OPENAI_BASE_URL": "http://127.0.0.1:9999/v1/", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9998", "HOME": "/nonexistent",
+        ]
+        let file = try BackendsFile.resolve(explicitPath: nil, environment: environment, currentDirectory: "/nonexistent")
+        #expect(try file.entry(named: "openai").baseURL == "http://127.0.0.1:9999/v1")
+        #expect(try file.entry(named: "anthropic").baseURL == "http://127.0.0.1:9998")
+        let older = try BackendsFile.resolve(explicitPath: nil, environment: ["OPENAI_API_BASE": "http://10.1.1.1/v1"], currentDirectory: "/nonexistent")
+        #expect(try older.entry(named: "openai").baseURL == "http://10.1.1.1/v1")
+        let both = BackendsFile.builtInEntries(environment: ["OPENAI_BASE_URL": "http://new/v1", "OPENAI_API_BASE": "http://old/v1"])
+        #expect(both.first { $0.name == "openai" }?.baseURL == "http://new/v1")
+    }
+
     @Test func looksUpExplicitThenWorkingDirectoryThenXDGConfigHome() throws {
         let root = try Fixtures.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }

@@ -14,7 +14,7 @@ import Yams
 ///   claude:
 ///     kind: anthropic
 ///     base_url: https://api.anthropic.com
-///     model: claude-3-5-haiku-latest
+///     model: claude-haiku-4-5
 ///     api_key_env: ANTHROPIC_API_KEY   # the variable's NAME; keys never go in files
 /// ```
 ///
@@ -134,34 +134,60 @@ public struct BackendsFile: Sendable, Equatable {
         return entry
     }
 
+    /// The models the built-in entries ask for, in one place; `backends list` shows them and
+    /// a backends-file entry of the same name replaces them.
+    public enum DefaultModel {
+        public static let openai = "gpt-5-mini"
+        public static let openaiEmbedding = "text-embedding-3-small"
+        public static let anthropic = "claude-haiku-4-5"
+        public static let gemini = "gemini-2.5-flash"
+        public static let ollama = "llama3.2"
+        public static let ollamaEmbedding = "nomic-embed-text"
+        public static let local = "smollm2-135m-instruct"
+    }
+
     /// Entries for the common providers, so a fresh install works with just a key exported.
-    /// `OLLAMA_HOST` (with or without a scheme) moves the Ollama entry.
+    ///
+    /// They follow the variables the providers' own SDKs read: `OPENAI_BASE_URL` (or the
+    /// older `OPENAI_API_BASE`) moves the OpenAI entry, `ANTHROPIC_BASE_URL` the Anthropic
+    /// one, and `OLLAMA_HOST` (with or without a scheme) the Ollama one.
     public static func builtInEntries(environment: [String: String]) -> [BackendConfiguration] {
-        var ollama = environment["OLLAMA_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:11434"
+        func variable(_ names: String...) -> String? {
+            for name in names {
+                if let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { return value }
+            }
+            return nil
+        }
+        func trimmed(_ url: String) -> String {
+            var url = url
+            while url.hasSuffix("/") { url.removeLast() }
+            return url
+        }
+        var ollama = variable("OLLAMA_HOST") ?? "http://127.0.0.1:11434"
         if !ollama.contains("://") { ollama = "http://" + ollama }
-        while ollama.hasSuffix("/") { ollama.removeLast() }
         return [
             BackendConfiguration(
-                name: "openai", kind: .openai, baseURL: "https://api.openai.com/v1", model: "gpt-4o-mini",
-                embeddingModel: "text-embedding-3-small", apiKeyEnvironmentVariable: "OPENAI_API_KEY", maxConcurrency: 8
+                name: "openai", kind: .openai, baseURL: trimmed(variable("OPENAI_BASE_URL", "OPENAI_API_BASE") ?? "https://api.openai.com/v1"),
+                model: DefaultModel.openai, embeddingModel: DefaultModel.openaiEmbedding, apiKeyEnvironmentVariable: "OPENAI_API_KEY",
+                maxConcurrency: 8
             ),
             BackendConfiguration(
-                name: "anthropic", kind: .anthropic, baseURL: "https://api.anthropic.com", model: "claude-3-5-haiku-latest",
-                apiKeyEnvironmentVariable: "ANTHROPIC_API_KEY", maxConcurrency: 4
+                name: "anthropic", kind: .anthropic, baseURL: trimmed(variable("ANTHROPIC_BASE_URL") ?? "https://api.anthropic.com"),
+                model: DefaultModel.anthropic, apiKeyEnvironmentVariable: "ANTHROPIC_API_KEY", maxConcurrency: 4
             ),
             BackendConfiguration(
                 name: "gemini", kind: .gemini, baseURL: "https://generativelanguage.googleapis.com/v1beta",
-                model: "gemini-2.0-flash", apiKeyEnvironmentVariable: "GEMINI_API_KEY", maxConcurrency: 4
+                model: DefaultModel.gemini, apiKeyEnvironmentVariable: "GEMINI_API_KEY", maxConcurrency: 4
             ),
             BackendConfiguration(
-                name: "ollama", kind: .ollama, baseURL: ollama, model: "llama3.2", embeddingModel: "nomic-embed-text",
+                name: "ollama", kind: .ollama, baseURL: trimmed(ollama), model: DefaultModel.ollama, embeddingModel: DefaultModel.ollamaEmbedding,
                 maxConcurrency: 2, firstByteTimeoutSeconds: 300
             ),
             // SmolLM2-135M-Instruct on a llama-cpp-python server Polyphony starts itself
             // (`bash scripts/install-local-runtime.sh` installs it). One request at a time.
             BackendConfiguration(
-                name: "local", kind: .local, baseURL: LocalModelServers.placeholderURL, model: "smollm2-135m-instruct",
-                embeddingModel: "smollm2-135m-instruct", maxConcurrency: 1, firstByteTimeoutSeconds: 600, totalTimeoutSeconds: 1200
+                name: "local", kind: .local, baseURL: LocalModelServers.placeholderURL, model: DefaultModel.local,
+                embeddingModel: DefaultModel.local, maxConcurrency: 1, firstByteTimeoutSeconds: 600, totalTimeoutSeconds: 1200
             ),
         ]
     }
