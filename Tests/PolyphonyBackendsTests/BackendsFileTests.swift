@@ -44,7 +44,7 @@ import Testing
         ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    max_concurrency: 0\n", "b.yaml:6: backend \"a\": max_concurrency must be a positive whole number"),
         ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    timeout: soon\n", "b.yaml:6: backend \"a\": timeout must be a positive number of seconds"),
         ("backends:\n  a:\n    kind: openai\n    base_url: ftp://h\n    model: m\n", "b.yaml:4: backend \"a\": base_url must be an http(s) URL, got ftp://h"),
-        ("models:\n  a: {}\n", "b.yaml:1: unknown top-level key \"models\"; expected backends:"),
+        ("models:\n  a: {}\n", "b.yaml:1: unknown top-level key \"models\"; expected backends: (and optionally default:)"),
         ("backends:\n  a: [1, 2\n", "b.yaml:3: YAML syntax error: did not find expected ',' or ']'"),
     ])
     func reportsProblemsAsOneLineWithFileAndLine(yaml: String, expected: String) {

@@ -28,4 +28,55 @@ import Testing
         #expect(server.requestCount == 1)
         #expect(server.recordedRequests.first?.http.header("authorization") == "Bearer sk-conventions-0000")
     }
+
+    @Test func modelOverridesTheModelOfEveryAgentSeatInTheRequestAndHeader() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try RunCommandTests.Workspace(
+            server: server, session: RunCommandTests.sessionYAML(protocol: "round-robin", rounds: 1, participants: ["hci-mid", "generalist-curious"])
+        )
+        let result = try await CLIHarness.run(workspace.arguments + ["--quiet", "--model", "my-fine-tune"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.recordedRequests.count == 2)
+        #expect(server.recordedRequests.allSatisfy { $0.prompt?.model == "my-fine-tune" })
+        guard case .session(let header) = try workspace.events().first else { Issue.record("no header"); return }
+        #expect(header.participants.allSatisfy { $0.model == "my-fine-tune" })
+    }
+
+    /// A session file without any `backend:`.
+    private static let sessionNamingNoBackend = """
+        topic: How might a city keep streets cool in heatwaves?
+        protocol: solo
+        rounds: 1
+        participants: [urban-planning-senior]
+        """
+
+    @Test func polyphonyBackendIsTheBackendOfASessionThatNamesNone() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try RunCommandTests.Workspace(server: server, session: Self.sessionNamingNoBackend)
+        let result = try await CLIHarness.run(workspace.arguments + ["--quiet"], environment: ["POLYPHONY_BACKEND": "ollama"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.recordedRequests.map { $0.http.path } == ["/api/chat"])
+    }
+
+    @Test func theBackendsFilesDefaultIsTheBackendOfASessionThatNamesNone() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try RunCommandTests.Workspace(server: server, session: Self.sessionNamingNoBackend)
+        try workspace.folder.write("backends.yaml", "default: anthropic\n" + server.backendsYAML())
+        let result = try await CLIHarness.run(workspace.arguments + ["--quiet"], environment: ["POLYPHONY_BACKEND": ""])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.recordedRequests.map { $0.http.path } == ["/v1/messages"])
+    }
+
+    @Test func aSessionWithNoBackendAnywhereSaysHowToNameOne() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try RunCommandTests.Workspace(server: server, session: Self.sessionNamingNoBackend)
+        let result = try await CLIHarness.run(workspace.arguments + ["--quiet"], environment: ["POLYPHONY_BACKEND": ""])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("POLYPHONY_BACKEND"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.transcript))
+    }
 }

@@ -24,11 +24,14 @@ public struct BackendsFile: Sendable, Equatable {
     public var entries: [BackendConfiguration]
     /// The file the entries came from, or `nil` when only built-ins are in use.
     public var path: String?
+    /// The entry a session uses when it names none (the file's top-level `default:`).
+    public var defaultBackend: String?
 
     /// Creates a file value from already-parsed entries.
-    public init(entries: [BackendConfiguration], path: String?) {
+    public init(entries: [BackendConfiguration], path: String?, defaultBackend: String? = nil) {
         self.entries = entries
         self.path = path
+        self.defaultBackend = defaultBackend
     }
 
     /// The field names an entry may have.
@@ -50,7 +53,7 @@ public struct BackendsFile: Sendable, Equatable {
         }
         let file = try load(path: path)
         let overridden = Set(file.entries.map(\.name))
-        return BackendsFile(entries: builtIns.filter { !overridden.contains($0.name) } + file.entries, path: path)
+        return BackendsFile(entries: builtIns.filter { !overridden.contains($0.name) } + file.entries, path: path, defaultBackend: file.defaultBackend)
     }
 
     /// The path `resolve` would read, or `nil` when no file exists at the default places.
@@ -99,17 +102,27 @@ public struct BackendsFile: Sendable, Equatable {
             throw PolyphonyError.invalidInput("the top level must be a mapping with a backends: key", file: file, line: root.mark?.line)
         }
         var backendsNode: Node?
+        var defaultBackend: String?
         for (key, value) in top {
-            guard key.string == "backends" else {
-                throw PolyphonyError.invalidInput("unknown top-level key \"\(key.string ?? "?")\"; expected backends:", file: file, line: key.mark?.line)
+            switch key.string {
+            case "backends":
+                backendsNode = value
+            case "default":
+                guard case .scalar(let scalar) = value, !scalar.string.isEmpty else {
+                    throw PolyphonyError.invalidInput("default: must name a backend entry", file: file, line: value.mark?.line)
+                }
+                defaultBackend = scalar.string
+            default:
+                throw PolyphonyError.invalidInput(
+                    "unknown top-level key \"\(key.string ?? "?")\"; expected backends: (and optionally default:)", file: file, line: key.mark?.line
+                )
             }
-            backendsNode = value
         }
         guard let backendsNode else {
             throw PolyphonyError.invalidInput("missing backends: mapping", file: file, line: root.mark?.line)
         }
         if case .scalar(let scalar) = backendsNode, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" {
-            return BackendsFile(entries: [], path: file)
+            return BackendsFile(entries: [], path: file, defaultBackend: defaultBackend)
         }
         guard let mapping = backendsNode.mapping else {
             throw PolyphonyError.invalidInput("backends: must map entry names to settings", file: file, line: backendsNode.mark?.line)
@@ -121,7 +134,7 @@ public struct BackendsFile: Sendable, Equatable {
             }
             entries.append(try entry(named: name, node: value, file: file, nameLine: key.mark?.line))
         }
-        return BackendsFile(entries: entries, path: file)
+        return BackendsFile(entries: entries, path: file, defaultBackend: defaultBackend)
     }
 
     /// The entry called `name`.

@@ -47,6 +47,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds a human has to answer before the turn is skipped (default: the session's human.timeout_seconds, else none).") var humanTimeout: Double?
     @Option(help: "Override the session's seed.") var seed: UInt64?
     @Option(help: "Run every agent seat on this backends-file entry instead of the ones the session names.") var backend: String?
+    @Option(help: "Ask for this model on every agent seat (on --backend, or on each seat's own backend).") var model: String?
     @Flag(help: "Print nothing but the final summary.") var quiet = false
     @Flag(help: "Print every event as one JSON line on stdout (transcript events as written, plus phase_started, turn_started and delta).") var jsonEvents = false
     @Flag(help: "Store every prompt in full in the transcript, not only its SHA-256 digest.") var recordPrompts = false
@@ -58,6 +59,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("give either a session file or --resume TRANSCRIPT")
         }
         if quiet && jsonEvents { throw ValidationError("--quiet and --json-events exclude each other") }
+        if resume != nil, backend != nil || model != nil {
+            throw ValidationError("--backend and --model apply to a new session; a resumed one keeps the backends and models it recorded")
+        }
+        if let model, model.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--model needs a model name") }
     }
 
     func run() async throws {
@@ -154,6 +159,8 @@ struct RunCommand: AsyncParsableCommand {
         guard let session else { throw ValidationError("missing session file") }
         var spec = try SessionLoader().load(file: session)
         spec.backendOverride = backend
+        spec.modelOverride = model
+        spec.fallbackBackend = ProcessInfo.processInfo.environment["POLYPHONY_BACKEND"].flatMap { $0.isEmpty ? nil : $0 } ?? pool.file.defaultBackend
         let library = try PersonaLoader().loadLibrary(directory: personas)
         let started = Date()
         let plan = try SessionPlan.new(
