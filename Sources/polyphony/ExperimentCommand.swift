@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PolyphonyBackends
 import PolyphonyCore
+import PolyphonyEngine
 import PolyphonyExperiments
 import PolyphonyScoring
 
@@ -35,7 +36,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Option(help: "The experiment folder (default: results/<experiment name>).") var out: String?
         @Option(help: "Run only slice i of n (1-based), e.g. 2/8; slices of one grid may share --out.") var shard: String?
         @Option(help: "Sessions in flight at once (per-backend limits still apply).") var concurrency = 4
-        @Option(help: "The persona folder.") var personas = "personas"
+        @Option(help: "The persona folder (default: personas/ beside the grid file or its folder, then ./personas, then $POLYPHONY_PERSONAS and the installed library).") var personas: String?
         @Option(help: "The backends file (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
         @Option(help: "Run every agent seat on this backends-file entry instead of the ones the grid names.") var backend: String?
         @Flag(help: "Do not read or write the response cache.") var noCache = false
@@ -52,6 +53,10 @@ struct ExperimentCommand: AsyncParsableCommand {
             let experiment = try ExperimentGridLoader().load(file: grid)
             let folder = out ?? "results/\(experiment.name)"
             let environment = ProcessInfo.processInfo.environment
+            let personas = try personas ?? PersonaFolder.locate(
+                sessionFile: grid, currentDirectory: FileManager.default.currentDirectoryPath, environment: environment,
+                executable: CommandLine.arguments[0]
+            )
             let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
             let outcome = try await withLocalModelServers(environment: environment) { servers in
                 let pool = BackendSet(

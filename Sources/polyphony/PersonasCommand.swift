@@ -27,13 +27,13 @@ struct PersonasCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a table of the personas in DIR (default: personas).")
+        static let configuration = CommandConfiguration(abstract: "Print a table of the personas in DIR (default: ./personas, else $POLYPHONY_PERSONAS, else the installed library).")
 
-        @Argument(help: "The persona folder.") var directory = "personas"
+        @Argument(help: "The persona folder.") var directory: String?
         @Flag(help: "Print the personas as JSON (stable: id, name, role, expertise, seniority, temperature, backend, file).") var json = false
 
         func run() async throws {
-            let library = try PersonaLoader().loadLibrary(directory: directory)
+            let library = try PersonaLoader().loadLibrary(directory: directory ?? PersonasCommand.defaultFolder())
             if json {
                 let rows = library.personas.map { persona in
                     PersonaRow(persona: persona, file: library.files[persona.id] ?? "")
@@ -66,9 +66,10 @@ struct PersonasCommand: AsyncParsableCommand {
             abstract: "Check every persona file in DIR; list every problem, one per line, and exit non-zero if any."
         )
 
-        @Argument(help: "The persona folder.") var directory = "personas"
+        @Argument(help: "The persona folder (default: ./personas, else $POLYPHONY_PERSONAS, else the installed library).") var directory: String?
 
         func run() async throws {
+            let directory = try directory ?? PersonasCommand.defaultFolder()
             let library = try PersonaLoader().loadLibrary(directory: directory)
             for problem in library.problems {
                 FileHandle.standardError.write(Data("polyphony: \(problem.description)\n".utf8))
@@ -102,5 +103,15 @@ private struct PersonaRow: Encodable {
         temperature = persona.temperature
         backend = persona.backend
         self.file = file
+    }
+}
+
+extension PersonasCommand {
+    /// The folder `list` and `validate` read when none is given.
+    static func defaultFolder() throws -> String {
+        try PersonaFolder.locate(
+            sessionFile: nil, currentDirectory: FileManager.default.currentDirectoryPath,
+            environment: ProcessInfo.processInfo.environment, executable: CommandLine.arguments[0]
+        )
     }
 }

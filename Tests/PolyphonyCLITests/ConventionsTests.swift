@@ -80,3 +80,36 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: workspace.transcript))
     }
 }
+
+/// Personas are found from wherever the command runs.
+@Suite struct PersonaLookupTests {
+    @Test func aSessionRunFromAnotherFolderFindsThePersonasBesideItsFolder() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let project = try TemporaryFolder()
+        try FileManager.default.copyItem(atPath: RunCommandTests.repository + "/personas", toPath: project.path + "/personas")
+        let session = try project.write("sessions/s.yaml", RunCommandTests.sessionYAML(protocol: "solo", rounds: 1, participants: ["hci-mid"]))
+        try project.write("backends.yaml", server.backendsYAML())
+        let elsewhere = try TemporaryFolder()
+        let result = try await CLIHarness.run(
+            ["run", session, "--backends", project.path + "/backends.yaml", "--out", elsewhere.path + "/t.jsonl", "--quiet", "--no-cache"],
+            currentDirectory: elsewhere.path, environment: ["POLYPHONY_PERSONAS": ""]
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(server.requestCount == 1)
+    }
+
+    @Test func theInstalledLibraryIsFoundWhenNothingIsBesideTheSession() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        let session = try folder.write("s.yaml", RunCommandTests.sessionYAML(protocol: "solo", rounds: 1, participants: ["hci-mid"]))
+        try folder.write("backends.yaml", server.backendsYAML())
+        // The test binary is built inside the checkout, so the checkout's library is the installed one.
+        let result = try await CLIHarness.run(
+            ["run", session, "--backends", folder.path + "/backends.yaml", "--out", folder.path + "/t.jsonl", "--quiet", "--no-cache"],
+            currentDirectory: folder.path, environment: ["POLYPHONY_PERSONAS": ""]
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+}

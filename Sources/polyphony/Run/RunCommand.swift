@@ -40,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Argument(help: "The session file (YAML).") var session: String?
     @Option(help: "Continue the session recorded in this transcript from its last complete turn.") var resume: String?
-    @Option(help: "The persona folder.") var personas = "personas"
+    @Option(help: "The persona folder (default: personas/ beside the session file or its folder, then ./personas, then $POLYPHONY_PERSONAS and the installed library).") var personas: String?
     @Option(help: "The backends file (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
     @Option(help: "Write the transcript here (default: the session's output:, else transcripts/<time>-<topic>.jsonl).") var out: String?
     @Option(help: "Replay scripted human turns from this file (same syntax as typing) instead of reading stdin.") var humanScript: String?
@@ -161,6 +161,10 @@ struct RunCommand: AsyncParsableCommand {
         spec.backendOverride = backend
         spec.modelOverride = model
         spec.fallbackBackend = ProcessInfo.processInfo.environment["POLYPHONY_BACKEND"].flatMap { $0.isEmpty ? nil : $0 } ?? pool.file.defaultBackend
+        let personas = try personas ?? PersonaFolder.locate(
+            sessionFile: session, currentDirectory: FileManager.default.currentDirectoryPath,
+            environment: ProcessInfo.processInfo.environment, executable: CommandLine.arguments[0]
+        )
         let library = try PersonaLoader().loadLibrary(directory: personas)
         let started = Date()
         let plan = try SessionPlan.new(
