@@ -202,6 +202,9 @@ struct ScoreCommand: AsyncParsableCommand {
             }
 
             var notes: [String] = []
+            if let warning = try report.quality?.checkReviews() {
+                FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+            }
             if !noSave {
                 for path in try report.saveBesideTranscripts() { notes.append("scores: \(path)") }
             }

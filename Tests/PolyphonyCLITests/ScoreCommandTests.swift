@@ -44,6 +44,22 @@ import Testing
         #expect((report["ideas"] as? [Any])?.count == 12 + 3)
     }
 
+    @Test func aJudgeWhoseEveryReviewFailsExitsNonZeroWithTheFirstAnswer() async throws {
+        let server = try FakeLLMServer(responder: { prompt in
+            prompt.messages.first?.content.contains("novelty") == true ? "Great idea, 10/10!" : FakeLLMServer.numberedIdeas(prompt)
+        })
+        defer { server.stop() }
+        let workspace = try await recordedSession(server)
+        let result = try await CLIHarness.run([
+            "score", workspace.transcript, "--json", "--no-save", "--no-cache", "--judge", "openai", "--reviews", "1",
+            "--backends", workspace.folder.path + "/backends.yaml",
+        ])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("every one of the 12 judge reviews failed"))
+        #expect(result.stderr.contains("Great idea, 10/10!"))
+    }
+
     @Test func theBlindJudgeRatesEveryIdeaOverHTTPWithoutSeeingAuthors() async throws {
         let server = try FakeLLMServer(responder: Self.responder)
         defer { server.stop() }
