@@ -51,6 +51,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func reexecute() async throws {
+        if let out { try FileIdentity.refuseOverwriting(inputs: [transcript], with: [out]) }
         let (recorded, _) = try TranscriptReader(path: transcript).readAll()
         let state = ResumeState(events: recorded)
         guard let header = state.header else {
