@@ -71,7 +71,7 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let path = out ?? NSTemporaryDirectory() + "polyphony-rerun-\(UUID().uuidString).jsonl"
         let orchestrator = Orchestrator(
-            header: header, cast: cast, protocol: protocolType.init(), writer: try TranscriptWriter(path: path),
+            header: header, cast: cast, protocol: protocolType.init(), writer: try TranscriptWriter(path: path, opening: .new),
             humanRecording: state
         )
         let end = try await orchestrator.run()
