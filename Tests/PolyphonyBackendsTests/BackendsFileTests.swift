@@ -46,6 +46,7 @@ import Testing
         ("backends:\n  a:\n    kind: openai\n    base_url: ftp://h\n    model: m\n", "b.yaml:4: backend \"a\": base_url must be an http(s) URL, got ftp://h"),
         ("models:\n  a: {}\n", "b.yaml:1: unknown top-level key \"models\"; expected backends:"),
         ("backends:\n  a: [1, 2\n", "b.yaml:3: YAML syntax error: did not find expected ',' or ']'"),
+        ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    model: n\n", "b.yaml:6: field 'model' appears twice (first on line 5)"),
     ])
     func reportsProblemsAsOneLineWithFileAndLine(yaml: String, expected: String) {
         let error = #expect(throws: PolyphonyError.self) { try BackendsFile.parse(yaml, file: "b.yaml") }

@@ -92,7 +92,7 @@ public struct BackendsFile: Sendable, Equatable {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw yamlProblem(error, file: file)
+            throw yamlProblem(error, text: yaml, file: file)
         }
         guard let root else { return BackendsFile(entries: [], path: file) }
         guard let top = root.mapping else {
@@ -242,12 +242,12 @@ public struct BackendsFile: Sendable, Equatable {
         )
     }
 
-    private static func yamlProblem(_ error: YamlError, file: String) -> PolyphonyError {
+    private static func yamlProblem(_ error: YamlError, text: String, file: String) -> PolyphonyError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return .invalidInput("YAML syntax error: \(problem)", file: file, line: mark.line)
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return .invalidInput("duplicate key \(duplicates.joined(separator: ", "))", file: file, line: context.mark.line)
+            return YAMLDuplicateKey.error(key: duplicates.first ?? "?", text: text, firstLine: context.mark.line, firstColumn: context.mark.column, file: file)
         default:
             return .invalidInput("YAML error: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))", file: file)
         }
