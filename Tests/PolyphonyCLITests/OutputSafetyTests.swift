@@ -86,6 +86,21 @@ import Testing
         #expect(leftovers.isEmpty, "no temporary file is left behind: \(leftovers)")
     }
 
+    @Test func runRefusesToWriteItsTranscriptOverItsSessionFile() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let yaml = RunCommandTests.sessionYAML(protocol: "solo", rounds: 1, participants: ["hci-mid"])
+        let workspace = try RunCommandTests.Workspace(server: server, session: yaml)
+        var arguments = workspace.arguments
+        arguments[arguments.firstIndex(of: "--out")! + 1] = try Self.alias(of: workspace.session, "symlink")
+        let result = try await CLIHarness.run(arguments + ["--quiet"])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(!result.stderr.contains("--resume"), "a session file is not a transcript to resume: \(result.stderr)")
+        #expect(try String(contentsOfFile: workspace.session, encoding: .utf8) == yaml)
+        #expect(server.requestCount == 0)
+    }
+
     @Test func replayRefusesToRerunOverTheRecording() async throws {
         let server = try FakeLLMServer()
         defer { server.stop() }

@@ -72,7 +72,8 @@ struct RunCommand: AsyncParsableCommand {
                 cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
                 localServers: servers
             )
-            let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool)
+            let inputs = [session, backendsFile.path, humanScript].compactMap { $0 }
+            let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool, inputs: inputs)
             return (try await runSession(prepared, signals: signals), prepared.path)
         }
         printSummary(end, path: path)
@@ -151,7 +152,7 @@ struct RunCommand: AsyncParsableCommand {
         var writer: TranscriptWriter
     }
 
-    private func prepareNew(pool: BackendSet) throws -> Prepared {
+    private func prepareNew(pool: BackendSet, inputs: [String]) throws -> Prepared {
         guard let session else { throw ValidationError("missing session file") }
         var spec = try SessionLoader().load(file: session)
         spec.backendOverride = backend
@@ -162,6 +163,7 @@ struct RunCommand: AsyncParsableCommand {
             sessionID: Self.sessionID(started: started), toolVersion: Polyphony.version, startedAt: started,
             humanTimeout: humanTimeout)
         let path = out ?? spec.output ?? Self.defaultPath(topic: spec.topic, started: started)
+        try FileIdentity.refuseOverwriting(inputs: inputs, with: [path])
         // Refuses a file that holds anything (an earlier transcript, or any input) once it holds the lock.
         let writer = try TranscriptWriter(path: path, opening: .new)
         return Prepared(plan: plan, path: path, writer: writer)
