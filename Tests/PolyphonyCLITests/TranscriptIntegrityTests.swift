@@ -62,6 +62,16 @@ import Testing
         #expect(result.stderr == "polyphony: \(folder.path): is a directory, not a transcript file\n")
     }
 
+    @Test(arguments: ["my notes\nabout heat, not yet saved", "a single line"])
+    func resumingAFileThatIsNotATranscriptLeavesItAsItWas(text: String) async throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("notes.txt", text)
+        let result = try await CLIHarness.run(["run", "--resume", file])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == text)
+    }
+
     @Test func runOutPointingAtADirectoryIsAPlainOneLineError() async throws {
         let server = try FakeLLMServer()
         defer { server.stop() }

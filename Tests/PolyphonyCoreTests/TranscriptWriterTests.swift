@@ -57,6 +57,42 @@ import Testing
         #expect(summary.warnings.isEmpty)
     }
 
+    @Test(arguments: ["first line\nsecond line without its newline", "hello", "\n{\"type\":\"no"])
+    func aFileThatIsNotATranscriptIsRefusedAndLeftAsItWas(text: String) throws {
+        let path = temporaryPath()
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try TranscriptWriter(path: path, opening: .existing)
+        } throws: { error in
+            (error as? PolyphonyError)?.isInvalidInput == true
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
+    }
+
+    @Test func aHeaderOfAnUnknownVersionWithoutItsNewlineIsNotTakenForAFragment() throws {
+        let path = temporaryPath()
+        let future = try line(.session(Self.header)).replacingOccurrences(of: "\"schema_version\":1", with: "\"schema_version\":2")
+        try future.write(toFile: path, atomically: true, encoding: .utf8)
+        for opening in [TranscriptWriter.Opening.existing, .createOrAppend] {
+            #expect {
+                _ = try TranscriptWriter(path: path, opening: opening)
+            } throws: { error in
+                (error as? PolyphonyError)?.isUnsupportedSchema == true
+            }
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == future)
+    }
+
+    @Test func aHeaderCutMidWriteIsEmptiedByAWriterThatMayCreateTheFile() async throws {
+        let path = temporaryPath()
+        try String(try line(.session(Self.header)).prefix(40)).write(toFile: path, atomically: true, encoding: .utf8)
+        let writer = try TranscriptWriter(path: path)
+        #expect(writer.warnings.count == 1)
+        try await writer.append(.session(Self.header))
+        await writer.close()
+        #expect(try TranscriptReader(path: path).readAll().events == [.session(Self.header)])
+    }
+
     @Test func aSecondSessionHeaderIsRejectedByTheReader() throws {
         let path = temporaryPath()
         try ([try line(.session(Self.header)), try line(Self.turn), try line(.session(Self.header))].joined(separator: "\n") + "\n")

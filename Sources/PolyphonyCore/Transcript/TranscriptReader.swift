@@ -108,10 +108,21 @@ public struct TranscriptReader: Sendable {
         return (events, summary)
     }
 
-    /// Whether `line` (without its newline) is an event the reader would accept: what a
-    /// writer reopening the file keeps rather than cuts off.
-    static func isCompleteEvent(_ line: Data) -> Bool {
-        (try? TranscriptReader(path: "").decode(line, decoder: TranscriptCoding.makeDecoder(), lineNumber: 0)) != nil
+    /// The event `line` (without its newline) holds, exactly as the reader would accept it, or
+    /// `nil` when it holds none: what a writer reopening the file keeps rather than cuts off.
+    /// - Parameters:
+    ///   - file: The transcript, for the error.
+    ///   - number: The line's 1-based number, when known.
+    /// - Throws: ``PolyphonyError/unsupportedSchema(_:file:line:)`` for a header of a version
+    ///   this build cannot read: such a line is whole, and must not be taken for a fragment.
+    static func event(in line: Data, file: String, line number: Int?) throws -> TranscriptEvent? {
+        do {
+            return try TranscriptReader(path: file).decode(line, decoder: TranscriptCoding.makeDecoder(), lineNumber: number ?? 0)
+        } catch let error as PolyphonyError where error.isUnsupportedSchema {
+            throw PolyphonyError.unsupportedSchema(error.message, file: file, line: number)
+        } catch {
+            return nil
+        }
     }
 
     /// The operating system's words for a failed read, without Foundation's error domain.

@@ -87,7 +87,7 @@ public actor TranscriptWriter {
             if opening == .new, lseek(fd, 0, SEEK_END) > 0 {
                 throw PolyphonyError.invalidInput("transcript already exists; continue it with `polyphony run --resume \(path)` or choose another --out", file: path)
             }
-            let cut = try Self.completeFinalLine(fd: fd, path: path, durable: durable)
+            let cut = try Self.completeFinalLine(fd: fd, path: path, durable: durable, opening: opening)
             warnings = cut.map { ["\(path): final line cut off mid-write (\($0) bytes); removed before appending"] } ?? []
         } catch {
             _ = closeDescriptor(fd)
@@ -199,31 +199,30 @@ public actor TranscriptWriter {
 
     /// Ends the file on a newline: a last line that is a whole event gets its newline, a
     /// fragment is cut off.
+    ///
+    /// Only a transcript is changed: unless the first line is a session header, the file is
+    /// left as it is and refused (a wrong path given to `run --resume` loses nothing). The one
+    /// exception is a file that is nothing but a fragment, which ``Opening/createOrAppend``
+    /// takes for a header a kill cut mid-write and empties.
     /// - Returns: The size of the fragment cut off, if one was.
-    private static func completeFinalLine(fd: Int32, path: String, durable: Bool) throws -> Int? {
+    private static func completeFinalLine(fd: Int32, path: String, durable: Bool, opening: Opening) throws -> Int? {
         let size = lseek(fd, 0, SEEK_END)
         guard size > 0 else { return nil }
-        // Walk back from the end, a block at a time, to the last newline.
-        var lineStart = size
-        var block = [UInt8](repeating: 0, count: 64 * 1024)
-        search: while lineStart > 0 {
-            let count = Int(min(Int64(block.count), Int64(lineStart)))
-            let offset = lineStart - off_t(count)
-            guard pread(fd, &block, count, offset) == count else {
-                throw PolyphonyError.io("cannot read the end of the transcript: \(errorText(errno))", file: path)
-            }
-            for index in stride(from: count - 1, through: 0, by: -1) where block[index] == 0x0A {
-                lineStart = offset + off_t(index) + 1
-                break search
-            }
-            lineStart = offset
-        }
+        let lineStart = try startOfLastLine(fd: fd, size: size, path: path)
         guard lineStart < size else { return nil }
-        var tail = [UInt8](repeating: 0, count: Int(size - lineStart))
-        guard pread(fd, &tail, tail.count, lineStart) == tail.count else {
-            throw PolyphonyError.io("cannot read the end of the transcript: \(errorText(errno))", file: path)
+        let tail = try bytes(fd: fd, from: lineStart, count: Int(size - lineStart), path: path)
+        let lastEvent = try TranscriptReader.event(in: tail, file: path, line: nil)
+        let first = lineStart == 0 ? lastEvent : try TranscriptReader.event(in: try firstLine(fd: fd, path: path), file: path, line: 1)
+        if case .session = first {
+            // A transcript: keep a whole last event, cut a fragment.
+        } else if lineStart == 0, opening == .createOrAppend {
+            // Nothing but a fragment: a header cut mid-write, in a file this writer may create.
+        } else if lineStart == 0 {
+            throw PolyphonyError.invalidInput("no complete session event (the only line is cut off); nothing was changed", file: path)
+        } else {
+            throw PolyphonyError.invalidInput("not a transcript: the first line is not a session event; nothing was changed", file: path, line: 1)
         }
-        if TranscriptReader.isCompleteEvent(Data(tail)) {
+        if lastEvent != nil {
             var newline: UInt8 = 0x0A
             while writeBytes(fd, &newline, 1) != 1 {
                 guard errno == EINTR else {
@@ -239,6 +238,48 @@ public actor TranscriptWriter {
             throw PolyphonyError.io("cannot cut the partial final line: \(errorText(errno))", file: path)
         }
         return tail.count
+    }
+
+    /// The offset just after the file's last newline, or 0: found walking back a block at a time.
+    private static func startOfLastLine(fd: Int32, size: off_t, path: String) throws -> off_t {
+        var end = size
+        var block = [UInt8](repeating: 0, count: 64 * 1024)
+        while end > 0 {
+            let count = Int(min(Int64(block.count), Int64(end)))
+            let offset = end - off_t(count)
+            guard pread(fd, &block, count, offset) == count else {
+                throw PolyphonyError.io("cannot read the end of the transcript: \(errorText(errno))", file: path)
+            }
+            if let index = block[0..<count].lastIndex(of: 0x0A) { return offset + off_t(index) + 1 }
+            end = offset
+        }
+        return 0
+    }
+
+    /// The file's first line, without its newline.
+    private static func firstLine(fd: Int32, path: String) throws -> Data {
+        var line = Data()
+        var offset: off_t = 0
+        while true {
+            let chunk = try bytes(fd: fd, from: offset, count: 64 * 1024, path: path, exact: false)
+            if let newline = chunk.firstIndex(of: 0x0A) {
+                line.append(chunk[chunk.startIndex..<newline])
+                return line
+            }
+            line.append(chunk)
+            if chunk.isEmpty { return line }
+            offset += off_t(chunk.count)
+        }
+    }
+
+    /// Up to `count` bytes from `offset`; exactly `count` unless `exact` is off.
+    private static func bytes(fd: Int32, from offset: off_t, count: Int, path: String, exact: Bool = true) throws -> Data {
+        var buffer = [UInt8](repeating: 0, count: count)
+        let read = pread(fd, &buffer, count, offset)
+        guard read >= 0, !exact || read == count else {
+            throw PolyphonyError.io("cannot read the transcript: \(errorText(errno))", file: path)
+        }
+        return Data(buffer[0..<read])
     }
 }
 
