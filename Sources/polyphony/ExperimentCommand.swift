@@ -140,6 +140,7 @@ struct ExperimentCommand: AsyncParsableCommand {
 
         func run() async throws {
             let experiment = try ExperimentFolders.open(folders)
+            try FileIdentity.refuseOverwriting(inputs: experiment.files(in: folders), with: [csv, html].compactMap { $0 })
             let base = try ScoreCommand.embedders.make(experiment.grid.scoring.embedder)
             let embedder = noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
             let report = try await ExperimentAnalyzer(embedder: embedder, resamples: bootstrap).analyze(experiment)

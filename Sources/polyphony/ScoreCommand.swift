@@ -159,17 +159,22 @@ struct ScoreCommand: AsyncParsableCommand {
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let file = try BackendsFile.resolve(explicitPath: backends, environment: environment)
+            let transcriptPaths = try expandGlobs(transcripts)
+            let ideaPaths = try expandGlobs(ideas)
+            // Every file this command reads; checked before any judge or embedder is paid for.
+            let inputs = transcriptPaths + ideaPaths + [thresholdFile, rubric, file.path].compactMap { $0 }
+            try FileIdentity.refuseOverwriting(inputs: inputs, with: [csv, html].compactMap { $0 })
             // A `kind: local` judge or embedder gets a managed server for this command only.
             try await withLocalModelServers(environment: environment) { servers in
                 let backendSet = BackendSet(
                     file: file, environment: environment,
                     cacheDirectory: embedding.noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers
                 )
-                try await score(backends: backendSet)
+                try await score(backends: backendSet, transcriptPaths: transcriptPaths, ideaPaths: ideaPaths, inputs: inputs)
             }
         }
 
-        private func score(backends: BackendSet) async throws {
+        private func score(backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], inputs: [String]) async throws {
             let embedder: any Embedder
             if ScoreCommand.embedders.names.contains(embedding.embedderName) {
                 embedder = try embedding.make()
@@ -192,7 +197,7 @@ struct ScoreCommand: AsyncParsableCommand {
                 analyzer.settler = try BorderlineSettler(judge: judge, lower: Float(settleLower), upper: Float(settleUpper), fallbackThreshold: analyzer.threshold)
             }
             let pool = try IdeaPool.load(
-                transcripts: try expandGlobs(transcripts), ideaLists: try expandGlobs(ideas), group: group,
+                transcripts: transcriptPaths, ideaLists: ideaPaths, group: group,
                 ideaListGroup: ideasGroup, prompt: prompt)
             var report = try await analyzer.analyze(pool, embedder: embedder)
             if let judge {
@@ -201,6 +206,8 @@ struct ScoreCommand: AsyncParsableCommand {
                 report = try await qualityJudge.judge(report, tournament: tournamentTop.map { SwissTournament(top: $0, seed: seed) })
             }
 
+            // The score files' names depend on the settings, so they are known only now.
+            try FileIdentity.refuseOverwriting(inputs: inputs, with: (noSave ? [] : report.scoreFilePaths) + [csv, html].compactMap { $0 })
             var notes: [String] = []
             if let warning = try report.quality?.checkReviews() {
                 FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
@@ -258,12 +265,13 @@ struct ScoreCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let path = output ?? ((coded as NSString).deletingPathExtension + ".threshold.json")
+            try FileIdentity.refuseOverwriting(inputs: [coded], with: [path])
             let embedder = try embedding.make()
             let codedIdeas = try ThresholdCalibration.readCoded(path: coded)
             let count = Int(((to - from) / step).rounded(.down)) + 1
             let thresholds = (0..<count).map { Float(from + Double($0) * step) }
             let result = try await ThresholdCalibration(thresholds: thresholds).calibrate(codedIdeas, embedder: embedder, source: coded)
-            let path = output ?? ((coded as NSString).deletingPathExtension + ".threshold.json")
             try result.thresholdFile.write(to: path)
             if json {
                 let encoder = JSONEncoder()

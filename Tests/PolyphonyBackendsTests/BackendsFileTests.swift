@@ -46,6 +46,9 @@ import Testing
         ("backends:\n  a:\n    kind: openai\n    base_url: ftp://h\n    model: m\n", "b.yaml:4: backend \"a\": base_url must be an http(s) URL, got ftp://h"),
         ("models:\n  a: {}\n", "b.yaml:1: unknown top-level key \"models\"; expected backends: (and optionally default:)"),
         ("backends:\n  a: [1, 2\n", "b.yaml:3: YAML syntax error: did not find expected ',' or ']'"),
+        ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    model: n\n", "b.yaml:6: field 'model' appears twice (first on line 5)"),
+        ("backends:\n  a:\n    kind: openai\n    base_url: http://h:70000/v1\n    model: m\n", "b.yaml:4: backend \"a\": base_url port 70000 is outside 1–65535"),
+        ("backends:\n  a:\n    kind: ollama\n    base_url: http://h:0\n    model: m\n", "b.yaml:4: backend \"a\": base_url port 0 is outside 1–65535"),
     ])
     func reportsProblemsAsOneLineWithFileAndLine(yaml: String, expected: String) {
         let error = #expect(throws: PolyphonyError.self) { try BackendsFile.parse(yaml, file: "b.yaml") }

@@ -95,7 +95,7 @@ public struct BackendsFile: Sendable, Equatable {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw yamlProblem(error, file: file)
+            throw yamlProblem(error, text: yaml, file: file)
         }
         guard let root else { return BackendsFile(entries: [], path: file) }
         guard let top = root.mapping else {
@@ -256,6 +256,10 @@ public struct BackendsFile: Sendable, Equatable {
         }
         // A local entry's server is started by Polyphony on a free port: it has no base_url.
         let baseURL = kind == .local ? (try string("base_url") ?? LocalModelServers.placeholderURL) : try required("base_url")
+        // Checked here, not when the first request is built hours into an experiment.
+        if let port = writtenPort(baseURL), port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber), !(Int(port).map { (1...65535).contains($0) } ?? false) {
+            throw PolyphonyError.invalidInput("backend \"\(name)\": base_url port \(port) is outside 1–65535", file: file, line: fields["base_url"]?.mark?.line)
+        }
         guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw PolyphonyError.invalidInput("backend \"\(name)\": base_url must be an http(s) URL, got \(baseURL)", file: file, line: fields["base_url"]?.mark?.line)
         }
@@ -281,12 +285,22 @@ public struct BackendsFile: Sendable, Equatable {
         )
     }
 
-    private static func yamlProblem(_ error: YamlError, file: String) -> PolyphonyError {
+    /// The port as written in `url`'s authority (`http://h:PORT/…`), before any URL parser
+    /// accepts, wraps or rejects it.
+    static func writtenPort(_ url: String) -> Substring? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let authority = url[schemeEnd.upperBound...].prefix { !"/?#".contains($0) }
+        guard let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") else { return nil }
+        let port = authority[authority.index(after: colon)...]
+        return port.isEmpty ? nil : port
+    }
+
+    private static func yamlProblem(_ error: YamlError, text: String, file: String) -> PolyphonyError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return .invalidInput("YAML syntax error: \(problem)", file: file, line: mark.line)
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return .invalidInput("duplicate key \(duplicates.joined(separator: ", "))", file: file, line: context.mark.line)
+            return YAMLDuplicateKey.error(key: duplicates.first ?? "?", text: text, firstLine: context.mark.line, firstColumn: context.mark.column, file: file)
         default:
             return .invalidInput("YAML error: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))", file: file)
         }

@@ -80,10 +80,13 @@ public struct ExperimentRunner: Sendable {
                     report("\(run.id): already complete")
                     return try launchNext()
                 }
+                // Lock first, then read: what is read is what this session continues, and no
+                // other process can append to the transcript in between.
+                let writer = try TranscriptWriter(path: path)
                 let (plan, script) = try prepare(run, grid: grid, library: library, path: path)
                 state.running += 1
                 report("\(run.id): \(plan.resume.isResuming ? "resumed" : "started")")
-                group.addTask { try await Self.execute(plan, script: script, path: path, id: run.id) }
+                group.addTask { try await Self.execute(plan, script: script, writer: writer, id: run.id) }
                 return true
             }
             for _ in 0..<concurrency {
@@ -137,22 +140,21 @@ public struct ExperimentRunner: Sendable {
 
     /// The plan for `run` and the human script lines still to feed: a continuation when
     /// `path` holds a started session, else a new one.
+    ///
+    /// Call with the transcript's writer open: it has cut off any header a kill left half
+    /// written, so a file that is not empty starts with a whole header.
     private func prepare(_ run: ExperimentRun, grid: ExperimentGrid, library: PersonaLoader.Library, path: String?) throws -> (SessionPlan, [String]) {
-        if let path, FileManager.default.fileExists(atPath: path) {
+        if let path, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 {
             let (events, _) = try TranscriptReader(path: path).readAll()
-            if events.contains(where: { if case .session = $0 { true } else { false } }) {
-                let plan = try SessionPlan.resume(events: events, file: path, backend: backend)
-                // Recorded human turns are reused, not asked again: their answers are spent.
-                let humanTurns = events.compactMap { event -> TurnRecord? in
-                    if case .turn(let turn) = event, turn.kind == .human { turn } else { nil }
-                }
-                let injects = humanTurns.filter { $0.phase.hasPrefix("inject:") }
-                let script = HumanScript(lines: run.humanScript).remaining(
-                    afterAnswers: humanTurns.count - injects.count, injectsRecorded: !injects.isEmpty)
-                return (plan, script)
+            let plan = try SessionPlan.resume(events: events, file: path, backend: backend)
+            // Recorded human turns are reused, not asked again: their answers are spent.
+            let humanTurns = events.compactMap { event -> TurnRecord? in
+                if case .turn(let turn) = event, turn.kind == .human { turn } else { nil }
             }
-            // Killed before its header was durable: nothing to keep.
-            try? FileManager.default.removeItem(atPath: path)
+            let injects = humanTurns.filter { $0.phase.hasPrefix("inject:") }
+            let script = HumanScript(lines: run.humanScript).remaining(
+                afterAnswers: humanTurns.count - injects.count, injectsRecorded: !injects.isEmpty)
+            return (plan, script)
         }
         var spec = run.spec
         spec.backendOverride = backendOverride ?? spec.backendOverride
@@ -162,7 +164,7 @@ public struct ExperimentRunner: Sendable {
         return (plan, run.humanScript)
     }
 
-    private static func execute(_ plan: SessionPlan, script: [String], path: String, id: String) async throws -> SessionResult {
+    private static func execute(_ plan: SessionPlan, script: [String], writer: TranscriptWriter, id: String) async throws -> SessionResult {
         var human: HumanSlot?
         if plan.cast.human != nil {
             // Scripted turns only: nobody watches an experiment's prompts.
@@ -171,7 +173,6 @@ public struct ExperimentRunner: Sendable {
             await slot.finishInput()
             human = slot
         }
-        let writer = try TranscriptWriter(path: path)
         let end = try await plan.orchestrator(writer: writer, human: human).run()
         return SessionResult(id: id, end: end)
     }

@@ -150,17 +150,19 @@ public struct ThresholdFile: Sendable, Hashable, Codable {
         self.ideas = ideas
     }
 
-    /// Writes the file as pretty, key-sorted JSON.
+    /// Writes the file as pretty, key-sorted JSON, replacing any earlier one atomically.
+    /// - Throws: ``PolyphonyError/io(_:file:)`` when it cannot be written.
     public func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data: Data
         do {
-            var data = try encoder.encode(self)
-            data.append(0x0A)
-            try data.write(to: URL(fileURLWithPath: path))
+            data = try encoder.encode(self)
         } catch {
-            throw PolyphonyError.io("cannot write the threshold file: \(error.localizedDescription)", file: path)
+            throw PolyphonyError.io("cannot encode the threshold file: \(error)", file: path)
         }
+        data.append(0x0A)
+        try AtomicFile.write(data, to: path)
     }
 
     /// Reads a threshold file and checks it belongs to `embedder`.

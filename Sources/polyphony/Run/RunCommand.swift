@@ -77,7 +77,8 @@ struct RunCommand: AsyncParsableCommand {
                 cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
                 localServers: servers
             )
-            let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool)
+            let inputs = [session, backendsFile.path, humanScript].compactMap { $0 }
+            let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool, inputs: inputs)
             return (try await runSession(prepared, signals: signals), prepared.path)
         }
         printSummary(end, path: path)
@@ -95,8 +96,7 @@ struct RunCommand: AsyncParsableCommand {
             output.write(Data((prompt + "\n> ").utf8))
         }
         let input: AsyncStream<String>? = try human == nil ? nil : (humanScript.map { try StandardInputLines.stream(file: $0) } ?? StandardInputLines.stream())
-        let writer = try TranscriptWriter(path: prepared.path)
-        let orchestrator = prepared.plan.orchestrator(writer: writer, events: continuation, human: human, recordMessages: recordPrompts)
+        let orchestrator = prepared.plan.orchestrator(writer: prepared.writer, events: continuation, human: human, recordMessages: recordPrompts)
         let end = try await withThrowingTaskGroup(of: RunChild.self) { group in
             group.addTask {
                 defer { continuation.finish() }
@@ -150,12 +150,14 @@ struct RunCommand: AsyncParsableCommand {
         case inputFinished
     }
 
+    /// A session ready to run, with its transcript open and locked for the whole run.
     private struct Prepared {
         var plan: SessionPlan
         var path: String
+        var writer: TranscriptWriter
     }
 
-    private func prepareNew(pool: BackendSet) throws -> Prepared {
+    private func prepareNew(pool: BackendSet, inputs: [String]) throws -> Prepared {
         guard let session else { throw ValidationError("missing session file") }
         var spec = try SessionLoader().load(file: session)
         spec.backendOverride = backend
@@ -172,19 +174,22 @@ struct RunCommand: AsyncParsableCommand {
             sessionID: Self.sessionID(started: started), toolVersion: Polyphony.version, startedAt: started,
             humanTimeout: humanTimeout)
         let path = out ?? spec.output ?? Self.defaultPath(topic: spec.topic, started: started)
-        if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > 0 {
-            throw PolyphonyError.invalidInput("transcript already exists; continue it with `polyphony run --resume \(path)` or choose another --out", file: path)
-        }
-        return Prepared(plan: plan, path: path)
+        try FileIdentity.refuseOverwriting(inputs: inputs, with: [path])
+        // Refuses a file that holds anything (an earlier transcript, or any input) once it holds the lock.
+        let writer = try TranscriptWriter(path: path, opening: .new)
+        return Prepared(plan: plan, path: path, writer: writer)
     }
 
     private func prepareResume(_ path: String, pool: BackendSet) throws -> Prepared {
-        let (events, summary) = try TranscriptReader(path: path).readAll()
-        for warning in summary.warnings {
+        // Lock first, then read: what is read is what this run continues, and no other
+        // writer can append in between.
+        let writer = try TranscriptWriter(path: path, opening: .existing)
+        for warning in writer.warnings {
             FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
         }
+        let (events, _) = try TranscriptReader(path: path).readAll()
         let plan = try SessionPlan.resume(events: events, file: path, backend: pool.backend(named:), humanTimeout: humanTimeout)
-        return Prepared(plan: plan, path: path)
+        return Prepared(plan: plan, path: path, writer: writer)
     }
 
     private func printSummary(_ end: EndRecord, path: String) {
