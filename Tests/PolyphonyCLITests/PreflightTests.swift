@@ -69,4 +69,17 @@ import Testing
         let transcripts = (try? FileManager.default.contentsOfDirectory(atPath: out + "/runs")) ?? []
         #expect(transcripts.isEmpty)
     }
+
+    @Test func aMissingHumanScriptExitsBeforeWritingATranscript() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try RunCommandTests.Workspace(
+            server: server, session: RunCommandTests.sessionYAML(protocol: "round-robin", rounds: 1, participants: ["hci-mid", "human"])
+        )
+        let result = try await CLIHarness.run(workspace.arguments + ["--quiet", "--human-script", workspace.folder.path + "/missing.txt"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("missing.txt: cannot be read"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.transcript))
+        #expect(server.requestCount == 0)
+    }
 }

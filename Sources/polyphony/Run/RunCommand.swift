@@ -70,6 +70,10 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalEvents.stream()
         let environment = ProcessInfo.processInfo.environment
         let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
+        // Every input is checked before the transcript is created, so a mistyped path leaves no file behind.
+        if let humanScript, (try? String(contentsOfFile: humanScript, encoding: .utf8)) == nil {
+            throw PolyphonyCLIError.unreadable(humanScript)
+        }
         // Managed local model servers live exactly as long as this command, whatever ends it.
         let (end, path) = try await withLocalModelServers(environment: environment) { servers in
             let pool = BackendSet(
