@@ -66,10 +66,12 @@ struct ExperimentCommand: AsyncParsableCommand {
                 let runner = ExperimentRunner(
                     folder: folder, concurrency: concurrency, personaDirectory: personas, toolVersion: Polyphony.version,
                     backendOverride: backend, backend: pool.backend(named:))
+                let view = ExperimentProgressView.standardError()
+                defer { if !quiet { view.finish() } }
                 return try await withThrowingTaskGroup(of: ExperimentOutcome?.self) { group in
                     group.addTask { [quiet] in
                         try await runner.run(experiment, shard: slice) { progress in
-                            if !quiet { FileHandle.standardError.write(Data((Self.progressLine(progress) + "\n").utf8)) }
+                            if !quiet { view.show(progress) }
                         }
                     }
                     group.addTask {
@@ -103,18 +105,6 @@ struct ExperimentCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("polyphony: \(progress.failed) session(s) failed; run the same command again to resume them\n".utf8))
                 throw ExitCode(1)
             }
-        }
-
-        static func progressLine(_ progress: ExperimentProgress) -> String {
-            let eta = progress.estimatedSecondsLeft.map { " ETA \(duration($0))," } ?? ""
-            return "[\(progress.finished)/\(progress.total)] \(progress.running) running, \(progress.failed) failed,\(eta) \(progress.tokens) tokens — \(progress.latest ?? "")"
-        }
-
-        static func duration(_ seconds: Double) -> String {
-            let total = Int(seconds.rounded())
-            if total >= 3600 { return "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" }
-            if total >= 60 { return "\(total / 60)m\(String(format: "%02d", total % 60))s" }
-            return "\(total)s"
         }
     }
 

@@ -68,18 +68,24 @@ public struct ExperimentRunner: Sendable {
             state.latest = latest
             progress(state)
         }
+        // What an earlier invocation finished is counted once, in one progress event, so a
+        // resumed grid of thousands does not open with a line per finished session.
+        var remaining: [ExperimentRun] = []
+        for run in runs {
+            if let existing = try Self.recordedEnd(transcriptPath(run)), existing.status == .completed {
+                state.completed += 1
+                state.skipped += 1
+                state.tokens += existing.totals.promptTokens + existing.totals.completionTokens
+            } else {
+                remaining.append(run)
+            }
+        }
+        if state.skipped > 0 { report("\(state.skipped) of \(runs.count) sessions already complete") }
         try await withThrowingTaskGroup(of: SessionResult.self) { group in
-            var pending = runs.makeIterator()
+            var pending = remaining.makeIterator()
             func launchNext() throws -> Bool {
                 guard !Task.isCancelled, let run = pending.next() else { return false }
                 let path = transcriptPath(run)
-                if let existing = try Self.recordedEnd(path), existing.status == .completed {
-                    state.completed += 1
-                    state.skipped += 1
-                    state.tokens += existing.totals.promptTokens + existing.totals.completionTokens
-                    report("\(run.id): already complete")
-                    return try launchNext()
-                }
                 // Lock first, then read: what is read is what this session continues, and no
                 // other process can append to the transcript in between.
                 let writer = try TranscriptWriter(path: path)
