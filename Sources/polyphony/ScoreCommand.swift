@@ -107,7 +107,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
         @OptionGroup var embedding: EmbedderOptions
 
-        @Flag(help: "Print the report as JSON (schema polyphony.score/1, see docs/score-json.md) instead of the summary.")
+        @Flag(help: "Print the report as JSON (schema polyphony.score/2, see docs/score-json.md) instead of the summary.")
         var json = false
 
         @Option(help: "Write one CSV row per idea to this file.")
@@ -255,7 +255,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
         @OptionGroup var embedding: EmbedderOptions
 
-        @Flag(help: "Print the calibration as JSON.")
+        @Flag(help: "Print the calibration as JSON (schema polyphony.calibration/1, docs/schemas/calibration.schema.json).")
         var json = false
 
         func validate() throws {
@@ -274,9 +274,7 @@ struct ScoreCommand: AsyncParsableCommand {
             let result = try await ThresholdCalibration(thresholds: thresholds).calibrate(codedIdeas, embedder: embedder, source: coded)
             try result.thresholdFile.write(to: path)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                FileHandle.standardOutput.write(try encoder.encode(result))
+                FileHandle.standardOutput.write(try JSONOutput.data(result))
                 FileHandle.standardOutput.write(Data("\n".utf8))
                 FileHandle.standardError.write(Data("saved: \(path)\n".utf8))
                 return

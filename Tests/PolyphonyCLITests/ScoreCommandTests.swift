@@ -37,9 +37,9 @@ import Testing
         let result = try await CLIHarness.run(["score", workspace.transcript, "--ideas", people, "--json", "--no-save"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
-        let groups = (report["byGroup"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+        let groups = (report["by_group"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
         #expect(groups == ["brainwriting", "people"])
-        let kinds = (report["byKind"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+        let kinds = (report["by_kind"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
         #expect(Set(kinds) == ["agent", "human"])
         #expect((report["ideas"] as? [Any])?.count == 12 + 3)
     }
