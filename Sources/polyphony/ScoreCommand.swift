@@ -20,8 +20,8 @@ struct ScoreCommand: AsyncParsableCommand {
             Examples:
               polyphony score transcripts/*.jsonl
               polyphony score run.jsonl --ideas people.csv --html report.html
-              polyphony score a.jsonl b.jsonl --group-by file          # two sessions of one protocol side by side
-              polyphony score a.jsonl b.jsonl --group a.jsonl=baseline --group b.jsonl=with-expert
+              polyphony score a.jsonl b.jsonl --group-by file    # one group per file
+              polyphony score a.jsonl b.jsonl --group a.jsonl=base --group b.jsonl=expert
               polyphony score calibrate coded.csv          # then: score --threshold-file coded.threshold.json
 
             Scores are written beside each transcript as <transcript>.scores/<settings-digest>.json.
