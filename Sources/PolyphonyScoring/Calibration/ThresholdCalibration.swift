@@ -180,13 +180,15 @@ public struct ThresholdFile: Sendable, Hashable, Codable {
         guard schema == currentSchema || schema == previousSchema else {
             throw PolyphonyError.unsupportedSchema("threshold file schema '\(schema)' is not supported; expected \(currentSchema)", file: path)
         }
-        let file: ThresholdFile
+        var file: ThresholdFile
         do {
             // Version 1 files spelled their keys in camelCase.
             file = try (schema == previousSchema ? JSONDecoder() : JSONOutput.makeDecoder()).decode(ThresholdFile.self, from: data)
         } catch {
             throw PolyphonyError.invalidInput("not a threshold file (expected the JSON that `polyphony score calibrate` writes)", file: path)
         }
+        // In memory it is the current layout, so writing it back gives a consistent file.
+        file.schema = currentSchema
         guard file.threshold > -1, file.threshold <= 1 else {
             throw PolyphonyError.invalidInput("threshold \(file.threshold) is outside (-1, 1]", file: path)
         }
