@@ -116,7 +116,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "Experiment folders of one grid.") var folders: [String]
-        @Flag(help: "Print the report as JSON (schema polyphony.experiment/1) instead of tables.") var json = false
+        @Flag(help: "Print the report as JSON (schema polyphony.experiment/2, docs/schemas/experiment.schema.json) instead of tables.") var json = false
         @Option(help: "Write one row per run and metric to this CSV file.") var csv: String?
         @Option(help: "Write a self-contained HTML comparison report to this file.") var html: String?
         @Option(help: "Bootstrap resamples (default: the grid's scoring.bootstrap, else 10000).") var bootstrap: Int?

@@ -30,7 +30,7 @@ struct PersonasCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a table of the personas in DIR (default: ./personas, else $POLYPHONY_PERSONAS, else the installed library).")
 
         @Argument(help: "The persona folder.") var directory: String?
-        @Flag(help: "Print the personas as JSON (stable: id, name, role, expertise, seniority, temperature, backend, file).") var json = false
+        @Flag(help: "Print the personas as JSON (schema polyphony.personas/1, docs/schemas/personas.schema.json).") var json = false
 
         func run() async throws {
             let library = try PersonaLoader().loadLibrary(directory: directory ?? PersonasCommand.defaultFolder())
@@ -38,9 +38,7 @@ struct PersonasCommand: AsyncParsableCommand {
                 let rows = library.personas.map { persona in
                     PersonaRow(persona: persona, file: library.files[persona.id] ?? "")
                 }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+                print(String(decoding: try JSONOutput.data(PersonaList(personas: rows)), as: UTF8.self))
             } else {
                 let rows = library.personas.map { persona in
                     [
@@ -83,7 +81,13 @@ struct PersonasCommand: AsyncParsableCommand {
     }
 }
 
-/// The stable `personas list --json` row.
+/// The stable `personas list --json` output, schema `polyphony.personas/1`.
+private struct PersonaList: Encodable {
+    let schema = "polyphony.personas/1"
+    let personas: [PersonaRow]
+}
+
+/// One persona of `personas list --json`.
 private struct PersonaRow: Encodable {
     let id: String
     let name: String

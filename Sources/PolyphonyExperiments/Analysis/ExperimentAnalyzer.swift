@@ -57,7 +57,7 @@ public struct ExperimentAnalyzer: Sendable {
             gridDigest: experiment.manifest.gridDigest,
             settings: ExperimentReport.Settings(
                 embedder: embedder.name, embedderIsSemantic: embedder.isSemantic,
-                threshold: Double(analyzer.threshold), seed: scoring.seed, bootstrapResamples: bootstrap.resamples,
+                threshold: Double(shortestDecimal: analyzer.threshold), seed: scoring.seed, bootstrapResamples: bootstrap.resamples,
                 confidence: bootstrap.confidence, interval: "percentile bootstrap",
                 effectSize: "Hedges' g (pooled SD, small-sample correction)"),
             conditions: conditions, runs: runs, missing: missing, metrics: tables)

@@ -2,16 +2,10 @@ import Foundation
 import PolyphonyCore
 
 extension ScoreReport {
-    /// The stable `--json` encoding: sorted keys, pretty-printed, camelCase as documented in
-    /// `docs/score-json.md`.
+    /// The stable `--json` encoding: sorted keys, pretty-printed, snake_case as documented in
+    /// `docs/score-json.md` and `docs/schemas/score.schema.json`.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            return try encoder.encode(self)
-        } catch {
-            throw PolyphonyError.io("cannot encode the score report: \(error)")
-        }
+        try JSONOutput.data(self, what: "the score report")
     }
 
     /// One CSV row per idea (RFC 4180 quoting): where it came from, its cluster and rarity,
