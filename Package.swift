@@ -22,9 +22,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "PolyphonyCore"),
+        // libcurl (Debian: libcurl4-openssl-dev) with typed wrappers for its variadic setters.
+        // Only PolyphonyBackends imports it.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "PolyphonyBackends",
-            dependencies: ["PolyphonyCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["PolyphonyCore", "CCurl", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "PolyphonyEngine",

@@ -69,6 +69,13 @@ public final class LoopbackResponseWriter {
         state = .finished
     }
 
+    /// Sends an interim 1xx head (such as `100 Continue`); the real response follows with
+    /// ``send(status:headers:body:)`` or ``beginStream(status:headers:framing:)``.
+    public func sendInterim(status: Int = 100) {
+        guard case .idle = state, (100..<200).contains(status) else { return }
+        writeRaw(Data((statusLine(status) + "\r\n").utf8))
+    }
+
     /// Sends a complete response whose body is `text` in UTF-8.
     public func send(status: Int, headers: [(String, String)] = [], text: String) {
         send(status: status, headers: headers, body: Data(text.utf8))
@@ -159,7 +166,9 @@ public final class LoopbackResponseWriter {
 
     private static func reason(_ status: Int) -> String {
         switch status {
+        case 100: "Continue"
         case 200: "OK"
+        case 302: "Found"
         case 400: "Bad Request"
         case 401: "Unauthorized"
         case 403: "Forbidden"
