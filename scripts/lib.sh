@@ -186,7 +186,7 @@ poly_common_option() {
 }
 
 # Checks for the Swift toolchain and installs the system libraries Polyphony runs on:
-# libcurl under FoundationNetworking (the HTTP client), OpenBLAS for the MiniLM embedder.
+# libcurl with its headers (the HTTP client, built against them), OpenBLAS for the MiniLM embedder.
 poly_ensure_swift_and_libraries() {
     command -v swift >/dev/null 2>&1 \
         || poly_die "no 'swift' on PATH" "install the Swift 6 toolchain (swift.org/install) and run $POLY_SCRIPT_NAME again"

@@ -3,7 +3,7 @@ import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyTestSupport
 
-/// Per-request overhead of the client stack (dialect, limiter, retry loop, URLSession/libcurl)
+/// Per-request overhead of the client stack (dialect, limiter, retry loop, libcurl)
 /// against the loopback fake with zero latency, so every microsecond measured is ours or the
 /// loopback server's.
 let backendSuite = BenchmarkSuite(name: "backends", summary: "per-request client overhead against the loopback fake LLM server") {
@@ -19,9 +19,11 @@ let backendSuite = BenchmarkSuite(name: "backends", summary: "per-request client
         print(String(format: "    → %.1f µs per request", median / Double(batch) * 1e6))
     }
 
-    let transport = URLSessionTransport(maxConnections: 8, timeouts: HTTPTimeouts())
     let raw = try OpenAIDialect().makeRequest(request, baseURL: server.baseURL(for: .openai), model: "m", stream: false, apiKey: "k")
-    try await perRequest("raw URLSessionTransport.send (openai JSON)") { _ = try await transport.send(raw) }
+    let urlSession = URLSessionTransport(maxConnections: 8, timeouts: HTTPTimeouts())
+    try await perRequest("raw URLSessionTransport.send, before (openai JSON)") { _ = try await urlSession.send(raw) }
+    let transport = CurlTransport(maxConnections: 8, timeouts: HTTPTimeouts())
+    try await perRequest("raw CurlTransport.send (openai JSON)") { _ = try await transport.send(raw) }
 
     for kind in [BackendConfiguration.Kind.openai, .anthropic, .ollama, .gemini] {
         let backend = try HTTPChatBackend(configuration: server.configuration(name: "bench", kind: kind), apiKey: "k")

@@ -5,6 +5,7 @@ import Foundation
 let suites: [BenchmarkSuite] = [
     transcriptSuite,
     backendSuite,
+    waitingSuite,
     orchestrationSuite,
     scoringSuite,
     embeddingSuite,

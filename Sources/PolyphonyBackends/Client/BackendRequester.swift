@@ -31,7 +31,7 @@ struct BackendRequester: Sendable {
         self.configuration = configuration
         self.secret = SecretString(apiKey)
         self.baseURL = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
-        self.transport = transport ?? URLSessionTransport(
+        self.transport = transport ?? CurlTransport(
             maxConnections: configuration.maxConcurrency,
             timeouts: HTTPTimeouts(
                 connect: configuration.connectTimeoutSeconds, firstByte: configuration.firstByteTimeoutSeconds,

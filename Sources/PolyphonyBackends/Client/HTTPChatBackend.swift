@@ -26,7 +26,7 @@ public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
     ///   - configuration: The backends-file entry.
     ///   - apiKey: The key read from `api_key_env`, or `nil` for servers without one.
     ///   - dialect: Defaults to the dialect of `configuration.kind`.
-    ///   - transport: Defaults to a ``URLSessionTransport`` sized to `max_concurrency`.
+    ///   - transport: Defaults to a ``CurlTransport`` sized to `max_concurrency`.
     ///   - limiter: Defaults to a new limiter from the entry's bounds; pass one to share it.
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` for `kind: local`, which is not an HTTP dialect here.
     public init(

@@ -15,7 +15,7 @@ public struct HTTPEmbedder: Embedder {
     /// - Parameters:
     ///   - configuration: An entry of kind `openai` or `ollama` with an `embedding_model`.
     ///   - apiKey: The key read from `api_key_env`, if any.
-    ///   - transport: Defaults to a ``URLSessionTransport`` sized to `max_concurrency`.
+    ///   - transport: Defaults to a ``CurlTransport`` sized to `max_concurrency`.
     ///   - limiter: Pass the chat backend's limiter to share one bound.
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` when the entry cannot embed.
     public init(

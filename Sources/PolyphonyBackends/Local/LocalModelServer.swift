@@ -1,8 +1,5 @@
 import Foundation
 import PolyphonyCore
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -97,16 +94,14 @@ public final class LocalModelServer: Sendable {
 
     private func waitUntilReady(timeout: Double) async throws {
         let deadline = ContinuousClock.now + .seconds(timeout)
-        let url = URL(string: baseURL + "/v1/models")!
+        let probe = HTTPOutgoingRequest(url: URL(string: baseURL + "/v1/models")!, method: "GET")
+        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 2, firstByte: 2, total: 2))
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
             guard process.isRunning else {
                 throw PolyphonyError.backend("the local model server exited during start-up: \(logTail())", backend: "local")
             }
-            var request = URLRequest(url: url)
-            request.timeoutInterval = 2
-            if let (_, response) = try? await URLSession.shared.data(for: request),
-               (response as? HTTPURLResponse)?.statusCode == 200 {
+            if let (head, _) = try? await transport.send(probe), head.status == 200 {
                 return
             }
             try await Task.sleep(for: .milliseconds(150))

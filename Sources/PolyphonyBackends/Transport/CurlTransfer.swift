@@ -239,9 +239,12 @@ final class CurlTransfer {
         curl_easy_strerror(result).map { String(cString: $0) } ?? "unknown error"
     }
 
-    /// Whole milliseconds, at least one, for a duration in seconds.
+    /// Whole milliseconds, at least one, for a duration in seconds; capped at about 30 years
+    /// so that an absurd configured timeout cannot overflow.
     static func milliseconds(_ seconds: Double) -> Int {
-        max(1, Int((seconds * 1000).rounded(.up)))
+        let milliseconds = (seconds * 1000).rounded(.up)
+        guard milliseconds < 1e12 else { return 1_000_000_000_000 }
+        return max(1, Int(milliseconds))
     }
 }
 

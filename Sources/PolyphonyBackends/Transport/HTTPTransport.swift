@@ -2,7 +2,7 @@ import Foundation
 
 /// Sends HTTP requests for the backends; the one place Polyphony touches the network.
 ///
-/// The production implementation is ``URLSessionTransport`` (libcurl underneath on Linux).
+/// The production implementation is ``CurlTransport``.
 /// Unit tests may swap in a closure-backed transport; HTTP behaviour itself is tested
 /// against a real loopback server.
 public protocol HTTPTransport: Sendable {
@@ -80,8 +80,7 @@ public struct HTTPStreamingResponse: Sendable {
 
 /// How long a transport waits for each phase of a request.
 public struct HTTPTimeouts: Sendable, Hashable {
-    /// Seconds to establish the TCP (and TLS) connection. ``URLSessionTransport`` cannot
-    /// observe the connect phase, so there the first-byte deadline covers it.
+    /// Seconds to establish the TCP (and TLS) connection.
     public var connect: Double
     /// Seconds from sending until the response head arrives (a model thinking before it answers).
     public var firstByte: Double

@@ -1,22 +1,21 @@
 import Foundation
+import PolyphonyBackends
 import Synchronization
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// The production ``HTTPTransport``: Foundation's URLSession, which is libcurl on Linux.
+/// The transport Polyphony used before ``CurlTransport``: Foundation's URLSession, which is
+/// libcurl on Linux. Kept here only as the baseline the `waiting` and `backends` suites
+/// measure against: while a request waits for its answer, FoundationNetworking's socket
+/// watcher keeps waking on the writable socket and burns about half a core.
 ///
 /// `URLSession.bytes(for:)` does not exist in swift-corelibs-foundation, so bodies stream
-/// through a data delegate that feeds an `AsyncThrowingStream`. Each backend owns one
-/// transport, so `httpMaximumConnectionsPerHost` follows that backend's `max_concurrency`.
-///
-/// Timeouts are enforced here rather than by URLSession, whose Linux timer counts whole
-/// seconds and restarts on every byte: the first-byte deadline runs from sending until the
-/// response head, the total deadline covers the whole exchange. URLSession gives no signal
+/// through a data delegate that feeds an `AsyncThrowingStream`. URLSession gives no signal
 /// when a connection is established, so a hanging connect is caught by the first-byte
 /// deadline; ``HTTPTimeouts/connect`` is not enforced separately.
-public final class URLSessionTransport: HTTPTransport {
+final class URLSessionTransport: HTTPTransport {
     private let session: URLSession
     private let delegate: TransportDelegate
     private let timeouts: HTTPTimeouts
@@ -25,7 +24,7 @@ public final class URLSessionTransport: HTTPTransport {
     /// - Parameters:
     ///   - maxConnections: Concurrent connections to one host; follow the backend's `max_concurrency`.
     ///   - timeouts: Deadlines for every request sent through this transport.
-    public init(maxConnections: Int, timeouts: HTTPTimeouts) {
+    init(maxConnections: Int, timeouts: HTTPTimeouts) {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = max(1, maxConnections)
         // URLSession's own timers must never fire before ours; ours produce the clear messages.
@@ -46,7 +45,7 @@ public final class URLSessionTransport: HTTPTransport {
         session.invalidateAndCancel()
     }
 
-    public func execute(_ request: HTTPOutgoingRequest) async throws -> HTTPStreamingResponse {
+    func execute(_ request: HTTPOutgoingRequest) async throws -> HTTPStreamingResponse {
         var urlRequest = URLRequest(url: request.url)
         urlRequest.httpMethod = request.method
         urlRequest.httpBody = request.body.isEmpty ? nil : request.body
