@@ -1,5 +1,8 @@
 // Typed wrappers need no type checking macros: each one passes exactly the type its name says.
 #define CURL_DISABLE_TYPECHECK 1
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1  // pthread_setname_np
+#endif
 #include "CCurl.h"
 #include <pthread.h>
 
@@ -13,6 +16,14 @@ static void global_init(void) {
 CURLcode ccurl_global_init_once(void) {
     pthread_once(&global_init_once, global_init);
     return global_init_result;
+}
+
+void ccurl_name_current_thread(const char *name) {
+#if defined(__APPLE__)
+    pthread_setname_np(name);
+#else
+    pthread_setname_np(pthread_self(), name);
+#endif
 }
 
 CURLcode ccurl_easy_set_long(CURL *easy, CURLoption option, long value) {

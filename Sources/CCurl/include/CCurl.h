@@ -3,12 +3,16 @@
 
 // libcurl for Swift. curl_easy_setopt and curl_multi_setopt are variadic,
 // which Swift cannot call, so each value type gets a typed wrapper here; CURLMsg holds a
-// union, so finished transfers are read through one more helper.
+// union, so finished transfers are read through one more helper. And a thread namer, because
+// pthread_setname_np needs _GNU_SOURCE, which Swift's Glibc module does not define.
 
 #include <curl/curl.h>
 
 /// Calls curl_global_init once per process, however many threads ask; returns its result.
 CURLcode ccurl_global_init_once(void);
+
+/// Names the calling thread (up to 15 bytes on Linux) for top -H, gdb and strace.
+void ccurl_name_current_thread(const char *name);
 
 /// A CURLOPT_WRITEFUNCTION or CURLOPT_HEADERFUNCTION callback.
 typedef size_t (*ccurl_data_callback)(char *data, size_t size, size_t count, void *context);

@@ -46,8 +46,11 @@ final class CurlMultiLoop: Sendable {
         ccurl_multi_set_long(handle, CURLMOPT_MAXCONNECTS, max(4, maxConnections))
         let multi = Multi(handle: handle)
         self.multi = multi
-        let thread = Thread { [self] in run(multi.handle) }
-        thread.name = "polyphony-curl"
+        let thread = Thread { [self] in
+            // Named from inside: on Linux, Foundation's Thread.name does not reliably reach the OS thread.
+            ccurl_name_current_thread("polyphony-curl")
+            run(multi.handle)
+        }
         thread.start()
     }
 
