@@ -127,6 +127,29 @@ public final class LoopbackResponseWriter {
         state = .finished
     }
 
+    /// Blocks until the client closes or resets the connection, for at most `seconds`, and
+    /// returns whether it did (setting ``isClientGone``). A handler that must not answer yet
+    /// uses this to see a client abort, without writing and without a sleep that must be long enough.
+    /// Returns `false` early if the client sends more bytes instead.
+    public func waitForClientToHangUp(seconds: Double) -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        while ContinuousClock.now < deadline {
+            // Wake at least once a second to check the deadline.
+            let ready = poll(&descriptor, 1, 1000)
+            if ready < 0, errno != EINTR { break }
+            guard ready > 0 else { continue }
+            var byte: UInt8 = 0
+            let count = recv(socket, &byte, 1, Int32(MSG_PEEK))
+            if count > 0 { return false }
+            if count < 0, errno == EINTR { continue }
+            isClientGone = true
+            keepAlive = false
+            return true
+        }
+        return false
+    }
+
     /// Cuts the connection now, mid-response: the client sees a transfer that ends early.
     public func dropConnection() {
         keepAlive = false
