@@ -28,7 +28,8 @@ final class CurlTransfer {
     /// The head being read: the status of the latest status line and the fields after it.
     private var status: Int?
     private var fields: [(name: String, value: String)] = []
-    /// Set when the consumer dropped the body stream, so the transfer stops at the next write.
+    /// Set when a write found the body stream dropped: the write callback then makes libcurl
+    /// abort, and the resulting write error is not reported to anyone.
     private var consumerGone = false
 
     /// Makes the easy handle for `exchange`, or fails the exchange and returns `nil`.
