@@ -135,21 +135,15 @@ public struct ExperimentRunner: Sendable {
         var end: EndRecord
     }
 
-    /// The plan for `run` and the human script lines still to feed: a continuation when
-    /// `path` holds a started session, else a new one.
-    private func prepare(_ run: ExperimentRun, grid: ExperimentGrid, library: PersonaLoader.Library, path: String?) throws -> (SessionPlan, [String]) {
+    /// The plan for `run` and its human script: a continuation when `path` holds a started
+    /// session, else a new one. A continuation reads the whole script again: the orchestrator
+    /// moves it past the answers its recorded turns used.
+    private func prepare(_ run: ExperimentRun, grid: ExperimentGrid, library: PersonaLoader.Library, path: String?) throws -> (SessionPlan, HumanScript) {
         if let path, FileManager.default.fileExists(atPath: path) {
             let (events, _) = try TranscriptReader(path: path).readAll()
             if events.contains(where: { if case .session = $0 { true } else { false } }) {
                 let plan = try SessionPlan.resume(events: events, file: path, backend: backend)
-                // Recorded human turns are reused, not asked again: their answers are spent.
-                let humanTurns = events.compactMap { event -> TurnRecord? in
-                    if case .turn(let turn) = event, turn.kind == .human { turn } else { nil }
-                }
-                let injects = humanTurns.filter { $0.phase.hasPrefix("inject:") }
-                let script = HumanScript(lines: run.humanScript).remaining(
-                    afterAnswers: humanTurns.count - injects.count, injectsRecorded: !injects.isEmpty)
-                return (plan, script)
+                return (plan, HumanScript(lines: run.humanScript))
             }
             // Killed before its header was durable: nothing to keep.
             try? FileManager.default.removeItem(atPath: path)
@@ -159,18 +153,12 @@ public struct ExperimentRunner: Sendable {
         let plan = try SessionPlan.new(
             spec: spec, library: library, personaDirectory: personaDirectory, backend: backend, seed: run.seed,
             sessionID: "\(grid.name)/\(run.id)", toolVersion: toolVersion)
-        return (plan, run.humanScript)
+        return (plan, HumanScript(lines: run.humanScript))
     }
 
-    private static func execute(_ plan: SessionPlan, script: [String], path: String, id: String) async throws -> SessionResult {
-        var human: HumanSlot?
-        if plan.cast.human != nil {
-            // Scripted turns only: nobody watches an experiment's prompts.
-            let slot = HumanSlot { _ in }
-            for line in script { await slot.receive(line) }
-            await slot.finishInput()
-            human = slot
-        }
+    private static func execute(_ plan: SessionPlan, script: HumanScript, path: String, id: String) async throws -> SessionResult {
+        // Scripted turns only: nobody watches an experiment's prompts.
+        let human = plan.cast.human == nil ? nil : HumanSlot(script: script) { _ in }
         let writer = try TranscriptWriter(path: path)
         let end = try await plan.orchestrator(writer: writer, human: human).run()
         return SessionResult(id: id, end: end)
