@@ -6,6 +6,7 @@ let suites: [BenchmarkSuite] = [
     transcriptSuite,
     backendSuite,
     orchestrationSuite,
+    largeSessionSuite,
     scoringSuite,
     embeddingSuite,
     experimentSuite,
