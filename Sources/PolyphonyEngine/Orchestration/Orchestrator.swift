@@ -210,7 +210,7 @@ public actor Orchestrator {
                         commit.skipped.insert(speaker.id)
                         continue
                     }
-                    let humanPrompt = prompts.humanPrompt(brief: brief, expertNotes: expertNotes)
+                    let humanPrompt = speaker.isHuman ? prompts.humanPrompt(brief: brief, expertNotes: expertNotes) : ""
                     events?.yield(.turnStarted(speaker: speaker.id, round: round, phase: phase))
                     running += 1
                     if speaker.isHuman, let played = playedBack(speaker, round: round, phase: phase) {
@@ -247,17 +247,14 @@ public actor Orchestrator {
                 running -= 1
                 switch child {
                 case .finished(let result): commit.finished[result.speaker.id] = result
-                case .failed(let error): if failure == nil, !Self.isCancellation(error) { failure = error }
+                case .failed(let error):
+                    // A cancelled child of a cancelled phase is no failure; any other error is.
+                    if failure == nil, !(Task.isCancelled && Self.isCancellation(error)) { failure = error }
                 }
             }
         }
-        if failure == nil, !Task.isCancelled, commit.cursor == jobs.count {
+        if failure == nil, commit.cursor == jobs.count {
             return commit.outcomes
-        }
-        if failure == nil, !Task.isCancelled {
-            // Every child returned, yet a speaker is missing: drain cannot have stopped short.
-            try await drain(&commit, round: round, phase: phase)
-            if commit.cursor == jobs.count { return commit.outcomes }
         }
         try await flush(&commit, round: round, phase: phase)
         if let failure { throw failure }
