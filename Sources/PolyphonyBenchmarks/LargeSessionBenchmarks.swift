@@ -37,6 +37,11 @@ let largeSessionSuite = BenchmarkSuite(name: "large-session", summary: "20,000 s
         let late = LargeSession.rate(run.turnTimes.suffix(window))
         print(String(format: "  %@ %d seats: %d turns in %.1f s; first %d turns %.0f turns/s, last %d turns %.0f turns/s (late/early %.2f)",
                      protocolType.name as NSString, seats, run.turnTimes.count, run.elapsed, window, early, window, late, late / early))
+        let tenth = max(2, run.turnTimes.count / 10)
+        let deciles = stride(from: 0, to: run.turnTimes.count - 1, by: tenth).map { start in
+            String(format: "%.0f", LargeSession.rate(run.turnTimes[start..<min(run.turnTimes.count, start + tenth)]))
+        }
+        print("    turns/s by tenth of the session: " + deciles.joined(separator: " "))
     }
 
     if parts.contains("cancel") {
