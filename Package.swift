@@ -51,6 +51,10 @@ let package = Package(
         ),
         // Loopback servers and fixtures shared by tests and benchmarks. Never linked into `polyphony`.
         .target(name: "PolyphonyTestSupport", dependencies: ["PolyphonyCore"]),
+        // The fake LLM server as its own process, for shell-driven checks (scripts/check-human-seat.sh).
+        .executableTarget(
+            name: "polyphony-fake-server", dependencies: ["PolyphonyTestSupport"], path: "Sources/PolyphonyFakeServer"
+        ),
         // Measurements, run in release mode: `swift run -c release polyphony-bench`.
         .executableTarget(
             name: "polyphony-bench",

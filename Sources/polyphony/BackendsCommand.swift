@@ -12,7 +12,9 @@ struct BackendsCommand: AsyncParsableCommand {
             The backends file is looked up from --backends FILE, then ./backends.yaml, then
             $XDG_CONFIG_HOME/polyphony/backends.yaml. Built-in entries openai, anthropic, gemini,
             ollama and local are always there unless the file redefines them; they read
-            OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY and OLLAMA_HOST. `local` is
+            OPENAI_API_KEY, ANTHROPIC_API_KEY and GEMINI_API_KEY for keys, and follow
+            OPENAI_BASE_URL (or OPENAI_API_BASE), ANTHROPIC_BASE_URL and OLLAMA_HOST for where
+            the server is, as the providers' own SDKs do. `local` is
             SmolLM2-135M on a llama-cpp-python server Polyphony starts itself (install it with
             bash scripts/install-local-runtime.sh). Keys are only ever read from the
             environment and never printed.
@@ -25,7 +27,7 @@ struct BackendsCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The backends file to use.", valueName: "FILE"))
         var backends: String?
 
-        @Flag(name: .long, help: "Print JSON instead of a table.")
+        @Flag(name: .long, help: "Print JSON instead of a table (schemas polyphony.backends/1 and polyphony.backends-check/1, docs/schemas/).")
         var json = false
 
         func load() throws -> BackendsFile {
@@ -51,7 +53,7 @@ struct BackendsCommand: AsyncParsableCommand {
                 )
             }
             if source.json {
-                print(try Self.json(rows))
+                print(String(decoding: try JSONOutput.data(BackendList(backends: rows)), as: UTF8.self))
                 return
             }
             print(file.path.map { "backends from \($0) (plus built-ins)" } ?? "built-in backends (no backends file found)")
@@ -60,13 +62,6 @@ struct BackendsCommand: AsyncParsableCommand {
                 return [row.name, row.kind, row.model, row.embeddingModel ?? "-", key, row.baseURL]
             })
             print(table.rendered)
-        }
-
-        static func json<T: Encodable>(_ value: T) throws -> String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
         }
     }
 
@@ -99,7 +94,8 @@ struct BackendsCommand: AsyncParsableCommand {
                 }
             }
             if source.json {
-                print(try List.json(results))
+                let report = BackendCheckReport(ok: results.allSatisfy(\.ok), results: results)
+                print(String(decoding: try JSONOutput.data(report), as: UTF8.self))
             } else {
                 let table = TextTable(header: ["NAME", "STATUS", "CHAT", "EMBEDDING"], rows: results.map { result in
                     [
@@ -148,6 +144,21 @@ struct BackendsCommand: AsyncParsableCommand {
     }
 }
 
+/// The stable `backends list --json` output, schema `polyphony.backends/1`.
+private struct BackendList: Encodable {
+    let schema = "polyphony.backends/1"
+    let backends: [ListRow]
+}
+
+/// The stable `backends check --json` output, schema `polyphony.backends-check/1`.
+private struct BackendCheckReport: Encodable {
+    let schema = "polyphony.backends-check/1"
+    /// Every check passed.
+    let ok: Bool
+    let results: [CheckResult]
+}
+
+/// One entry of `backends list --json`.
 private struct ListRow: Encodable {
     var name: String
     var kind: String

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PolyphonyBackends
 import PolyphonyCore
+import PolyphonyEngine
 import PolyphonyExperiments
 import PolyphonyScoring
 
@@ -35,7 +36,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Option(help: "The experiment folder (default: results/<experiment name>).") var out: String?
         @Option(help: "Run only slice i of n (1-based), e.g. 2/8; slices of one grid may share --out.") var shard: String?
         @Option(help: "Sessions in flight at once (per-backend limits still apply).") var concurrency = 4
-        @Option(help: "The persona folder.") var personas = "personas"
+        @Option(help: "The persona folder (default: personas/ beside the grid file or its folder, then ./personas, then $POLYPHONY_PERSONAS and the installed library).") var personas: String?
         @Option(help: "The backends file (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
         @Option(help: "Run every agent seat on this backends-file entry instead of the ones the grid names.") var backend: String?
         @Flag(help: "Do not read or write the response cache.") var noCache = false
@@ -52,6 +53,10 @@ struct ExperimentCommand: AsyncParsableCommand {
             let experiment = try ExperimentGridLoader().load(file: grid)
             let folder = out ?? "results/\(experiment.name)"
             let environment = ProcessInfo.processInfo.environment
+            let personas = try personas ?? PersonaFolder.locate(
+                sessionFile: grid, currentDirectory: FileManager.default.currentDirectoryPath, environment: environment,
+                executable: CommandLine.arguments[0]
+            )
             let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
             let outcome = try await withLocalModelServers(environment: environment) { servers in
                 let pool = BackendSet(
@@ -61,10 +66,12 @@ struct ExperimentCommand: AsyncParsableCommand {
                 let runner = ExperimentRunner(
                     folder: folder, concurrency: concurrency, personaDirectory: personas, toolVersion: Polyphony.version,
                     backendOverride: backend, backend: pool.backend(named:))
+                let view = ExperimentProgressView.standardError()
+                defer { if !quiet { view.finish() } }
                 return try await withThrowingTaskGroup(of: ExperimentOutcome?.self) { group in
                     group.addTask { [quiet] in
                         try await runner.run(experiment, shard: slice) { progress in
-                            if !quiet { FileHandle.standardError.write(Data((Self.progressLine(progress) + "\n").utf8)) }
+                            if !quiet { view.show(progress) }
                         }
                     }
                     group.addTask {
@@ -99,18 +106,6 @@ struct ExperimentCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-
-        static func progressLine(_ progress: ExperimentProgress) -> String {
-            let eta = progress.estimatedSecondsLeft.map { " ETA \(duration($0))," } ?? ""
-            return "[\(progress.finished)/\(progress.total)] \(progress.running) running, \(progress.failed) failed,\(eta) \(progress.tokens) tokens — \(progress.latest ?? "")"
-        }
-
-        static func duration(_ seconds: Double) -> String {
-            let total = Int(seconds.rounded())
-            if total >= 3600 { return "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m" }
-            if total >= 60 { return "\(total / 60)m\(String(format: "%02d", total % 60))s" }
-            return "\(total)s"
-        }
     }
 
     /// `polyphony experiment analyze DIR…`.
@@ -121,7 +116,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "Experiment folders of one grid.") var folders: [String]
-        @Flag(help: "Print the report as JSON (schema polyphony.experiment/1) instead of tables.") var json = false
+        @Flag(help: "Print the report as JSON (schema polyphony.experiment/2, docs/schemas/experiment.schema.json) instead of tables.") var json = false
         @Option(help: "Write one row per run and metric to this CSV file.") var csv: String?
         @Option(help: "Write a self-contained HTML comparison report to this file.") var html: String?
         @Option(help: "Bootstrap resamples (default: the grid's scoring.bootstrap, else 10000).") var bootstrap: Int?
@@ -135,6 +130,7 @@ struct ExperimentCommand: AsyncParsableCommand {
 
         func run() async throws {
             let experiment = try ExperimentFolders.open(folders)
+            try FileIdentity.refuseOverwriting(inputs: experiment.files(in: folders), with: [csv, html].compactMap { $0 })
             let base = try ScoreCommand.embedders.make(experiment.grid.scoring.embedder)
             let embedder = noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
             let report = try await ExperimentAnalyzer(embedder: embedder, resamples: bootstrap).analyze(experiment)

@@ -27,20 +27,18 @@ struct PersonasCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a table of the personas in DIR (default: personas).")
+        static let configuration = CommandConfiguration(abstract: "Print a table of the personas in DIR (default: ./personas, else $POLYPHONY_PERSONAS, else the installed library).")
 
-        @Argument(help: "The persona folder.") var directory = "personas"
-        @Flag(help: "Print the personas as JSON (stable: id, name, role, expertise, seniority, temperature, backend, file).") var json = false
+        @Argument(help: "The persona folder.") var directory: String?
+        @Flag(help: "Print the personas as JSON (schema polyphony.personas/1, docs/schemas/personas.schema.json).") var json = false
 
         func run() async throws {
-            let library = try PersonaLoader().loadLibrary(directory: directory)
+            let library = try PersonaLoader().loadLibrary(directory: directory ?? PersonasCommand.defaultFolder())
             if json {
                 let rows = library.personas.map { persona in
                     PersonaRow(persona: persona, file: library.files[persona.id] ?? "")
                 }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+                print(String(decoding: try JSONOutput.data(PersonaList(personas: rows)), as: UTF8.self))
             } else {
                 let rows = library.personas.map { persona in
                     [
@@ -66,9 +64,10 @@ struct PersonasCommand: AsyncParsableCommand {
             abstract: "Check every persona file in DIR; list every problem, one per line, and exit non-zero if any."
         )
 
-        @Argument(help: "The persona folder.") var directory = "personas"
+        @Argument(help: "The persona folder (default: ./personas, else $POLYPHONY_PERSONAS, else the installed library).") var directory: String?
 
         func run() async throws {
+            let directory = try directory ?? PersonasCommand.defaultFolder()
             let library = try PersonaLoader().loadLibrary(directory: directory)
             for problem in library.problems {
                 FileHandle.standardError.write(Data("polyphony: \(problem.description)\n".utf8))
@@ -82,7 +81,13 @@ struct PersonasCommand: AsyncParsableCommand {
     }
 }
 
-/// The stable `personas list --json` row.
+/// The stable `personas list --json` output, schema `polyphony.personas/1`.
+private struct PersonaList: Encodable {
+    let schema = "polyphony.personas/1"
+    let personas: [PersonaRow]
+}
+
+/// One persona of `personas list --json`.
 private struct PersonaRow: Encodable {
     let id: String
     let name: String
@@ -102,5 +107,15 @@ private struct PersonaRow: Encodable {
         temperature = persona.temperature
         backend = persona.backend
         self.file = file
+    }
+}
+
+extension PersonasCommand {
+    /// The folder `list` and `validate` read when none is given.
+    static func defaultFolder() throws -> String {
+        try PersonaFolder.locate(
+            sessionFile: nil, currentDirectory: FileManager.default.currentDirectoryPath,
+            environment: ProcessInfo.processInfo.environment, executable: CommandLine.arguments[0]
+        )
     }
 }

@@ -51,6 +51,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func reexecute() async throws {
+        if let out { try FileIdentity.refuseOverwriting(inputs: [transcript], with: [out]) }
         let (recorded, _) = try TranscriptReader(path: transcript).readAll()
         let state = ResumeState(events: recorded)
         guard let header = state.header else {
@@ -70,7 +71,7 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let path = out ?? NSTemporaryDirectory() + "polyphony-rerun-\(UUID().uuidString).jsonl"
         let orchestrator = Orchestrator(
-            header: header, cast: cast, protocol: protocolType.init(), writer: try TranscriptWriter(path: path),
+            header: header, cast: cast, protocol: protocolType.init(), writer: try TranscriptWriter(path: path, opening: .new),
             humanRecording: state
         )
         let end = try await orchestrator.run()

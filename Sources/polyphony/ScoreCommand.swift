@@ -20,6 +20,8 @@ struct ScoreCommand: AsyncParsableCommand {
             Examples:
               polyphony score transcripts/*.jsonl
               polyphony score run.jsonl --ideas people.csv --html report.html
+              polyphony score a.jsonl b.jsonl --group-by file    # one group per file
+              polyphony score a.jsonl b.jsonl --group a.jsonl=base --group b.jsonl=expert
               polyphony score calibrate coded.csv          # then: score --threshold-file coded.threshold.json
 
             Scores are written beside each transcript as <transcript>.scores/<settings-digest>.json.
@@ -84,8 +86,13 @@ struct ScoreCommand: AsyncParsableCommand {
         @Option(parsing: .upToNextOption, help: "Idea lists (.csv or .jsonl) with columns text, author and optional group, round, prompt, kind.")
         var ideas: [String] = []
 
-        @Option(help: "Group label for the transcripts' ideas (default: each transcript's protocol name).")
-        var group: String?
+        @Option(help: ArgumentHelp(
+            "Label one input file's ideas as group LABEL (repeat for more files). A bare --group LABEL, which labels every transcript, still works but is deprecated.",
+            valueName: "PATH=LABEL"))
+        var group: [String] = []
+
+        @Option(help: "Group transcripts by file (base name), protocol or session (id); default protocol. --group PATH=LABEL wins for the files it names.")
+        var groupBy: IdeaGrouping.Key?
 
         @Option(help: "Group for idea-list rows without a group column (default: the file's base name).")
         var ideasGroup: String?
@@ -107,7 +114,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
         @OptionGroup var embedding: EmbedderOptions
 
-        @Flag(help: "Print the report as JSON (schema polyphony.score/1, see docs/score-json.md) instead of the summary.")
+        @Flag(help: "Print the report as JSON (schema polyphony.score/2, see docs/score-json.md) instead of the summary.")
         var json = false
 
         @Option(help: "Write one CSV row per idea to this file.")
@@ -154,22 +161,48 @@ struct ScoreCommand: AsyncParsableCommand {
                 throw ValidationError("--threshold must lie in (-1, 1]")
             }
             if floorPermutations < 0 { throw ValidationError("--floor-permutations must be 0 or more") }
+            let bareLabels = group.filter { !$0.contains("=") }
+            if bareLabels.count > 1 {
+                throw ValidationError("a bare --group LABEL labels every transcript and may be given once; use --group PATH=LABEL per file")
+            }
+            if !bareLabels.isEmpty && groupBy != nil {
+                throw ValidationError("a bare --group LABEL labels every transcript; it cannot be combined with --group-by")
+            }
+        }
+
+        /// `--group-by` and the `--group PATH=LABEL` pairs, and the deprecated bare `--group LABEL`.
+        func resolvedGrouping() throws -> (grouping: IdeaGrouping, everyTranscript: String?) {
+            var labels: [(path: String, label: String)] = []
+            var everyTranscript: String?
+            for argument in group {
+                if let pair = try IdeaGrouping.parseLabel(argument) {
+                    labels.append(pair)
+                } else {
+                    everyTranscript = argument
+                }
+            }
+            return (try IdeaGrouping(key: groupBy ?? .protocol, labels: labels), everyTranscript)
         }
 
         func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let file = try BackendsFile.resolve(explicitPath: backends, environment: environment)
+            let transcriptPaths = try expandGlobs(transcripts)
+            let ideaPaths = try expandGlobs(ideas)
+            // Every file this command reads; checked before any judge or embedder is paid for.
+            let inputs = transcriptPaths + ideaPaths + [thresholdFile, rubric, file.path].compactMap { $0 }
+            try FileIdentity.refuseOverwriting(inputs: inputs, with: [csv, html].compactMap { $0 })
             // A `kind: local` judge or embedder gets a managed server for this command only.
             try await withLocalModelServers(environment: environment) { servers in
                 let backendSet = BackendSet(
                     file: file, environment: environment,
                     cacheDirectory: embedding.noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers
                 )
-                try await score(backends: backendSet)
+                try await score(backends: backendSet, transcriptPaths: transcriptPaths, ideaPaths: ideaPaths, inputs: inputs)
             }
         }
 
-        private func score(backends: BackendSet) async throws {
+        private func score(backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], inputs: [String]) async throws {
             let embedder: any Embedder
             if ScoreCommand.embedders.names.contains(embedding.embedderName) {
                 embedder = try embedding.make()
@@ -191,8 +224,12 @@ struct ScoreCommand: AsyncParsableCommand {
                 let judge = ChatSameIdeaJudge(backend: try backends.backend(named: settle))
                 analyzer.settler = try BorderlineSettler(judge: judge, lower: Float(settleLower), upper: Float(settleUpper), fallbackThreshold: analyzer.threshold)
             }
+            let (grouping, everyTranscript) = try resolvedGrouping()
+            if everyTranscript != nil {
+                FileHandle.standardError.write(Data("polyphony: warning: a bare --group LABEL is deprecated; use --group PATH=LABEL or --group-by\n".utf8))
+            }
             let pool = try IdeaPool.load(
-                transcripts: try expandGlobs(transcripts), ideaLists: try expandGlobs(ideas), group: group,
+                transcripts: transcriptPaths, ideaLists: ideaPaths, group: everyTranscript, grouping: grouping,
                 ideaListGroup: ideasGroup, prompt: prompt)
             var report = try await analyzer.analyze(pool, embedder: embedder)
             if let judge {
@@ -201,7 +238,12 @@ struct ScoreCommand: AsyncParsableCommand {
                 report = try await qualityJudge.judge(report, tournament: tournamentTop.map { SwissTournament(top: $0, seed: seed) })
             }
 
+            // The score files' names depend on the settings, so they are known only now.
+            try FileIdentity.refuseOverwriting(inputs: inputs, with: (noSave ? [] : report.scoreFilePaths) + [csv, html].compactMap { $0 })
             var notes: [String] = []
+            if let warning = try report.quality?.checkReviews() {
+                FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+            }
             if !noSave {
                 for path in try report.saveBesideTranscripts() { notes.append("scores: \(path)") }
             }
@@ -245,7 +287,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
         @OptionGroup var embedding: EmbedderOptions
 
-        @Flag(help: "Print the calibration as JSON.")
+        @Flag(help: "Print the calibration as JSON (schema polyphony.calibration/1, docs/schemas/calibration.schema.json).")
         var json = false
 
         func validate() throws {
@@ -255,17 +297,16 @@ struct ScoreCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            let path = output ?? ((coded as NSString).deletingPathExtension + ".threshold.json")
+            try FileIdentity.refuseOverwriting(inputs: [coded], with: [path])
             let embedder = try embedding.make()
             let codedIdeas = try ThresholdCalibration.readCoded(path: coded)
             let count = Int(((to - from) / step).rounded(.down)) + 1
             let thresholds = (0..<count).map { Float(from + Double($0) * step) }
             let result = try await ThresholdCalibration(thresholds: thresholds).calibrate(codedIdeas, embedder: embedder, source: coded)
-            let path = output ?? ((coded as NSString).deletingPathExtension + ".threshold.json")
             try result.thresholdFile.write(to: path)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                FileHandle.standardOutput.write(try encoder.encode(result))
+                FileHandle.standardOutput.write(try JSONOutput.data(result))
                 FileHandle.standardOutput.write(Data("\n".utf8))
                 FileHandle.standardError.write(Data("saved: \(path)\n".utf8))
                 return
@@ -286,6 +327,8 @@ struct ScoreCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension IdeaGrouping.Key: ExpressibleByArgument {}
 
 /// Expands quoted glob patterns the shell left alone; plain paths pass through unchanged.
 private func expandGlobs(_ patterns: [String]) throws -> [String] {

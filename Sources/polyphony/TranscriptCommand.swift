@@ -18,19 +18,15 @@ struct TranscriptCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "The transcript file.") var file: String
-        @Flag(help: "Print the result as JSON (stable: file, session_id, events, turns, human_turns, ideas, end_status, warnings).") var json = false
+        @Flag(help: "Print the result as JSON (schema polyphony.transcript-validation/1, docs/schemas/transcript-validation.schema.json).") var json = false
 
         func run() async throws {
             let report = try TranscriptValidator().validate(path: file)
             if json {
-                var object: [String: Any] = [
-                    "file": file, "events": report.events, "turns": report.turns,
-                    "human_turns": report.humanTurns, "ideas": report.ideas, "warnings": report.warnings,
-                ]
-                object["session_id"] = report.header?.sessionId
-                object["end_status"] = report.endStatus?.rawValue ?? NSNull()
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-                print(String(decoding: data, as: UTF8.self))
+                let output = ValidationOutput(
+                    file: file, sessionId: report.header?.sessionId, events: report.events, turns: report.turns,
+                    humanTurns: report.humanTurns, ideas: report.ideas, endStatus: report.endStatus?.rawValue, warnings: report.warnings)
+                print(String(decoding: try JSONOutput.data(output), as: UTF8.self))
             } else {
                 for warning in report.warnings {
                     FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
@@ -88,5 +84,38 @@ struct TranscriptCommand: AsyncParsableCommand {
             }
             try await writer.append(.end(EndRecord(status: .completed, totals: .init(turns: events))))
         }
+    }
+}
+
+/// The stable `transcript validate --json` output, schema `polyphony.transcript-validation/1`.
+private struct ValidationOutput: Encodable {
+    let schema = "polyphony.transcript-validation/1"
+    let file: String
+    /// Absent when the file has no session header.
+    let sessionId: String?
+    let events: Int
+    let turns: Int
+    let humanTurns: Int
+    let ideas: Int
+    /// The last `end` event's status; `null` (kept from before the schema was versioned) for
+    /// a transcript that was cut off.
+    let endStatus: String?
+    let warnings: [String]
+
+    private enum CodingKeys: String, CodingKey {
+        case schema, file, sessionId, events, turns, humanTurns, ideas, endStatus, warnings
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(file, forKey: .file)
+        try container.encodeIfPresent(sessionId, forKey: .sessionId)
+        try container.encode(events, forKey: .events)
+        try container.encode(turns, forKey: .turns)
+        try container.encode(humanTurns, forKey: .humanTurns)
+        try container.encode(ideas, forKey: .ideas)
+        try container.encode(endStatus, forKey: .endStatus)
+        try container.encode(warnings, forKey: .warnings)
     }
 }

@@ -44,8 +44,11 @@ import Testing
         ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    max_concurrency: 0\n", "b.yaml:6: backend \"a\": max_concurrency must be a positive whole number"),
         ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    timeout: soon\n", "b.yaml:6: backend \"a\": timeout must be a positive number of seconds"),
         ("backends:\n  a:\n    kind: openai\n    base_url: ftp://h\n    model: m\n", "b.yaml:4: backend \"a\": base_url must be an http(s) URL, got ftp://h"),
-        ("models:\n  a: {}\n", "b.yaml:1: unknown top-level key \"models\"; expected backends:"),
+        ("models:\n  a: {}\n", "b.yaml:1: unknown top-level key \"models\"; expected backends: (and optionally default:)"),
         ("backends:\n  a: [1, 2\n", "b.yaml:3: YAML syntax error: did not find expected ',' or ']'"),
+        ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    model: n\n", "b.yaml:6: field 'model' appears twice (first on line 5)"),
+        ("backends:\n  a:\n    kind: openai\n    base_url: http://h:70000/v1\n    model: m\n", "b.yaml:4: backend \"a\": base_url port 70000 is outside 1–65535"),
+        ("backends:\n  a:\n    kind: ollama\n    base_url: http://h:0\n    model: m\n", "b.yaml:4: backend \"a\": base_url port 0 is outside 1–65535"),
     ])
     func reportsProblemsAsOneLineWithFileAndLine(yaml: String, expected: String) {
         let error = #expect(throws: PolyphonyError.self) { try BackendsFile.parse(yaml, file: "b.yaml") }
@@ -76,6 +79,19 @@ import Testing
         #expect(try file.entry(named: "anthropic").apiKeyEnvironmentVariable == "ANTHROPIC_API_KEY")
         #expect(try file.entry(named: "gemini").apiKeyEnvironmentVariable == "GEMINI_API_KEY")
         #expect(try file.entry(named: "ollama").baseURL == "http://10.0.0.5:11434")
+    }
+
+    @Test func builtInsFollowTheProvidersBaseURLVariablesAsTheirSDKsDo() throws {
+        let environment = [
+            "OPENAI_BASE_URL": "http://127.0.0.1:9999/v1/", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9998", "HOME": "/nonexistent",
+        ]
+        let file = try BackendsFile.resolve(explicitPath: nil, environment: environment, currentDirectory: "/nonexistent")
+        #expect(try file.entry(named: "openai").baseURL == "http://127.0.0.1:9999/v1")
+        #expect(try file.entry(named: "anthropic").baseURL == "http://127.0.0.1:9998")
+        let older = try BackendsFile.resolve(explicitPath: nil, environment: ["OPENAI_API_BASE": "http://10.1.1.1/v1"], currentDirectory: "/nonexistent")
+        #expect(try older.entry(named: "openai").baseURL == "http://10.1.1.1/v1")
+        let both = BackendsFile.builtInEntries(environment: ["OPENAI_BASE_URL": "http://new/v1", "OPENAI_API_BASE": "http://old/v1"])
+        #expect(both.first { $0.name == "openai" }?.baseURL == "http://new/v1")
     }
 
     @Test func looksUpExplicitThenWorkingDirectoryThenXDGConfigHome() throws {

@@ -72,7 +72,7 @@ import Testing
             let text = error?.description ?? ""
             #expect(text.hasPrefix("backend paid (HTTP 401): authentication failed"))
             #expect(text.contains("Incorrect API key provided"))
-            #expect(text.contains("$PAID_KEY"))
+            #expect(text.contains("api_key_env"))
         }
     }
 
@@ -130,17 +130,32 @@ import Testing
         }
     }
 
-    @Test(arguments: Fixtures.kinds)
-    func reportsMalformedJSONClearlyWithoutRetrying(kind: BackendConfiguration.Kind) async throws {
+    @Test(arguments: Fixtures.kinds, [false, true])
+    func retriesAMalformed200LikeAServerError(kind: BackendConfiguration.Kind, streaming: Bool) async throws {
         try await Fixtures.withServer { server in
             let backend = try Fixtures.backend(server, kind: kind)
-            server.inject(.malformedJSON, times: 2)
+            server.inject(.malformedJSON)
+            let response = streaming ? try await Fixtures.collect(backend.stream(Fixtures.prompt)).response : try await backend.complete(Fixtures.prompt)
+            #expect(response?.attempts == 2)
+            #expect(response?.text == Fixtures.expectedAnswer(Fixtures.prompt, dialect: Fixtures.dialect(kind)))
+            #expect(server.requestCount == 2)
+        }
+    }
+
+    @Test(arguments: Fixtures.kinds)
+    func reportsMalformedJSONWithTheBodyAfterTheLastAttempt(kind: BackendConfiguration.Kind) async throws {
+        try await Fixtures.withServer { server in
+            let backend = try Fixtures.backend(server, kind: kind, maxAttempts: 2)
+            server.inject(.malformedJSON, times: 4)
             let whole = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
-            #expect(whole?.description.hasPrefix("backend fake-\(kind.rawValue) (HTTP 200): malformed \(kind.rawValue) response") == true)
-            #expect(whole?.description.contains("not valid JSON") == true)
+            #expect(whole?.status == 200)
+            #expect(whole?.description.contains("malformed \(kind.rawValue) response") == true)
+            #expect(whole?.description.contains("not valid JSON: “") == true)
+            #expect(whole?.description.contains("gave up after 2 attempts") == true)
             let streamed = await #expect(throws: PolyphonyError.self) { try await Fixtures.collect(backend.stream(Fixtures.prompt)) }
             #expect(streamed?.description.contains("malformed \(kind.rawValue) stream") == true)
-            #expect(server.requestCount == 2)
+            #expect(streamed?.description.contains("gave up after 2 attempts") == true)
+            #expect(server.requestCount == 4)
         }
     }
 

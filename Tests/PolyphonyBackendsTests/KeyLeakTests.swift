@@ -80,4 +80,33 @@ import Testing
             #expect(contents.range(of: Data(key.utf8)) == nil, "\(path) contains the API key")
         }
     }
+
+    @Test(arguments: Fixtures.kinds)
+    func everyFragmentOfAnEchoedKeyIsRedacted(kind: BackendConfiguration.Kind) async throws {
+        let key = "sk-proj-echo-4c8d2e7f9a1b3c5d6e0f"
+        try await Fixtures.withServer { server in
+            let config = server.configuration(name: "echo", kind: kind, apiKeyEnvironmentVariable: "ECHO_KEY", maxAttempts: 1)
+            let backend = try makeBackend(config, environment: ["ECHO_KEY": key], cacheDirectory: nil)
+            let echoed = "twice \(key) and \(key); cut \(key.prefix(14))…; masked \(key.prefix(9))****\(key.suffix(9))"
+            server.inject(.status(400, message: echoed))
+            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            let description = error?.description ?? ""
+            #expect(description.contains("[redacted]"))
+            let bytes = Array(key.utf8)
+            for start in 0...(bytes.count - 8) {
+                let fragment = String(decoding: bytes[start..<start + 8], as: UTF8.self)
+                #expect(!description.contains(fragment), "fragment \(fragment) of the key is in: \(description)")
+            }
+        }
+    }
+
+    @Test func anAuthenticationFailureDoesNotNameTheKeyVariable() async throws {
+        try await Fixtures.withServer(.init(requiredAPIKey: "the-right-key-0000")) { server in
+            let config = server.configuration(name: "auth", kind: .openai, apiKeyEnvironmentVariable: "MY_SECRET_KEY_VARIABLE")
+            let backend = try makeBackend(config, environment: ["MY_SECRET_KEY_VARIABLE": "a-wrong-key-1111"], cacheDirectory: nil)
+            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            #expect(error?.status == 401)
+            #expect(error?.description.contains("MY_SECRET_KEY_VARIABLE") == false)
+        }
+    }
 }

@@ -48,15 +48,23 @@ struct CLIHarness {
     }
 
     /// Runs `polyphony ARGS` to the end.
-    static func run(_ arguments: [String], currentDirectory: String? = nil, stdin: String? = nil) async throws -> Result {
+    /// - Parameter environment: Variables set (or, with an empty value, cleared) over this process's own.
+    static func run(
+        _ arguments: [String], currentDirectory: String? = nil, stdin: String? = nil, environment: [String: String] = [:]
+    ) async throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for (name, value) in environment { merged[name] = value.isEmpty ? nil : value }
+            process.environment = merged
+        }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let outFile = try TemporaryFolder().path + "/out"
         let errFile = outFile + ".err"
-        FileManager.default.createFile(atPath: outFile, contents: nil)
-        FileManager.default.createFile(atPath: errFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: outFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errFile))
         process.standardOutput = out

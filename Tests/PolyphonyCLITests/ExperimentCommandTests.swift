@@ -59,6 +59,19 @@ import Testing
         }
     }
 
+    @Test func analysingAnExperimentWithNoCompletedRunIsAnError() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        server.inject(.unauthorized, times: 100)
+        let workspace = try Workspace(server: server)
+        let failed = try await CLIHarness.run(workspace.run("failed", ["--quiet"]))
+        #expect(failed.status == 1)
+        let analysis = try await CLIHarness.run(["experiment", "analyze", workspace.path("failed")])
+        #expect(analysis.status == 65)
+        #expect(analysis.stdout.isEmpty)
+        #expect(analysis.stderr.contains("no completed run to analyse (0 of 8)"))
+    }
+
     @Test func anExperimentKilledHalfWayResumesAndItsShardsMergeToTheSameAnalysis() async throws {
         // The server kills the runner with SIGKILL while it answers request 9 of 16, so the
         // kill lands mid-grid (some sessions done, some mid-turn) however loaded the machine is.
@@ -79,7 +92,8 @@ import Testing
         let resumed = try await CLIHarness.run(workspace.run("full"))
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("8/8 sessions completed"), "\(resumed.stdout)")
-        #expect(resumed.stderr.contains("already complete"), "progress lines name skipped sessions")
+        let alreadyLines = resumed.stderr.split(separator: "\n").filter { $0.contains("already complete") }
+        #expect(alreadyLines.count == 1, "one summary line for what was already done: \(resumed.stderr)")
         #expect(resumed.stderr.contains("[8/8]"))
         let transcripts = try workspace.transcripts("full")
         #expect(transcripts.count == 8)

@@ -54,7 +54,9 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let result = try await CLIHarness.run(["personas", "list", "--json", root.path + "/personas"])
         #expect(result.status == 0, "\(result.stderr)")
-        let rows = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
+        let list = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        #expect(list["schema"] as? String == "polyphony.personas/1")
+        let rows = list["personas"] as? [[String: Any]] ?? []
         #expect(rows.count >= 16)
         let experts = rows.filter { !($0["expertise"] as? [String] ?? []).isEmpty }
         #expect(Set(experts.flatMap { $0["expertise"] as? [String] ?? [] }).count >= 6)

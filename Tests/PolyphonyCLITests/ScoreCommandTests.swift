@@ -37,11 +37,27 @@ import Testing
         let result = try await CLIHarness.run(["score", workspace.transcript, "--ideas", people, "--json", "--no-save"])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
-        let groups = (report["byGroup"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+        let groups = (report["by_group"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
         #expect(groups == ["brainwriting", "people"])
-        let kinds = (report["byKind"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+        let kinds = (report["by_kind"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
         #expect(Set(kinds) == ["agent", "human"])
         #expect((report["ideas"] as? [Any])?.count == 12 + 3)
+    }
+
+    @Test func aJudgeWhoseEveryReviewFailsExitsNonZeroWithTheFirstAnswer() async throws {
+        let server = try FakeLLMServer(responder: { prompt in
+            prompt.messages.first?.content.contains("novelty") == true ? "Great idea, 10/10!" : FakeLLMServer.numberedIdeas(prompt)
+        })
+        defer { server.stop() }
+        let workspace = try await recordedSession(server)
+        let result = try await CLIHarness.run([
+            "score", workspace.transcript, "--json", "--no-save", "--no-cache", "--judge", "openai", "--reviews", "1",
+            "--backends", workspace.folder.path + "/backends.yaml",
+        ])
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("every one of the 12 judge reviews failed"))
+        #expect(result.stderr.contains("Great idea, 10/10!"))
     }
 
     @Test func theBlindJudgeRatesEveryIdeaOverHTTPWithoutSeeingAuthors() async throws {
@@ -75,5 +91,74 @@ import Testing
         #expect(result.status != 0)
         #expect(result.stderr.split(separator: "\n").count == 1)
         #expect(result.stderr.contains("nonesuch"))
+    }
+
+    /// Two recorded brainwriting sessions in one folder: `monday.jsonl` and `tuesday.jsonl`.
+    private func twoSessionsOfOneProtocol(_ server: FakeLLMServer) async throws -> (RunCommandTests.Workspace, String, String) {
+        let workspace = try RunCommandTests.Workspace(server: server, session: RunCommandTests.sessionYAML(protocol: "brainwriting", rounds: 1, participants: ["hci-mid", "generalist-tinkerer"]))
+        var paths: [String] = []
+        for name in ["monday", "tuesday"] {
+            var arguments = workspace.arguments
+            let path = workspace.folder.path + "/\(name).jsonl"
+            arguments[arguments.firstIndex(of: "--out")! + 1] = path
+            let run = try await CLIHarness.run(arguments + ["--quiet"])
+            #expect(run.status == 0, "\(run.stderr)")
+            paths.append(path)
+        }
+        return (workspace, paths[0], paths[1])
+    }
+
+    private static func groups(_ stdout: String) throws -> [String] {
+        let report = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] ?? [:]
+        return (report["by_group"] as? [[String: Any]] ?? []).compactMap { $0["key"] as? String }
+    }
+
+    @Test func twoSessionsOfOneProtocolGetAGroupEachWithGroupByFile() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let (_, monday, tuesday) = try await twoSessionsOfOneProtocol(server)
+        let byProtocol = try await CLIHarness.run(["score", monday, tuesday, "--json", "--no-save"])
+        #expect(byProtocol.status == 0, "\(byProtocol.stderr)")
+        #expect(try Self.groups(byProtocol.stdout) == ["brainwriting"])
+        let byFile = try await CLIHarness.run(["score", monday, tuesday, "--json", "--no-save", "--group-by", "file"])
+        #expect(byFile.status == 0, "\(byFile.stderr)")
+        #expect(try Self.groups(byFile.stdout) == ["monday", "tuesday"])
+    }
+
+    @Test func groupPathEqualsLabelNamesEachFilesGroup() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let (_, monday, tuesday) = try await twoSessionsOfOneProtocol(server)
+        let result = try await CLIHarness.run(["score", monday, tuesday, "--json", "--no-save", "--group", "\(monday)=baseline", "--group", "\(tuesday)=with-expert"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Self.groups(result.stdout) == ["baseline", "with-expert"])
+        #expect(result.stderr.isEmpty, "no deprecation warning for the PATH=LABEL form: \(result.stderr)")
+    }
+
+    @Test func aBareGroupLabelStillLabelsEveryTranscriptWithADeprecationWarning() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let (_, monday, tuesday) = try await twoSessionsOfOneProtocol(server)
+        let result = try await CLIHarness.run(["score", monday, tuesday, "--json", "--no-save", "--group", "llm"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Self.groups(result.stdout) == ["llm"])
+        #expect(result.stderr.contains("deprecated"))
+    }
+
+    @Test func aGroupLabelForAFileNotScoredIsOneLineAndExit65() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let (_, monday, _) = try await twoSessionsOfOneProtocol(server)
+        let result = try await CLIHarness.run(["score", monday, "--json", "--no-save", "--group", "nowhere.jsonl=x"])
+        #expect(result.status == 65)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("nowhere.jsonl"))
+    }
+
+    @Test func anUnknownGroupByValueIsAUsageError() async throws {
+        let result = try await CLIHarness.run(["score", "x.jsonl", "--group-by", "colour"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("colour"))
     }
 }

@@ -41,6 +41,7 @@ import Testing
         ("id: [a, b]\nrole: member", 2, "field 'id' should be text, found a list"),
         ("id: a\nrole: member\n  bad: indent: here", 4, "not valid YAML"),
         ("id: has space\nrole: member", 2, "field 'id' should be letters, digits"),
+        ("id: a\nrole: member\ntemperature: 0.5\nrole: leader", 5, "field 'role' appears twice (first on line 3)"),
     ])
     func aMalformedFieldIsReportedWithItsLine(frontMatter: String, line: Int, message: String) {
         let (_, problems) = loader.check("---\n\(frontMatter)\n---\nYou are A.", file: "p.md")

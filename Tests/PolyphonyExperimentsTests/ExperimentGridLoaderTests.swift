@@ -53,6 +53,8 @@ import Testing
         ("  team:", "  te am:", 10, "condition name"),
         ("metrics: [vendi, yield]", "metrics: [vendi, spread]", 22, "unknown metric 'spread'"),
         ("    rounds: 1", "    rounds: 1\n    output: x.jsonl", 13, "unknown field 'output'"),
+        ("replicates: 3", "replicates: 3\nreplicates: 4", 22, "field 'replicates' appears twice (first on line 21)"),
+        ("    rounds: 1", "    rounds: 1\n    rounds: 2", 13, "field 'rounds' appears twice (first on line 12)"),
     ])
     func aMistakeIsReportedWithTheGridFileAndLine(original: String, replacement: String, line: Int, message: String) {
         let text = Self.grid.replacingOccurrences(of: original, with: replacement)

@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyCore
 import PolyphonyExperiments
 import Testing
 
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func theJSONRoundTrips() throws {
-        let decoded = try JSONDecoder().decode(ExperimentReport.self, from: try Self.report.jsonData())
+        let decoded = try JSONOutput.makeDecoder().decode(ExperimentReport.self, from: try Self.report.jsonData())
         #expect(decoded == Self.report)
     }
 }

@@ -102,4 +102,39 @@ struct QualityJudgeTests {
         #expect(tied.inconsistentComparisons == tied.comparisons)
         #expect(tied.standings.allSatisfy { $0.points == 1 })
     }
+
+    private static func twoIdeaPool() async throws -> ScoreReport {
+        let ideas = ["Misting fountains", "Shade sails"].enumerated().map { index, text in
+            InputIdea(id: "\(index)", text: text, author: "a", kind: .agent, round: 1, group: "g", prompt: "Cool a city", source: "s")
+        }
+        let pool = IdeaPool(ideas: ideas, source: IdeaSource(id: "s", path: "s", kind: .ideaList, group: "g", ideaCount: 2))
+        return try await DiversityAnalyzer().analyze(pool, embedder: LexicalEmbedder())
+    }
+
+    @Test func aJudgeWhoseEveryReviewFailsIsAnErrorWithTheFirstAnswer() async throws {
+        let backend = ClosureBackend { _ in "I would rate this idea highly!" }
+        let judged = try await QualityJudge(backend: backend, reviews: 2).judge(try await Self.twoIdeaPool())
+        let quality = try #require(judged.quality)
+        #expect(quality.reviewCounts.scored == 0)
+        #expect(quality.reviewCounts.failed == 4)
+        let error = #expect(throws: PolyphonyError.self) { try quality.checkReviews() }
+        #expect(error?.isBackendFailure == true)
+        #expect(error?.description.contains("I would rate this idea highly!") == true)
+    }
+
+    @Test func someFailedReviewsAreAWarningWithTheirCount() async throws {
+        // Misting fountains always fails; Shade sails always scores.
+        let backend = ClosureBackend { request in
+            request.messages.last?.content.contains("Misting") == true ? "no" : Self.scores(6)
+        }
+        let judged = try await QualityJudge(backend: backend, reviews: 2).judge(try await Self.twoIdeaPool())
+        let warning = try judged.quality?.checkReviews()
+        #expect(warning?.hasPrefix("2 of 4 judge reviews failed") == true)
+    }
+
+    @Test func noFailedReviewIsNoWarning() async throws {
+        let backend = ClosureBackend { _ in Self.scores(6) }
+        let judged = try await QualityJudge(backend: backend, reviews: 1).judge(try await Self.twoIdeaPool())
+        #expect(try judged.quality?.checkReviews() == nil)
+    }
 }

@@ -41,16 +41,16 @@ struct ScoreReportOutputTests {
         #expect(table.records.allSatisfy { $0.fields[rarity] == "1" })
     }
 
-    @Test func jsonRoundTripsAndHasTheDocumentedTopLevelFields() async throws {
+    @Test func jsonRoundTripsWithSnakeCaseKeysAndHasTheDocumentedTopLevelFields() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let (report, _) = try await report(in: scratch)
         let data = try report.jsonData()
-        #expect(try JSONDecoder().decode(ScoreReport.self, from: data) == report)
+        #expect(try JSONOutput.makeDecoder().decode(ScoreReport.self, from: data) == report)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(object["schema"] as? String == "polyphony.score/1")
-        #expect(object["embedderKind"] as? String == "lexical")
-        for key in ["settings", "sources", "overall", "byGroup", "byRound", "byParticipant", "byKind", "trajectory", "homogeneity", "contributions", "clusters", "ideas"] {
+        #expect(object["schema"] as? String == "polyphony.score/2")
+        #expect(object["embedder_kind"] as? String == "lexical")
+        for key in ["settings", "sources", "overall", "by_group", "by_round", "by_participant", "by_kind", "trajectory", "homogeneity", "contributions", "clusters", "ideas"] {
             #expect(object[key] != nil, "missing \(key)")
         }
     }

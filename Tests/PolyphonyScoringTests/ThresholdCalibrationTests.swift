@@ -77,6 +77,21 @@ struct ThresholdCalibrationTests {
         }
     }
 
+    @Test func aVersionOneThresholdFileInCamelCaseIsStillRead() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let path = try scratch.write("old.threshold.json", """
+            {"adjustedRandIndex": 0.9, "clusters": 3, "embedder": "fixed", "humanClusters": 3,
+             "ideas": 6, "schema": "polyphony.threshold/1", "source": "coded.csv", "threshold": 0.62}
+            """)
+        let read = try ThresholdFile.read(from: path, embedder: "fixed")
+        #expect(read.threshold == 0.62 && read.humanClusters == 3 && read.adjustedRandIndex == 0.9)
+        let written = scratch.path + "/new.threshold.json"
+        try read.write(to: written)
+        #expect(try String(contentsOfFile: written, encoding: .utf8).contains("\"human_clusters\""))
+        #expect(try ThresholdFile.read(from: written, embedder: "fixed") == read, "written back as version 2, it reads the same")
+    }
+
     @Test func codedRowWithoutLabelNamesItsLine() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

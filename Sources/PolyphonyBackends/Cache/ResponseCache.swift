@@ -56,15 +56,17 @@ public struct ResponseCache: Sendable {
     public func store(_ response: ChatResponse, forKey key: String) throws {
         let target = path(forKey: key)
         let folder = (target as NSString).deletingLastPathComponent
+        let data: Data
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            let data = try encoder.encode(Entry(key: key, response: response))
-            try data.write(to: URL(fileURLWithPath: target), options: .atomic)
+            data = try encoder.encode(Entry(key: key, response: response))
         } catch {
             throw PolyphonyError.io("cannot write cache entry: \(error.localizedDescription)", file: target)
         }
+        // A cache entry is cheap to lose: no fsync, but never half an entry.
+        try AtomicFile.write(data, to: target, durable: false)
     }
 
     private struct Entry: Codable {

@@ -67,15 +67,88 @@ struct BackendRequester: Sendable {
 
     /// Sends `outgoing` once and returns a 2xx body, or throws the attempt's failure.
     func sendOnce(_ outgoing: HTTPOutgoingRequest) async throws -> (HTTPResponseHead, Data) {
-        let head: HTTPResponseHead
-        let body: Data
+        let response = try await execute(outgoing)
+        var body = Data()
         do {
-            (head, body) = try await transport.send(outgoing)
+            for try await piece in response.body { body.append(piece) }
         } catch let error as HTTPTransportError {
             throw failure(error)
         }
-        guard (200..<300).contains(head.status) else { throw failure(status: head, body: body) }
-        return (head, body)
+        guard (200..<300).contains(response.head.status) else { throw failure(status: response.head, body: body) }
+        return (response.head, body)
+    }
+
+    /// Sends `outgoing` and returns once the final response head has arrived.
+    ///
+    /// Requests carry the key, so they go to `base_url`'s origin (scheme, host and port) and
+    /// nowhere else. A redirect within that origin is followed with the method, headers and
+    /// body unchanged, at most ``maxRedirects`` times; a redirect to any other origin is
+    /// refused before anything is sent there.
+    /// - Throws: ``AttemptFailure`` for transport failures and refused redirects.
+    func execute(_ outgoing: HTTPOutgoingRequest) async throws -> HTTPStreamingResponse {
+        var request = outgoing
+        var hops = 0
+        while true {
+            guard let allowed = origin else {
+                throw AttemptFailure(.backend("base_url is not a valid http(s) URL: \(baseURL)", backend: name))
+            }
+            guard Origin(request.url) == allowed else {
+                throw AttemptFailure(.backend(
+                    "refusing to send a request to \(Origin(request.url)?.description ?? request.url.absoluteString), which is not base_url's origin",
+                    backend: name
+                ))
+            }
+            let response: HTTPStreamingResponse
+            do {
+                response = try await transport.execute(request)
+            } catch let error as HTTPTransportError {
+                throw failure(error)
+            }
+            guard Self.redirectStatuses.contains(response.head.status), let location = response.head.header("location") else {
+                return response
+            }
+            await Self.discard(response.body)
+            guard let target = URL(string: location, relativeTo: request.url)?.absoluteURL, let targetOrigin = Origin(target) else {
+                throw AttemptFailure(.backend(
+                    "the server redirected to an address that is not a valid http(s) URL: \(scrub(String(location.prefix(200))))",
+                    backend: name, status: response.head.status
+                ))
+            }
+            guard targetOrigin == allowed else {
+                throw AttemptFailure(.backend(
+                    "the server redirected to \(targetOrigin), another origin than base_url (\(allowed)); not followed, so the key stays with its origin — set base_url to the server's final address",
+                    backend: name, status: response.head.status
+                ))
+            }
+            hops += 1
+            guard hops <= Self.maxRedirects else {
+                throw AttemptFailure(.backend(
+                    "more than \(Self.maxRedirects) redirects within \(allowed); set base_url to the server's final address",
+                    backend: name, status: response.head.status
+                ))
+            }
+            request.url = target
+        }
+    }
+
+    /// Redirects followed within one origin before giving up.
+    static let maxRedirects = 5
+    private static let redirectStatuses: Set<Int> = [301, 302, 303, 307, 308]
+
+    /// The origin requests may go to: `base_url`'s.
+    var origin: Origin? { URL(string: baseURL).flatMap(Origin.init) }
+
+    /// Reads and drops a redirect's small body so its connection can be reused.
+    private static func discard(_ body: AsyncThrowingStream<Data, any Error>) async {
+        var received = 0
+        do {
+            for try await piece in body {
+                received += piece.count
+                if received > 65_536 { return }
+            }
+        } catch {
+            // The redirect's body carries nothing we need.
+        }
     }
 
     /// Waits before the next attempt, or throws the final error when there is none.
@@ -118,7 +191,9 @@ struct BackendRequester: Sendable {
         if quotaExhausted {
             message = "quota exhausted, not retrying: \(text)"
         } else if head.status == 401 || head.status == 403 {
-            let hint = configuration.apiKeyEnvironmentVariable.map { " (check the key in $\($0))" } ?? ""
+            // The variable's name is not said here: this message becomes a transcript's end
+            // reason, and the transcript format promises no field names it.
+            let hint = configuration.apiKeyEnvironmentVariable == nil ? "" : " (check the key in the variable that api_key_env names)"
             message = "authentication failed: \(text)\(hint)"
         }
         let retryAfter = head.header("retry-after").flatMap { RetryPolicy.parseRetryAfter($0) }
@@ -136,8 +211,8 @@ struct BackendRequester: Sendable {
 
     /// Removes the key from provider text: some providers echo what they were sent.
     func scrub(_ text: String) -> String {
-        guard let apiKey, apiKey.count >= 4 else { return text }
-        return text.replacingOccurrences(of: apiKey, with: "[redacted]")
+        guard let apiKey else { return text }
+        return KeyRedactor(key: apiKey).redact(text)
     }
 
     /// Milliseconds since `start`.

@@ -89,19 +89,17 @@ public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
         do {
             return try dialect.decodeResponse(body)
         } catch let error as DialectError {
+            // A garbled 200 is a fault of that one answer (a proxy cut it, the server hiccuped),
+            // not of the request: the next attempt usually succeeds.
             throw AttemptFailure(PolyphonyError.backend(
-                "malformed \(dialect.kind.rawValue) response: \(requester.scrub(error.description))", backend: name, status: head.status
+                "malformed \(dialect.kind.rawValue) response: \(requester.scrub(error.description))", backend: name,
+                status: head.status, isRetryable: true
             ))
         }
     }
 
     private func attemptStream(_ outgoing: HTTPOutgoingRequest, gate: DeltaGate) async throws -> DialectResponse {
-        let response: HTTPStreamingResponse
-        do {
-            response = try await requester.transport.execute(outgoing)
-        } catch let error as HTTPTransportError {
-            throw requester.failure(error)
-        }
+        let response = try await requester.execute(outgoing)
         guard (200..<300).contains(response.head.status) else {
             var body = Data()
             do {
@@ -150,7 +148,8 @@ public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
             events = try dialect.decodeStreamFrame(frame)
         } catch let error as DialectError {
             throw AttemptFailure(PolyphonyError.backend(
-                "malformed \(dialect.kind.rawValue) stream: \(requester.scrub(error.description))", backend: name, status: 200
+                "malformed \(dialect.kind.rawValue) stream: \(requester.scrub(error.description))", backend: name,
+                status: 200, isRetryable: true
             ))
         }
         for event in events {

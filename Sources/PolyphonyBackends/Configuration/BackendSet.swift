@@ -35,9 +35,14 @@ public final class BackendSet: Sendable {
     }
 
     /// The chat backend for entry `name`, the same instance on every call.
-    /// - Throws: ``PolyphonyError`` for an unknown name, an unset key variable or kind `local`.
+    ///
+    /// Making it checks what can be checked before a session starts: the key variable is
+    /// set, a local runtime is installed, a server named on loopback is listening.
+    /// - Throws: ``PolyphonyError`` for an unknown name, an unset key variable, a missing
+    ///   local runtime or a loopback server that is not running.
     public func backend(named name: String) throws -> any ChatBackend {
         let config = try file.entry(named: name)
+        if made.withLock({ $0.backends[name] }) == nil { try preflight(config) }
         return try made.withLock { made in
             if let existing = made.backends[name] { return existing }
             let backend: any ChatBackend
@@ -56,6 +61,7 @@ public final class BackendSet: Sendable {
     /// - Throws: ``PolyphonyError`` when the entry cannot embed or its key variable is unset.
     public func embedder(named name: String) throws -> any Embedder {
         let config = try file.entry(named: name)
+        if made.withLock({ $0.embedders[name] }) == nil { try preflight(config) }
         return try made.withLock { made in
             if let existing = made.embedders[name] { return existing }
             let embedder: any Embedder = config.kind == .local
@@ -63,6 +69,17 @@ public final class BackendSet: Sendable {
                 : try makeEmbedder(config, environment: environment, limiter: limiter(for: config, in: &made))
             made.embedders[name] = embedder
             return embedder
+        }
+    }
+
+    /// The checks a backend passes before any request: outside the lock, since a probe
+    /// may wait for a connect.
+    private func preflight(_ config: BackendConfiguration) throws {
+        if config.kind == .local {
+            try servers(for: config).checkRuntime()
+        } else {
+            _ = try apiKey(for: config, environment: environment)
+            try LoopbackProbe.check(config)
         }
     }
 

@@ -14,7 +14,7 @@ import Yams
 ///   claude:
 ///     kind: anthropic
 ///     base_url: https://api.anthropic.com
-///     model: claude-3-5-haiku-latest
+///     model: claude-haiku-4-5
 ///     api_key_env: ANTHROPIC_API_KEY   # the variable's NAME; keys never go in files
 /// ```
 ///
@@ -24,11 +24,14 @@ public struct BackendsFile: Sendable, Equatable {
     public var entries: [BackendConfiguration]
     /// The file the entries came from, or `nil` when only built-ins are in use.
     public var path: String?
+    /// The entry a session uses when it names none (the file's top-level `default:`).
+    public var defaultBackend: String?
 
     /// Creates a file value from already-parsed entries.
-    public init(entries: [BackendConfiguration], path: String?) {
+    public init(entries: [BackendConfiguration], path: String?, defaultBackend: String? = nil) {
         self.entries = entries
         self.path = path
+        self.defaultBackend = defaultBackend
     }
 
     /// The field names an entry may have.
@@ -50,7 +53,7 @@ public struct BackendsFile: Sendable, Equatable {
         }
         let file = try load(path: path)
         let overridden = Set(file.entries.map(\.name))
-        return BackendsFile(entries: builtIns.filter { !overridden.contains($0.name) } + file.entries, path: path)
+        return BackendsFile(entries: builtIns.filter { !overridden.contains($0.name) } + file.entries, path: path, defaultBackend: file.defaultBackend)
     }
 
     /// The path `resolve` would read, or `nil` when no file exists at the default places.
@@ -92,24 +95,34 @@ public struct BackendsFile: Sendable, Equatable {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw yamlProblem(error, file: file)
+            throw yamlProblem(error, text: yaml, file: file)
         }
         guard let root else { return BackendsFile(entries: [], path: file) }
         guard let top = root.mapping else {
             throw PolyphonyError.invalidInput("the top level must be a mapping with a backends: key", file: file, line: root.mark?.line)
         }
         var backendsNode: Node?
+        var defaultBackend: String?
         for (key, value) in top {
-            guard key.string == "backends" else {
-                throw PolyphonyError.invalidInput("unknown top-level key \"\(key.string ?? "?")\"; expected backends:", file: file, line: key.mark?.line)
+            switch key.string {
+            case "backends":
+                backendsNode = value
+            case "default":
+                guard case .scalar(let scalar) = value, !scalar.string.isEmpty else {
+                    throw PolyphonyError.invalidInput("default: must name a backend entry", file: file, line: value.mark?.line)
+                }
+                defaultBackend = scalar.string
+            default:
+                throw PolyphonyError.invalidInput(
+                    "unknown top-level key \"\(key.string ?? "?")\"; expected backends: (and optionally default:)", file: file, line: key.mark?.line
+                )
             }
-            backendsNode = value
         }
         guard let backendsNode else {
             throw PolyphonyError.invalidInput("missing backends: mapping", file: file, line: root.mark?.line)
         }
         if case .scalar(let scalar) = backendsNode, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" {
-            return BackendsFile(entries: [], path: file)
+            return BackendsFile(entries: [], path: file, defaultBackend: defaultBackend)
         }
         guard let mapping = backendsNode.mapping else {
             throw PolyphonyError.invalidInput("backends: must map entry names to settings", file: file, line: backendsNode.mark?.line)
@@ -121,7 +134,7 @@ public struct BackendsFile: Sendable, Equatable {
             }
             entries.append(try entry(named: name, node: value, file: file, nameLine: key.mark?.line))
         }
-        return BackendsFile(entries: entries, path: file)
+        return BackendsFile(entries: entries, path: file, defaultBackend: defaultBackend)
     }
 
     /// The entry called `name`.
@@ -134,34 +147,60 @@ public struct BackendsFile: Sendable, Equatable {
         return entry
     }
 
+    /// The models the built-in entries ask for, in one place; `backends list` shows them and
+    /// a backends-file entry of the same name replaces them.
+    public enum DefaultModel {
+        public static let openai = "gpt-5-mini"
+        public static let openaiEmbedding = "text-embedding-3-small"
+        public static let anthropic = "claude-haiku-4-5"
+        public static let gemini = "gemini-2.5-flash"
+        public static let ollama = "llama3.2"
+        public static let ollamaEmbedding = "nomic-embed-text"
+        public static let local = "smollm2-135m-instruct"
+    }
+
     /// Entries for the common providers, so a fresh install works with just a key exported.
-    /// `OLLAMA_HOST` (with or without a scheme) moves the Ollama entry.
+    ///
+    /// They follow the variables the providers' own SDKs read: `OPENAI_BASE_URL` (or the
+    /// older `OPENAI_API_BASE`) moves the OpenAI entry, `ANTHROPIC_BASE_URL` the Anthropic
+    /// one, and `OLLAMA_HOST` (with or without a scheme) the Ollama one.
     public static func builtInEntries(environment: [String: String]) -> [BackendConfiguration] {
-        var ollama = environment["OLLAMA_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://127.0.0.1:11434"
+        func variable(_ names: String...) -> String? {
+            for name in names {
+                if let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { return value }
+            }
+            return nil
+        }
+        func trimmed(_ url: String) -> String {
+            var url = url
+            while url.hasSuffix("/") { url.removeLast() }
+            return url
+        }
+        var ollama = variable("OLLAMA_HOST") ?? "http://127.0.0.1:11434"
         if !ollama.contains("://") { ollama = "http://" + ollama }
-        while ollama.hasSuffix("/") { ollama.removeLast() }
         return [
             BackendConfiguration(
-                name: "openai", kind: .openai, baseURL: "https://api.openai.com/v1", model: "gpt-4o-mini",
-                embeddingModel: "text-embedding-3-small", apiKeyEnvironmentVariable: "OPENAI_API_KEY", maxConcurrency: 8
+                name: "openai", kind: .openai, baseURL: trimmed(variable("OPENAI_BASE_URL", "OPENAI_API_BASE") ?? "https://api.openai.com/v1"),
+                model: DefaultModel.openai, embeddingModel: DefaultModel.openaiEmbedding, apiKeyEnvironmentVariable: "OPENAI_API_KEY",
+                maxConcurrency: 8
             ),
             BackendConfiguration(
-                name: "anthropic", kind: .anthropic, baseURL: "https://api.anthropic.com", model: "claude-3-5-haiku-latest",
-                apiKeyEnvironmentVariable: "ANTHROPIC_API_KEY", maxConcurrency: 4
+                name: "anthropic", kind: .anthropic, baseURL: trimmed(variable("ANTHROPIC_BASE_URL") ?? "https://api.anthropic.com"),
+                model: DefaultModel.anthropic, apiKeyEnvironmentVariable: "ANTHROPIC_API_KEY", maxConcurrency: 4
             ),
             BackendConfiguration(
                 name: "gemini", kind: .gemini, baseURL: "https://generativelanguage.googleapis.com/v1beta",
-                model: "gemini-2.0-flash", apiKeyEnvironmentVariable: "GEMINI_API_KEY", maxConcurrency: 4
+                model: DefaultModel.gemini, apiKeyEnvironmentVariable: "GEMINI_API_KEY", maxConcurrency: 4
             ),
             BackendConfiguration(
-                name: "ollama", kind: .ollama, baseURL: ollama, model: "llama3.2", embeddingModel: "nomic-embed-text",
+                name: "ollama", kind: .ollama, baseURL: trimmed(ollama), model: DefaultModel.ollama, embeddingModel: DefaultModel.ollamaEmbedding,
                 maxConcurrency: 2, firstByteTimeoutSeconds: 300
             ),
             // SmolLM2-135M-Instruct on a llama-cpp-python server Polyphony starts itself
             // (`bash scripts/install-local-runtime.sh` installs it). One request at a time.
             BackendConfiguration(
-                name: "local", kind: .local, baseURL: LocalModelServers.placeholderURL, model: "smollm2-135m-instruct",
-                embeddingModel: "smollm2-135m-instruct", maxConcurrency: 1, firstByteTimeoutSeconds: 600, totalTimeoutSeconds: 1200
+                name: "local", kind: .local, baseURL: LocalModelServers.placeholderURL, model: DefaultModel.local,
+                embeddingModel: DefaultModel.local, maxConcurrency: 1, firstByteTimeoutSeconds: 600, totalTimeoutSeconds: 1200
             ),
         ]
     }
@@ -217,6 +256,10 @@ public struct BackendsFile: Sendable, Equatable {
         }
         // A local entry's server is started by Polyphony on a free port: it has no base_url.
         let baseURL = kind == .local ? (try string("base_url") ?? LocalModelServers.placeholderURL) : try required("base_url")
+        // Checked here, not when the first request is built hours into an experiment.
+        if let port = writtenPort(baseURL), port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber), !(Int(port).map { (1...65535).contains($0) } ?? false) {
+            throw PolyphonyError.invalidInput("backend \"\(name)\": base_url port \(port) is outside 1–65535", file: file, line: fields["base_url"]?.mark?.line)
+        }
         guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw PolyphonyError.invalidInput("backend \"\(name)\": base_url must be an http(s) URL, got \(baseURL)", file: file, line: fields["base_url"]?.mark?.line)
         }
@@ -242,12 +285,22 @@ public struct BackendsFile: Sendable, Equatable {
         )
     }
 
-    private static func yamlProblem(_ error: YamlError, file: String) -> PolyphonyError {
+    /// The port as written in `url`'s authority (`http://h:PORT/…`), before any URL parser
+    /// accepts, wraps or rejects it.
+    static func writtenPort(_ url: String) -> Substring? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let authority = url[schemeEnd.upperBound...].prefix { !"/?#".contains($0) }
+        guard let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") else { return nil }
+        let port = authority[authority.index(after: colon)...]
+        return port.isEmpty ? nil : port
+    }
+
+    private static func yamlProblem(_ error: YamlError, text: String, file: String) -> PolyphonyError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return .invalidInput("YAML syntax error: \(problem)", file: file, line: mark.line)
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return .invalidInput("duplicate key \(duplicates.joined(separator: ", "))", file: file, line: context.mark.line)
+            return YAMLDuplicateKey.error(key: duplicates.first ?? "?", text: text, firstLine: context.mark.line, firstColumn: context.mark.column, file: file)
         default:
             return .invalidInput("YAML error: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))", file: file)
         }

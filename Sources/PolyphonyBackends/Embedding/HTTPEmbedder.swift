@@ -68,7 +68,10 @@ public struct HTTPEmbedder: Embedder {
             }
             return vectors
         } catch let error as DialectError {
-            throw AttemptFailure(.backend("malformed embedding response: \(requester.scrub(error.description))", backend: requester.name, status: head.status))
+            throw AttemptFailure(.backend(
+                "malformed embedding response: \(requester.scrub(error.description))", backend: requester.name,
+                status: head.status, isRetryable: true
+            ))
         }
     }
 

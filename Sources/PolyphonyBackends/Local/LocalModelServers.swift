@@ -46,6 +46,13 @@ public actor LocalModelServers {
         return openAI
     }
 
+    /// Throws when the local runtime is not installed, without starting anything: a session
+    /// checks this before its first turn.
+    /// - Throws: ``PolyphonyError`` saying how to install the runtime.
+    nonisolated func checkRuntime() throws {
+        _ = try LocalRuntime.locate(environment: environment)
+    }
+
     /// The servers running now.
     public var running: [LocalModelServer] { started.filter(\.isRunning) }
 

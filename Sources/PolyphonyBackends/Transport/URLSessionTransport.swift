@@ -146,6 +146,16 @@ private final class TransportDelegate: NSObject, URLSessionDataDelegate, @unchec
         completionHandler(.allow)
     }
 
+    /// Never follows a redirect: the 3xx reaches the caller as the response, which decides
+    /// (the backend follows only within `base_url`'s origin). URLSession would resend every
+    /// header, the key among them, to wherever the server pointed, and drop a POST's body.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         let body = exchanges.withLock { $0[dataTask.taskIdentifier]?.body }
         body?.yield(data)

@@ -14,6 +14,7 @@ public struct PolyphonyError: Error, Sendable, CustomStringConvertible, Equatabl
         case cancelled
         case budgetExhausted
         case replayDiverged
+        case inUse
     }
 
     private let code: Code
@@ -87,12 +88,20 @@ public struct PolyphonyError: Error, Sendable, CustomStringConvertible, Equatabl
         Self(.replayDiverged, message, file: file, line: line)
     }
 
+    /// Another process holds the file (a transcript being written): nothing was touched, and
+    /// the same command can succeed once that process ends.
+    public static func inUse(_ message: String, file: String) -> Self {
+        Self(.inUse, message, file: file)
+    }
+
     /// Whether the error is about malformed input rather than the environment.
     public var isInvalidInput: Bool { code == .invalidInput || code == .unsupportedSchema }
     /// Whether a file declares a schema version this build cannot read.
     public var isUnsupportedSchema: Bool { code == .unsupportedSchema }
     /// Whether the error means the work was cancelled.
     public var isCancellation: Bool { code == .cancelled }
+    /// Whether another process holds the file.
+    public var isInUse: Bool { code == .inUse }
     /// Whether the error is a model server's failure.
     public var isBackendFailure: Bool { code == .backend }
 

@@ -5,6 +5,10 @@ import Foundation
 /// The reader is strict about complete lines and lenient about the last one: a final line
 /// without its newline that does not parse is what a crash mid-write leaves, so it is
 /// reported as a warning and skipped rather than failing the read.
+///
+/// Every command reads through here, so the rules a transcript's structure depends on are
+/// checked here too, once: a session header first and only there, and no turn index twice.
+/// A file breaking them (two writers once appended to it) is refused, never scored or shown.
 public struct TranscriptReader: Sendable {
     /// What a read found besides the events.
     public struct Summary: Sendable, Equatable {
@@ -28,9 +32,13 @@ public struct TranscriptReader: Sendable {
     /// Calls `body` with every complete event in order, with its 1-based line number.
     /// - Returns: The count of events and any warnings.
     /// - Throws: ``PolyphonyError`` naming the file and line of the first malformed event,
-    ///   an unsupported schema version, or a file that does not start with a session header.
+    ///   an unsupported schema version, a file that does not start with a session header, a
+    ///   second header or a repeated turn index.
     @discardableResult
     public func forEach(_ body: (TranscriptEvent, Int) throws -> Void) throws -> Summary {
+        if FileIdentity.isDirectory(path) {
+            throw PolyphonyError.io("is a directory, not a transcript file", file: path)
+        }
         guard let file = FileHandle(forReadingAtPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file"
             throw PolyphonyError.io(reason, file: path)
@@ -40,6 +48,7 @@ public struct TranscriptReader: Sendable {
         var summary = Summary()
         var pending = Data()
         var lineNumber = 0
+        var turnIndexes: Set<Int> = []
 
         func handle(line: Data, complete: Bool) throws {
             lineNumber += 1
@@ -54,6 +63,14 @@ public struct TranscriptReader: Sendable {
             if lineNumber == 1, event.type != .session {
                 throw PolyphonyError.invalidInput("a transcript starts with a session event, found \(event.type.rawValue)", file: path, line: 1)
             }
+            switch event {
+            case .session where lineNumber > 1:
+                throw PolyphonyError.invalidInput("a second session header; one transcript holds one session", file: path, line: lineNumber)
+            case .turn(let turn) where !turnIndexes.insert(turn.index).inserted:
+                throw PolyphonyError.invalidInput("turn index \(turn.index) appears twice", file: path, line: lineNumber)
+            default:
+                break
+            }
             summary.events += 1
             try body(event, lineNumber)
         }
@@ -63,7 +80,7 @@ public struct TranscriptReader: Sendable {
             do {
                 chunk = try file.read(upToCount: chunkSize) ?? Data()
             } catch {
-                throw PolyphonyError.io("read failed: \(error.localizedDescription)", file: path)
+                throw PolyphonyError.io("read failed: \(Self.reason(error))", file: path)
             }
             if chunk.isEmpty { break }
             pending.append(chunk)
@@ -89,6 +106,32 @@ public struct TranscriptReader: Sendable {
         var events: [TranscriptEvent] = []
         let summary = try forEach { event, _ in events.append(event) }
         return (events, summary)
+    }
+
+    /// The event `line` (without its newline) holds, exactly as the reader would accept it, or
+    /// `nil` when it holds none: what a writer reopening the file keeps rather than cuts off.
+    /// - Parameters:
+    ///   - file: The transcript, for the error.
+    ///   - number: The line's 1-based number, when known.
+    /// - Throws: ``PolyphonyError/unsupportedSchema(_:file:line:)`` for a header of a version
+    ///   this build cannot read: such a line is whole, and must not be taken for a fragment.
+    static func event(in line: Data, file: String, line number: Int?) throws -> TranscriptEvent? {
+        do {
+            return try TranscriptReader(path: file).decode(line, decoder: TranscriptCoding.makeDecoder(), lineNumber: number ?? 0)
+        } catch let error as PolyphonyError where error.isUnsupportedSchema {
+            throw PolyphonyError.unsupportedSchema(error.message, file: file, line: number)
+        } catch {
+            return nil
+        }
+    }
+
+    /// The operating system's words for a failed read, without Foundation's error domain.
+    private static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying?.domain == NSPOSIXErrorDomain ? underlying?.code : nil {
+            return errorText(Int32(code))
+        }
+        return (error as NSError).domain == NSPOSIXErrorDomain ? errorText(Int32((error as NSError).code)) : "the file could not be read"
     }
 
     private func decode(_ line: Data, decoder: JSONDecoder, lineNumber: Int) throws -> TranscriptEvent {

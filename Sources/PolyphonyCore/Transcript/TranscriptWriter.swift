@@ -17,9 +17,25 @@ import Darwin
 /// Durability against a machine crash comes from `fsync`, with group commit: one `fsync`
 /// runs off the actor at a time and covers every line written before it started, so 64
 /// agents finishing together cost a few `fsync`s instead of 256 in a row (3 ms each here).
+///
+/// A transcript has one writer at a time. The writer holds an exclusive `flock` on the file
+/// from opening to ``close()`` (the kernel drops it when the process dies, however it dies),
+/// and notes its pid in `<transcript>.lock` so a second writer can say who holds the file.
 public actor TranscriptWriter {
+    /// How the file must look when a writer opens it.
+    public enum Opening: Sendable {
+        /// Create the file when it is missing, else append to it.
+        case createOrAppend
+        /// Start a new transcript: the file may not exist yet, or be empty.
+        case new
+        /// Continue a transcript that exists.
+        case existing
+    }
+
     /// The path being written.
     public nonisolated let path: String
+    /// What opening the file changed, in the reader's words (a fragment cut off).
+    public nonisolated let warnings: [String]
     private var descriptor: Int32
     private let encoder = TranscriptCoding.makeEncoder()
     private let durable: Bool
@@ -31,30 +47,61 @@ public actor TranscriptWriter {
     private var syncError: PolyphonyError?
     private var waiters: [(target: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
 
-    /// Opens `path` for appending, creating it and its folder when missing.
+    /// Opens `path` for appending and takes the transcript's lock, creating the file and its
+    /// folder when `opening` allows.
     ///
-    /// When the file ends in a partial line (a crash mid-write), that fragment is cut off
-    /// first so the next event starts on a fresh line.
+    /// Nothing in the file changes before the lock is held. Then, when the file ends without a
+    /// newline, its last line is completed if it is a whole event (the reader accepts such a
+    /// line, so it must stay) or cut off if it is a fragment a crash left mid-write, so the
+    /// next event starts on a fresh line.
     /// - Parameters:
     ///   - durable: `fsync` after every event. Turn off only for throwaway files in benchmarks.
-    /// - Throws: ``PolyphonyError`` when the file cannot be opened.
-    public init(path: String, durable: Bool = true) throws {
+    ///   - opening: Whether the file must be new, must exist, or either.
+    /// - Throws: ``PolyphonyError/inUse(_:file:)`` when another writer holds the transcript,
+    ///   ``PolyphonyError/invalidInput(_:file:line:)`` when a new transcript's file already
+    ///   holds one, ``PolyphonyError/io(_:file:)`` when it cannot be opened.
+    public init(path: String, durable: Bool = true, opening: Opening = .createOrAppend) throws {
         self.path = path
         self.durable = durable
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
-            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if FileIdentity.isDirectory(path) {
+            throw PolyphonyError.io("is a directory, not a transcript file", file: path)
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        var flags = O_RDWR | O_APPEND | O_CLOEXEC
+        if opening != .existing {
+            flags |= O_CREAT
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty {
+                try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+        }
+        let fd = open(path, flags, 0o644)
         guard fd >= 0 else {
-            throw PolyphonyError.io("cannot open for writing: \(String(cString: strerror(errno)))", file: path)
+            switch errno {
+            case ENOENT: throw PolyphonyError.io("no such file", file: path)
+            case EISDIR: throw PolyphonyError.io("is a directory, not a transcript file", file: path)
+            default: throw PolyphonyError.io("cannot open for writing: \(errorText(errno))", file: path)
+            }
+        }
+        do {
+            try TranscriptLock.acquire(fd, path: path)
+            if opening == .new, lseek(fd, 0, SEEK_END) > 0 {
+                throw PolyphonyError.invalidInput("transcript already exists; continue it with `polyphony run --resume \(path)` or choose another --out", file: path)
+            }
+            let cut = try Self.completeFinalLine(fd: fd, path: path, durable: durable, opening: opening)
+            warnings = cut.map { ["\(path): final line cut off mid-write (\($0) bytes); removed before appending"] } ?? []
+        } catch {
+            _ = closeDescriptor(fd)
+            throw error
         }
         self.descriptor = fd
-        try Self.dropPartialFinalLine(fd: fd, path: path)
+        TranscriptLock.noteHolder(of: path)
     }
 
     deinit {
-        if descriptor >= 0 { _ = closeDescriptor(descriptor) }
+        if descriptor >= 0 {
+            TranscriptLock.forgetHolder(of: path)
+            _ = closeDescriptor(descriptor)
+        }
     }
 
     /// Writes one event as a line and, when durable, waits until it is on disk.
@@ -81,7 +128,7 @@ public actor TranscriptWriter {
                 let written = writeBytes(descriptor, raw.baseAddress! + offset, raw.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw PolyphonyError.io("write failed: \(String(cString: strerror(errno)))", file: path)
+                    throw PolyphonyError.io("write failed: \(errorText(errno))", file: path)
                 }
                 offset += written
             }
@@ -140,31 +187,99 @@ public actor TranscriptWriter {
         startSyncIfNeeded()
     }
 
-    /// Waits for outstanding `fsync`s, then closes the file. Later appends throw.
+    /// Waits for outstanding `fsync`s, then closes the file and releases its lock. Later appends throw.
     public func close() async {
         try? await flush()
         if descriptor >= 0 {
+            TranscriptLock.forgetHolder(of: path)
             _ = closeDescriptor(descriptor)
             descriptor = -1
         }
     }
 
-    private static func dropPartialFinalLine(fd: Int32, path: String) throws {
+    /// Ends the file on a newline: a last line that is a whole event gets its newline, a
+    /// fragment is cut off.
+    ///
+    /// Only a transcript is changed: unless the first line is a session header, the file is
+    /// left as it is and refused (a wrong path given to `run --resume` loses nothing). The one
+    /// exception is a file that is nothing but a fragment, which ``Opening/createOrAppend``
+    /// takes for a header a kill cut mid-write and empties.
+    /// - Returns: The size of the fragment cut off, if one was.
+    private static func completeFinalLine(fd: Int32, path: String, durable: Bool, opening: Opening) throws -> Int? {
         let size = lseek(fd, 0, SEEK_END)
-        guard size > 0 else { return }
-        // Walk back from the end to the last newline; everything after it is a fragment.
-        var position = size
-        var byte: UInt8 = 0
-        while position > 0 {
-            guard pread(fd, &byte, 1, position - 1) == 1 else {
-                throw PolyphonyError.io("cannot read the end of the transcript: \(String(cString: strerror(errno)))", file: path)
+        guard size > 0 else { return nil }
+        let lineStart = try startOfLastLine(fd: fd, size: size, path: path)
+        guard lineStart < size else { return nil }
+        let tail = try bytes(fd: fd, from: lineStart, count: Int(size - lineStart), path: path)
+        let lastEvent = try TranscriptReader.event(in: tail, file: path, line: nil)
+        let first = lineStart == 0 ? lastEvent : try TranscriptReader.event(in: try firstLine(fd: fd, path: path), file: path, line: 1)
+        if case .session = first {
+            // A transcript: keep a whole last event, cut a fragment.
+        } else if lineStart == 0, opening == .createOrAppend {
+            // Nothing but a fragment: a header cut mid-write, in a file this writer may create.
+        } else if lineStart == 0 {
+            throw PolyphonyError.invalidInput("no complete session event (the only line is cut off); nothing was changed", file: path)
+        } else {
+            throw PolyphonyError.invalidInput("not a transcript: the first line is not a session event; nothing was changed", file: path, line: 1)
+        }
+        if lastEvent != nil {
+            var newline: UInt8 = 0x0A
+            while writeBytes(fd, &newline, 1) != 1 {
+                guard errno == EINTR else {
+                    throw PolyphonyError.io("cannot complete the final line: \(errorText(errno))", file: path)
+                }
             }
-            if byte == 0x0A { break }
-            position -= 1
+            if durable, fsync(fd) != 0 {
+                throw PolyphonyError.io("fsync failed: \(errorText(errno))", file: path)
+            }
+            return nil
         }
-        if position < size, ftruncate(fd, position) != 0 {
-            throw PolyphonyError.io("cannot cut the partial final line: \(String(cString: strerror(errno)))", file: path)
+        guard ftruncate(fd, lineStart) == 0 else {
+            throw PolyphonyError.io("cannot cut the partial final line: \(errorText(errno))", file: path)
         }
+        return tail.count
+    }
+
+    /// The offset just after the file's last newline, or 0: found walking back a block at a time.
+    private static func startOfLastLine(fd: Int32, size: off_t, path: String) throws -> off_t {
+        var end = size
+        var block = [UInt8](repeating: 0, count: 64 * 1024)
+        while end > 0 {
+            let count = Int(min(Int64(block.count), Int64(end)))
+            let offset = end - off_t(count)
+            guard pread(fd, &block, count, offset) == count else {
+                throw PolyphonyError.io("cannot read the end of the transcript: \(errorText(errno))", file: path)
+            }
+            if let index = block[0..<count].lastIndex(of: 0x0A) { return offset + off_t(index) + 1 }
+            end = offset
+        }
+        return 0
+    }
+
+    /// The file's first line, without its newline.
+    private static func firstLine(fd: Int32, path: String) throws -> Data {
+        var line = Data()
+        var offset: off_t = 0
+        while true {
+            let chunk = try bytes(fd: fd, from: offset, count: 64 * 1024, path: path, exact: false)
+            if let newline = chunk.firstIndex(of: 0x0A) {
+                line.append(chunk[chunk.startIndex..<newline])
+                return line
+            }
+            line.append(chunk)
+            if chunk.isEmpty { return line }
+            offset += off_t(chunk.count)
+        }
+    }
+
+    /// Up to `count` bytes from `offset`; exactly `count` unless `exact` is off.
+    private static func bytes(fd: Int32, from offset: off_t, count: Int, path: String, exact: Bool = true) throws -> Data {
+        var buffer = [UInt8](repeating: 0, count: count)
+        let read = pread(fd, &buffer, count, offset)
+        guard read >= 0, !exact || read == count else {
+            throw PolyphonyError.io("cannot read the transcript: \(errorText(errno))", file: path)
+        }
+        return Data(buffer[0..<read])
     }
 }
 

@@ -32,8 +32,11 @@ public struct SessionBinder: Sendable {
             if persona.isHuman {
                 return Participant(id: id, persona: persona, seat: role, backend: nil, backendName: nil, model: nil, temperature: nil)
             }
-            guard let name = spec.backendOverride ?? seat.backend ?? persona.backend ?? spec.defaultBackend else {
-                throw PolyphonyError.invalidInput("no backend for '\(persona.id)': add 'backend: NAME' to this seat or at the top of the session file", file: spec.file, line: seat.line)
+            guard let name = spec.backendOverride ?? seat.backend ?? persona.backend ?? spec.defaultBackend ?? spec.fallbackBackend else {
+                throw PolyphonyError.invalidInput(
+                    "no backend for '\(persona.id)': add 'backend: NAME' to this seat or at the top of the session file, pass --backend NAME, or set POLYPHONY_BACKEND",
+                    file: spec.file, line: seat.line
+                )
             }
             let chat: any ChatBackend
             do {
@@ -43,7 +46,10 @@ public struct SessionBinder: Sendable {
                 if spec.backendOverride != nil { throw PolyphonyError.invalidInput("--backend \(name): \(error.description)") }
                 throw PolyphonyError.invalidInput("seat '\(persona.id)': \(error.description)", file: spec.file, line: seat.line)
             }
-            return Participant(id: id, persona: persona, seat: role, backend: chat, backendName: name, model: seat.model, temperature: seat.temperature)
+            return Participant(
+                id: id, persona: persona, seat: role, backend: chat, backendName: name, model: spec.modelOverride ?? seat.model,
+                temperature: seat.temperature
+            )
         }
         let cast = Cast(
             members: try spec.participants.map { try participant($0, as: .member) },

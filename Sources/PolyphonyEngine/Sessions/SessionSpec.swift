@@ -45,6 +45,11 @@ public struct SessionSpec: Sendable, Equatable {
     public var output: String?
     /// A backend every agent seat uses, whatever the file says (`run --backend`).
     public var backendOverride: String?
+    /// A model every agent seat asks for, whatever the file says (`run --model`).
+    public var modelOverride: String?
+    /// The backend for seats when neither they, their persona nor the file name one
+    /// (`POLYPHONY_BACKEND`, then the backends file's `default:`).
+    public var fallbackBackend: String?
     /// Ask agents for JSON ideas against a schema instead of a numbered list.
     public var structuredOutput: Bool = false
 

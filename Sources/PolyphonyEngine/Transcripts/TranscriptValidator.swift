@@ -17,30 +17,28 @@ public struct TranscriptValidator: Sendable {
 
     public init() {}
 
-    /// Streams the file and checks it.
+    /// Streams the file and checks it. The reader itself refuses a second header and a
+    /// repeated turn index; this adds the rules that span lines.
     /// - Throws: ``PolyphonyError`` naming the file and line of the first broken rule.
     public func validate(path: String) throws -> Report {
         var report = Report()
         var participantIDs: Set<String> = []
-        var turnIndexes: Set<Int> = []
         var ideaIDs: Set<String> = []
+        var held = EndRecord.Totals()
         let summary = try TranscriptReader(path: path).forEach { event, line in
             switch event {
             case .session(let header):
-                if report.header != nil {
-                    throw PolyphonyError.invalidInput("a second session header; one transcript holds one session", file: path, line: line)
-                }
                 report.header = header
                 participantIDs = Set(header.participants.map(\.id))
             case .turn(let turn):
                 guard participantIDs.contains(turn.speaker) else {
                     throw PolyphonyError.invalidInput("turn by '\(turn.speaker)', who is not a participant of this session", file: path, line: line)
                 }
-                guard turnIndexes.insert(turn.index).inserted else {
-                    throw PolyphonyError.invalidInput("turn index \(turn.index) appears twice", file: path, line: line)
-                }
                 report.turns += 1
                 if turn.kind == .human { report.humanTurns += 1 }
+                held.turns += 1
+                held.promptTokens += turn.usage?.promptTokens ?? 0
+                held.completionTokens += turn.usage?.completionTokens ?? 0
             case .idea(let idea):
                 guard participantIDs.contains(idea.author) else {
                     throw PolyphonyError.invalidInput("idea by '\(idea.author)', who is not a participant of this session", file: path, line: line)
@@ -52,9 +50,14 @@ public struct TranscriptValidator: Sendable {
                     throw PolyphonyError.invalidInput("idea '\(idea.id)' builds on '\(unknown)', which does not come before it", file: path, line: line)
                 }
                 report.ideas += 1
+                held.ideas += 1
             case .note:
                 break
             case .end(let end):
+                // Totals are cumulative over resumed runs: every end counts what precedes it.
+                if let difference = Self.difference(recorded: end.totals, held: held) {
+                    throw PolyphonyError.invalidInput("end totals disagree with the file: \(difference)", file: path, line: line)
+                }
                 report.endStatus = end.status
             }
         }
@@ -64,5 +67,16 @@ public struct TranscriptValidator: Sendable {
             report.warnings.append("\(path): no end event: the session was cut off (it can be resumed with `polyphony run --resume`)")
         }
         return report
+    }
+
+    /// What differs between an `end` event's totals and the events before it, or `nil`.
+    private static func difference(recorded: EndRecord.Totals, held: EndRecord.Totals) -> String? {
+        let fields = [
+            ("turns", recorded.turns, held.turns), ("ideas", recorded.ideas, held.ideas),
+            ("prompt_tokens", recorded.promptTokens, held.promptTokens),
+            ("completion_tokens", recorded.completionTokens, held.completionTokens),
+        ]
+        let wrong = fields.filter { $0.1 != $0.2 }.map { "\($0.0) \($0.1) but the lines before it hold \($0.2)" }
+        return wrong.isEmpty ? nil : wrong.joined(separator: "; ")
     }
 }

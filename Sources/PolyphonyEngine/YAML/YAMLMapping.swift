@@ -22,7 +22,7 @@ struct YAMLMapping {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw Self.describe(error, file: file, lineOffset: lineOffset)
+            throw YAMLProblem.describe(error, text: text, file: file, lineOffset: lineOffset)
         } catch {
             throw PolyphonyError.invalidInput("not valid YAML: \(error)", file: file, line: lineOffset + 1)
         }
@@ -171,17 +171,5 @@ struct YAMLMapping {
         case .alias: shown = "an alias"
         }
         return PolyphonyError.invalidInput("field '\(key)' should be \(expected), found \(shown)", file: file, line: lineOf(node))
-    }
-
-    private static func describe(_ error: YamlError, file: String, lineOffset: Int) -> PolyphonyError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return PolyphonyError.invalidInput("not valid YAML: \(problem)", file: file, line: mark.line + lineOffset)
-        case .duplicatedKeysInMapping(let duplicates, _):
-            return PolyphonyError.invalidInput("duplicated field(s): \(duplicates.joined(separator: ", "))", file: file, line: lineOffset + 1)
-        default:
-            let text = "\(error)".split(separator: "\n").first.map(String.init) ?? "malformed"
-            return PolyphonyError.invalidInput("not valid YAML: \(text)", file: file, line: lineOffset + 1)
-        }
     }
 }

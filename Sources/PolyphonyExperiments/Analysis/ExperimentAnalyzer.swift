@@ -26,6 +26,12 @@ public struct ExperimentAnalyzer: Sendable {
             analyzer.threshold = Float(threshold)
             analyzer.thresholdSource = "grid"
         }
+        guard !experiment.completed.isEmpty else {
+            // Tables of blanks would look like a result; there is nothing to compare yet.
+            throw PolyphonyError.invalidInput(
+                "experiment '\(experiment.manifest.name)' has no completed run to analyse (0 of \(experiment.manifest.runs.count)); run or resume it with `polyphony experiment run` first"
+            )
+        }
         var runs: [ExperimentReport.Run] = []
         var missing: [String] = []
         for entry in experiment.manifest.runs {
@@ -51,7 +57,7 @@ public struct ExperimentAnalyzer: Sendable {
             gridDigest: experiment.manifest.gridDigest,
             settings: ExperimentReport.Settings(
                 embedder: embedder.name, embedderIsSemantic: embedder.isSemantic,
-                threshold: Double(analyzer.threshold), seed: scoring.seed, bootstrapResamples: bootstrap.resamples,
+                threshold: Double(shortestDecimal: analyzer.threshold), seed: scoring.seed, bootstrapResamples: bootstrap.resamples,
                 confidence: bootstrap.confidence, interval: "percentile bootstrap",
                 effectSize: "Hedges' g (pooled SD, small-sample correction)"),
             conditions: conditions, runs: runs, missing: missing, metrics: tables)

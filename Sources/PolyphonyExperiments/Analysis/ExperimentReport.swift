@@ -1,12 +1,13 @@
 import Foundation
+import PolyphonyCore
 
 /// What `polyphony experiment analyze` computes: every run's metrics, and per metric a
 /// mean with a bootstrap interval per condition, and pairwise differences with intervals and
-/// effect sizes. The JSON form (schema `polyphony.experiment/1`) is a public contract; it
+/// effect sizes. The JSON form (schema `polyphony.experiment/2`, snake_case) is a public contract; it
 /// holds no paths or times, so equal experiments give byte-equal reports.
 public struct ExperimentReport: Sendable, Hashable, Codable {
     /// The JSON schema this build writes.
-    public static let currentSchema = "polyphony.experiment/1"
+    public static let currentSchema = "polyphony.experiment/2"
 
     /// The settings the numbers depend on.
     public struct Settings: Sendable, Hashable, Codable {
@@ -130,7 +131,7 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         }
     }
 
-    /// `polyphony.experiment/1`.
+    /// `polyphony.experiment/2`.
     public var schema: String
     /// The experiment's name.
     public var experiment: String
@@ -162,10 +163,8 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         self.metrics = metrics
     }
 
-    /// Pretty-printed JSON with sorted keys: stable for diffs and scripts.
+    /// Pretty-printed snake_case JSON with sorted keys (``JSONOutput``): stable for diffs and scripts.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try JSONOutput.data(self, what: "the experiment report")
     }
 }

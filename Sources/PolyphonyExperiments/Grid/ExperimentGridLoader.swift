@@ -27,6 +27,8 @@ public struct ExperimentGridLoader: Sendable {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw YAMLProblem.describe(error, text: text, file: file)
         } catch {
             throw PolyphonyError.invalidInput("not valid YAML: \(error)", file: file, line: 1)
         }

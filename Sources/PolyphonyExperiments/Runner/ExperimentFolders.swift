@@ -41,8 +41,17 @@ public struct ExperimentFolders: Sendable {
                 }
             }
         }
-        let gridFile = (firstFolder as NSString).appendingPathComponent("grid.yaml")
+        let gridFile = (firstFolder as NSString).appendingPathComponent(ExperimentManifest.gridFileName)
         let grid = try ExperimentGridLoader().parse(manifest.grid, file: gridFile)
         return ExperimentFolders(manifest: manifest, grid: grid, completed: completed, unfinished: unfinished)
+    }
+
+    /// Every file of the experiment in `folders`: manifests, grid copies and transcripts, the
+    /// files no report may be written over.
+    public func files(in folders: [String]) -> [String] {
+        let own = folders.flatMap { folder in
+            [ExperimentManifest.fileName, ExperimentManifest.gridFileName].map { (folder as NSString).appendingPathComponent($0) }
+        }
+        return own + completed.values.sorted() + unfinished.values.flatMap { $0 }.sorted()
     }
 }

@@ -11,6 +11,8 @@ public struct ExperimentManifest: Sendable, Hashable, Codable {
     public static let fileName = "manifest.json"
     /// The folder of transcripts inside an experiment folder.
     public static let runsFolder = "runs"
+    /// The copy of the grid file inside an experiment folder.
+    public static let gridFileName = "grid.yaml"
 
     /// One session of the grid.
     public struct Entry: Sendable, Hashable, Codable {
@@ -70,7 +72,9 @@ public struct ExperimentManifest: Sendable, Hashable, Codable {
         return manifest
     }
 
-    /// Writes `manifest.json` (atomically) and the grid file's text beside it.
+    /// Writes `manifest.json` and the grid file's text beside it, each atomically and only
+    /// when it differs from what is there: an unchanged file is left alone, so the grid copy
+    /// can itself be the grid file being run.
     /// - Throws: ``PolyphonyError`` when the folder is not writable, or holds a different experiment.
     public func write(folder: String) throws {
         let path = (folder as NSString).appendingPathComponent(Self.fileName)
@@ -80,16 +84,23 @@ public struct ExperimentManifest: Sendable, Hashable, Codable {
                 throw PolyphonyError.invalidInput("this folder holds experiment '\(existing.name)' from a different grid file; choose another --out", file: path)
             }
         }
+        let runs = (folder as NSString).appendingPathComponent(Self.runsFolder)
         do {
-            try FileManager.default.createDirectory(atPath: (folder as NSString).appendingPathComponent(Self.runsFolder), withIntermediateDirectories: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
-            try Data(grid.utf8).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("grid.yaml")), options: .atomic)
-        } catch let error as PolyphonyError {
-            throw error
+            try FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         } catch {
-            throw PolyphonyError.io("cannot write: \(error.localizedDescription)", file: path)
+            throw PolyphonyError.io("cannot create the experiment folder: \(error.localizedDescription)", file: runs)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let manifest: Data
+        do {
+            manifest = try encoder.encode(self)
+        } catch {
+            throw PolyphonyError.io("cannot encode the manifest: \(error)", file: path)
+        }
+        for (file, data) in [(path, manifest), ((folder as NSString).appendingPathComponent(Self.gridFileName), Data(grid.utf8))]
+        where FileManager.default.contents(atPath: file) != data {
+            try AtomicFile.write(data, to: file)
         }
     }
 }

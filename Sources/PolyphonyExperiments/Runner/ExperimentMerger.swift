@@ -39,19 +39,16 @@ public struct ExperimentMerger: Sendable {
                 result.missing += 1
                 continue
             }
-            if (source as NSString).standardizingPath == (target as NSString).standardizingPath { continue }
+            // The destination may be one of the folders merged: a file is never copied onto itself.
+            if let identity = FileIdentity(path: target), identity == FileIdentity(path: source) { continue }
             if manager.fileExists(atPath: target) {
                 if manager.contentsEqual(atPath: source, andPath: target) { continue }
                 if try ExperimentRunner.recordedEnd(target)?.status == .completed {
                     throw PolyphonyError.invalidInput("already holds a different completed transcript of run '\(entry.id)'; merge into an empty folder", file: target)
                 }
-                try? manager.removeItem(atPath: target)
             }
-            do {
-                try manager.copyItem(atPath: source, toPath: target)
-            } catch {
-                throw PolyphonyError.io("cannot copy \(source): \(error.localizedDescription)", file: target)
-            }
+            // Replaces an unfinished copy whole, so a crash leaves the old or the new transcript.
+            try AtomicFile.copy(source, to: target)
         }
         return result
     }

@@ -68,22 +68,31 @@ public struct ExperimentRunner: Sendable {
             state.latest = latest
             progress(state)
         }
+        // What an earlier invocation finished is counted once, in one progress event, so a
+        // resumed grid of thousands does not open with a line per finished session.
+        var remaining: [ExperimentRun] = []
+        for run in runs {
+            if let existing = try Self.recordedEnd(transcriptPath(run)), existing.status == .completed {
+                state.completed += 1
+                state.skipped += 1
+                state.tokens += existing.totals.promptTokens + existing.totals.completionTokens
+            } else {
+                remaining.append(run)
+            }
+        }
+        if state.skipped > 0 { report("\(state.skipped) of \(runs.count) sessions already complete") }
         try await withThrowingTaskGroup(of: SessionResult.self) { group in
-            var pending = runs.makeIterator()
+            var pending = remaining.makeIterator()
             func launchNext() throws -> Bool {
                 guard !Task.isCancelled, let run = pending.next() else { return false }
                 let path = transcriptPath(run)
-                if let existing = try Self.recordedEnd(path), existing.status == .completed {
-                    state.completed += 1
-                    state.skipped += 1
-                    state.tokens += existing.totals.promptTokens + existing.totals.completionTokens
-                    report("\(run.id): already complete")
-                    return try launchNext()
-                }
+                // Lock first, then read: what is read is what this session continues, and no
+                // other process can append to the transcript in between.
+                let writer = try TranscriptWriter(path: path)
                 let (plan, script) = try prepare(run, grid: grid, library: library, path: path)
                 state.running += 1
                 report("\(run.id): \(plan.resume.isResuming ? "resumed" : "started")")
-                group.addTask { try await Self.execute(plan, script: script, path: path, id: run.id) }
+                group.addTask { try await Self.execute(plan, script: script, writer: writer, id: run.id) }
                 return true
             }
             for _ in 0..<concurrency {
@@ -138,15 +147,14 @@ public struct ExperimentRunner: Sendable {
     /// The plan for `run` and its human script: a continuation when `path` holds a started
     /// session, else a new one. A continuation reads the whole script again: the orchestrator
     /// moves it past the answers its recorded turns used.
+    ///
+    /// Call with the transcript's writer open: it has cut off any header a kill left half
+    /// written, so a file that is not empty starts with a whole header.
     private func prepare(_ run: ExperimentRun, grid: ExperimentGrid, library: PersonaLoader.Library, path: String?) throws -> (SessionPlan, HumanScript) {
-        if let path, FileManager.default.fileExists(atPath: path) {
+        if let path, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 {
             let (events, _) = try TranscriptReader(path: path).readAll()
-            if events.contains(where: { if case .session = $0 { true } else { false } }) {
-                let plan = try SessionPlan.resume(events: events, file: path, backend: backend)
-                return (plan, HumanScript(lines: run.humanScript))
-            }
-            // Killed before its header was durable: nothing to keep.
-            try? FileManager.default.removeItem(atPath: path)
+            let plan = try SessionPlan.resume(events: events, file: path, backend: backend)
+            return (plan, HumanScript(lines: run.humanScript))
         }
         var spec = run.spec
         spec.backendOverride = backendOverride ?? spec.backendOverride
@@ -156,10 +164,9 @@ public struct ExperimentRunner: Sendable {
         return (plan, HumanScript(lines: run.humanScript))
     }
 
-    private static func execute(_ plan: SessionPlan, script: HumanScript, path: String, id: String) async throws -> SessionResult {
+    private static func execute(_ plan: SessionPlan, script: HumanScript, writer: TranscriptWriter, id: String) async throws -> SessionResult {
         // Scripted turns only: nobody watches an experiment's prompts.
         let human = plan.cast.human == nil ? nil : HumanSlot(script: script) { _ in }
-        let writer = try TranscriptWriter(path: path)
         let end = try await plan.orchestrator(writer: writer, human: human).run()
         return SessionResult(id: id, end: end)
     }

@@ -94,8 +94,12 @@ public struct ThresholdCalibration: Sendable {
     }
 }
 
-/// What a calibration found, printed by `polyphony score calibrate`.
+/// What a calibration found, printed by `polyphony score calibrate` (`--json`: schema
+/// `polyphony.calibration/1`).
 public struct CalibrationResult: Sendable, Hashable, Codable {
+    /// The schema identifier of the `--json` layout.
+    public static let currentSchema = "polyphony.calibration/1"
+
     /// Agreement with the human labels at one threshold.
     public struct Point: Sendable, Hashable, Codable {
         public var threshold: Double
@@ -103,6 +107,7 @@ public struct CalibrationResult: Sendable, Hashable, Codable {
         public var clusters: Int
     }
 
+    public var schema = Self.currentSchema
     public var embedder: String
     public var source: String
     public var ideas: Int
@@ -128,7 +133,10 @@ public struct CalibrationResult: Sendable, Hashable, Codable {
 /// A calibrated threshold saved for later scoring runs. It is tied to the embedder it was
 /// calibrated with: cosine scales differ between embedders.
 public struct ThresholdFile: Sendable, Hashable, Codable {
-    public static let currentSchema = "polyphony.threshold/1"
+    /// The layout this build writes: snake_case keys, as every `--json` output.
+    public static let currentSchema = "polyphony.threshold/2"
+    /// The earlier camelCase layout, still read.
+    public static let previousSchema = "polyphony.threshold/1"
 
     public var schema: String
     public var threshold: Double
@@ -150,17 +158,12 @@ public struct ThresholdFile: Sendable, Hashable, Codable {
         self.ideas = ideas
     }
 
-    /// Writes the file as pretty, key-sorted JSON.
+    /// Writes the file as pretty, key-sorted JSON, replacing any earlier one atomically.
+    /// - Throws: ``PolyphonyError/io(_:file:)`` when it cannot be written.
     public func write(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            var data = try encoder.encode(self)
-            data.append(0x0A)
-            try data.write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw PolyphonyError.io("cannot write the threshold file: \(error.localizedDescription)", file: path)
-        }
+        var data = try JSONOutput.data(self, what: "the threshold file")
+        data.append(0x0A)
+        try AtomicFile.write(data, to: path)
     }
 
     /// Reads a threshold file and checks it belongs to `embedder`.
@@ -170,15 +173,22 @@ public struct ThresholdFile: Sendable, Hashable, Codable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PolyphonyError.io("no such file", file: path)
         }
-        let file: ThresholdFile
+        struct Schema: Decodable { var schema: String }
+        guard let schema = try? JSONDecoder().decode(Schema.self, from: data).schema else {
+            throw PolyphonyError.invalidInput("not a threshold file (expected the JSON that `polyphony score calibrate` writes)", file: path)
+        }
+        guard schema == currentSchema || schema == previousSchema else {
+            throw PolyphonyError.unsupportedSchema("threshold file schema '\(schema)' is not supported; expected \(currentSchema)", file: path)
+        }
+        var file: ThresholdFile
         do {
-            file = try JSONDecoder().decode(ThresholdFile.self, from: data)
+            // Version 1 files spelled their keys in camelCase.
+            file = try (schema == previousSchema ? JSONDecoder() : JSONOutput.makeDecoder()).decode(ThresholdFile.self, from: data)
         } catch {
             throw PolyphonyError.invalidInput("not a threshold file (expected the JSON that `polyphony score calibrate` writes)", file: path)
         }
-        guard file.schema == currentSchema else {
-            throw PolyphonyError.unsupportedSchema("threshold file schema '\(file.schema)' is not supported; expected \(currentSchema)", file: path)
-        }
+        // In memory it is the current layout, so writing it back gives a consistent file.
+        file.schema = currentSchema
         guard file.threshold > -1, file.threshold <= 1 else {
             throw PolyphonyError.invalidInput("threshold \(file.threshold) is outside (-1, 1]", file: path)
         }

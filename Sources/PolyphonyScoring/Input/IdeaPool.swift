@@ -30,16 +30,22 @@ public struct IdeaPool: Sendable, Hashable {
     /// - Parameters:
     ///   - transcripts: Transcript paths (the CLI has expanded globs).
     ///   - ideaLists: CSV or JSONL idea-list paths.
-    ///   - group: A label that replaces the transcripts' protocol names as their group.
+    ///   - group: A label that replaces the transcripts' protocol names as their group (the older `--group LABEL`).
+    ///   - grouping: How transcripts are grouped, and labels chosen per file (`--group-by`, `--group PATH=LABEL`).
     ///   - ideaListGroup: The group for idea-list rows without a `group` column (default: the file's base name).
     ///   - prompt: The prompt for idea-list rows that name none (default: the transcripts' topic when they share one).
-    /// - Throws: ``PolyphonyError`` for the first unreadable or malformed file.
+    /// - Throws: ``PolyphonyError`` for the first unreadable or malformed file, or a label
+    ///   chosen for a file that is not among the inputs.
     public static func load(
-        transcripts: [String], ideaLists: [String] = [], group: String? = nil, ideaListGroup: String? = nil,
-        prompt: String? = nil
+        transcripts: [String], ideaLists: [String] = [], group: String? = nil, grouping: IdeaGrouping = IdeaGrouping(),
+        ideaListGroup: String? = nil, prompt: String? = nil
     ) throws -> IdeaPool {
+        if let unmatched = grouping.unmatchedPaths(inputs: transcripts + ideaLists).first {
+            throw PolyphonyError.invalidInput("--group \(unmatched)=…: that file is not among the transcripts and idea lists scored")
+        }
         var pool = IdeaPool()
-        let transcriptReader = TranscriptIdeaReader(groupOverride: group)
+        let transcriptReader = TranscriptIdeaReader(
+            groupOverride: group, grouping: grouping, fileNames: IdeaGrouping.fileNames(for: transcripts))
         for path in transcripts {
             let (ideas, source) = try transcriptReader.read(path: path)
             try pool.add(ideas, from: source)
@@ -48,7 +54,9 @@ public struct IdeaPool: Sendable, Hashable {
         let topics = Set(pool.sources.compactMap(\.topic))
         let listReader = IdeaListReader(defaultGroup: ideaListGroup, defaultPrompt: prompt ?? (topics.count == 1 ? topics.first : nil))
         for path in ideaLists {
-            let (ideas, source) = try listReader.read(path: path)
+            var reader = listReader
+            if let label = grouping.label(for: path) { reader.defaultGroup = label }
+            let (ideas, source) = try reader.read(path: path)
             try pool.add(ideas, from: source)
         }
         return pool

@@ -2,7 +2,9 @@
 public struct IdeaSource: Sendable, Hashable, Codable {
     /// What kind of file a source was.
     public enum Kind: String, Sendable, Hashable, Codable {
-        case transcript, ideaList
+        case transcript
+        /// Written `idea_list`: values in `--json` output are snake_case like its keys.
+        case ideaList = "idea_list"
     }
 
     /// A transcript's session id, or an idea list's file name.

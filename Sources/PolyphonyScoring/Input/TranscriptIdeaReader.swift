@@ -4,11 +4,17 @@ import PolyphonyCore
 /// Pulls the ideas out of a transcript, streaming it, and tags each with the session's
 /// protocol (or a chosen group label), topic and the author's kind.
 public struct TranscriptIdeaReader: Sendable {
-    /// Replaces the protocol name as every idea's group when set (`--group`).
+    /// Replaces the protocol name as every idea's group when set (the older `--group LABEL`).
     public var groupOverride: String?
+    /// How a transcript's group is named when ``groupOverride`` is not set.
+    public var grouping: IdeaGrouping
+    /// What ``IdeaGrouping/Key/file`` names each path (default: its base name).
+    public var fileNames: [String: String]
 
-    public init(groupOverride: String? = nil) {
+    public init(groupOverride: String? = nil, grouping: IdeaGrouping = IdeaGrouping(), fileNames: [String: String] = [:]) {
         self.groupOverride = groupOverride
+        self.grouping = grouping
+        self.fileNames = fileNames
     }
 
     /// Reads every `idea` event of the transcript at `path`.
@@ -40,7 +46,8 @@ public struct TranscriptIdeaReader: Sendable {
         guard let header else {
             throw PolyphonyError.invalidInput("no session header", file: path, line: 1)
         }
-        let group = groupOverride ?? header.protocolName
+        let fileName = fileNames[path] ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        let group = groupOverride ?? grouping.group(forTranscript: path, header: header, fileName: fileName)
         var warnings = summary.warnings
         var unknownAuthors: Set<String> = []
         let ideas = pending.map { record, line in

@@ -119,8 +119,19 @@ public struct QualityJudge: Sendable {
             }
             return QualityReport.GroupQuality(group: group, ideas: judged.count, mean: mean, meanSpread: meanSpread)
         }
+        let firstFailure = outcomes.lazy.flatMap { $0 }.compactMap { outcome -> String? in
+            if case .invalid(let answer) = outcome { return Self.shortened(answer) }
+            return nil
+        }.first
         return QualityReport(
             rubric: "\(rubric.name)@\(rubric.version)", judge: backend.name, reviewsPerIdea: reviews, dimensions: dimensions,
-            ideas: ideas, byGroup: byGroup, tournament: nil)
+            ideas: ideas, byGroup: byGroup, tournament: nil, firstFailure: firstFailure)
+    }
+
+    /// An answer on one line, at most 160 characters, quoted.
+    static func shortened(_ answer: String) -> String {
+        let flat = answer.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        if flat.isEmpty { return "an empty answer" }
+        return flat.count > 160 ? "“\(flat.prefix(160))…”" : "“\(flat)”"
     }
 }

@@ -1,3 +1,5 @@
+import PolyphonyCore
+
 /// Blind-judge results: per-idea rubric scores with their spread, per-group means, and an
 /// optional pairwise tournament.
 public struct QualityReport: Sendable, Hashable, Codable {
@@ -31,6 +33,30 @@ public struct QualityReport: Sendable, Hashable, Codable {
     public var ideas: [IdeaQuality]
     public var byGroup: [GroupQuality]
     public var tournament: TournamentResult?
+    /// The judge's last answer in the first review that failed (in idea order), shortened:
+    /// what to look at when reviews fail.
+    public var firstFailure: String?
+
+    /// Reviews that produced scores, and reviews that failed, over every idea.
+    public var reviewCounts: (scored: Int, failed: Int) {
+        ideas.reduce((0, 0)) { ($0.0 + $1.reviews, $0.1 + $1.failedReviews) }
+    }
+
+    /// Checks that the judge produced scores, so a run whose every review failed is never
+    /// shown as a table of blanks.
+    /// - Returns: A warning when some reviews failed, `nil` when none did.
+    /// - Throws: ``PolyphonyError/backend(_:backend:status:isRetryable:)`` when every review failed.
+    public func checkReviews() throws -> String? {
+        let (scored, failed) = reviewCounts
+        guard failed > 0 else { return nil }
+        let first = firstFailure.map { "; the first failed review answered: \($0)" } ?? ""
+        if scored == 0 {
+            throw PolyphonyError.backend(
+                "every one of the \(failed) judge reviews failed (no answer was rubric JSON)\(first)", backend: judge
+            )
+        }
+        return "\(failed) of \(scored + failed) judge reviews failed (no rubric JSON after retries); those ideas rest on fewer reviews\(first)"
+    }
 }
 
 /// The outcome of a Swiss-system pairwise tournament.

@@ -141,15 +141,15 @@ public struct DiversityAnalyzer: Sendable {
             ScoredIdea(
                 index: row, id: idea.id, source: idea.source, group: idea.group, author: idea.author, kind: idea.kind,
                 round: idea.round, text: idea.text, prompt: idea.prompt, cluster: global.assignments[row], rarity: sizes[global.assignments[row]],
-                similarityToRepresentative: Double(global.similarityToRepresentative[row]),
+                similarityToRepresentative: Double(shortestDecimal: global.similarityToRepresentative[row]),
                 clusterAtLiteratureThreshold: literature.assignments[row], promptDistance: context.promptDistances[row],
                 mapX: map[row].x, mapY: map[row].y)
         }
         let settlement = await settler?.settlement()
         let settings = ScoreSettings(
-            embedder: embedderName, embedderIsSemantic: embedderIsSemantic, threshold: Double(threshold),
+            embedder: embedderName, embedderIsSemantic: embedderIsSemantic, threshold: Double(shortestDecimal: threshold),
             thresholdSource: thresholdSource, seed: seed, floorPermutations: floorPermutations,
-            settlingBand: settler.map { [Double($0.lower), Double($0.upper)] }, settlingBackend: settler?.judge.name)
+            settlingBand: settler.map { [Double(shortestDecimal: $0.lower), Double(shortestDecimal: $0.upper)] }, settlingBackend: settler?.judge.name)
         return ScoreReport(
             settings: settings, sources: pool.sources, overall: overall, byGroup: byGroup, byRound: byRound,
             byParticipant: byParticipant, byKind: byKind, trajectory: trajectory, homogeneity: homogeneity,

@@ -2,16 +2,10 @@ import Foundation
 import PolyphonyCore
 
 extension ScoreReport {
-    /// The stable `--json` encoding: sorted keys, pretty-printed, camelCase as documented in
-    /// `docs/score-json.md`.
+    /// The stable `--json` encoding: sorted keys, pretty-printed, snake_case as documented in
+    /// `docs/score-json.md` and `docs/schemas/score.schema.json`.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            return try encoder.encode(self)
-        } catch {
-            throw PolyphonyError.io("cannot encode the score report: \(error)")
-        }
+        try JSONOutput.data(self, what: "the score report")
     }
 
     /// One CSV row per idea (RFC 4180 quoting): where it came from, its cluster and rarity,
@@ -57,26 +51,30 @@ extension ScoreReport {
         return String(SHA256.hex(canonical).prefix(16))
     }
 
-    /// Writes the JSON report beside every transcript it covers, as
-    /// `<transcript>.scores/<settings-digest>.json`; transcripts themselves are never touched.
+    /// Where ``saveBesideTranscripts()`` writes: `<transcript>.scores/<settings-digest>.json`
+    /// for every transcript the report covers.
+    public var scoreFilePaths: [String] {
+        let name = settingsDigest + ".json"
+        return sources.filter { $0.kind == .transcript }.map { ((($0.path + ".scores") as NSString).appendingPathComponent(name)) }
+    }
+
+    /// Writes the JSON report beside every transcript it covers, atomically, at
+    /// ``scoreFilePaths``; transcripts themselves are never touched.
     /// - Returns: The paths written.
     /// - Throws: ``PolyphonyError/io(_:file:)`` when a folder or file cannot be written.
     @discardableResult
     public func saveBesideTranscripts() throws -> [String] {
         let data = try jsonData()
-        let name = settingsDigest + ".json"
-        var written: [String] = []
-        for source in sources where source.kind == .transcript {
-            let folder = source.path + ".scores"
-            let path = (folder as NSString).appendingPathComponent(name)
+        let paths = scoreFilePaths
+        for path in paths {
+            let folder = (path as NSString).deletingLastPathComponent
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
-                throw PolyphonyError.io("cannot write scores: \(error.localizedDescription)", file: path)
+                throw PolyphonyError.io("cannot create the scores folder", file: folder)
             }
-            written.append(path)
+            try AtomicFile.write(data, to: path)
         }
-        return written
+        return paths
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 /// ever added, never renamed or removed, without bumping ``schema``.
 public struct ScoreReport: Sendable, Hashable, Codable {
     /// The schema identifier of this layout.
-    public static let currentSchema = "polyphony.score/1"
+    public static let currentSchema = "polyphony.score/2"
 
     public var schema: String
     public var settings: ScoreSettings
@@ -79,7 +79,7 @@ public struct ScoreSettings: Sendable, Hashable, Codable {
         self.embedderIsSemantic = embedderIsSemantic
         self.threshold = threshold
         self.thresholdSource = thresholdSource
-        self.literatureThreshold = Double(NearDuplicateClustering.literatureThreshold)
+        self.literatureThreshold = Double(shortestDecimal: NearDuplicateClustering.literatureThreshold)
         self.seed = seed
         self.floorPermutations = floorPermutations
         self.settlingBand = settlingBand

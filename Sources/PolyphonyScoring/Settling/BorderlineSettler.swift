@@ -46,7 +46,7 @@ public actor BorderlineSettler {
     /// What was asked so far.
     public func settlement() -> Settlement {
         Settlement(
-            lower: Double(lower), upper: Double(upper), queries: decisions.count, unresolved: unresolved,
+            lower: Double(shortestDecimal: lower), upper: Double(shortestDecimal: upper), queries: decisions.count, unresolved: unresolved,
             decisions: decisions)
     }
 
@@ -95,7 +95,7 @@ public actor BorderlineSettler {
         do {
             let same = try await judge.isSameIdea(first, second)
             verdicts[key] = same
-            decisions.append(Settlement.Decision(first: first, second: second, similarity: Double(similarity), same: same))
+            decisions.append(Settlement.Decision(first: first, second: second, similarity: Double(shortestDecimal: similarity), same: same))
             return same
         } catch {
             unresolved += 1

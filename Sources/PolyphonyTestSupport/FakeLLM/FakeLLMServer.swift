@@ -42,7 +42,7 @@ public final class FakeLLMServer: Sendable {
         /// When set, requests must carry this key in the dialect's header
         /// (`Authorization: Bearer`, `x-api-key`, `x-goog-api-key`) or get a 401.
         public var requiredAPIKey: String?
-        /// Share of requests (0…1) that get a random retryable fault (429, 500, 529, or a dropped stream).
+        /// Share of requests (0…1) that get a random retryable fault (429, 500, 529, a dropped stream, or a malformed 200).
         public var randomFaultRate: Double
         /// Seed of the random-fault generator, so a faulty run repeats exactly.
         public var randomFaultSeed: UInt64
@@ -268,7 +268,7 @@ public final class FakeLLMServer: Sendable {
         state.withLock { state in
             if !state.faults.isEmpty { return state.faults.removeFirst() }
             guard options.randomFaultRate > 0, state.random.nextUnit() < options.randomFaultRate else { return nil }
-            let choices: [FakeLLMFault] = [.rateLimited(retryAfter: "0"), .serverError, .overloaded, .dropStreamHalfway]
+            let choices: [FakeLLMFault] = [.rateLimited(retryAfter: "0"), .serverError, .overloaded, .dropStreamHalfway, .malformedJSON]
             return choices[Int(state.random.next() % UInt64(choices.count))]
         }
     }

@@ -40,13 +40,14 @@ struct RunCommand: AsyncParsableCommand {
 
     @Argument(help: "The session file (YAML).") var session: String?
     @Option(help: "Continue the session recorded in this transcript from its last complete turn.") var resume: String?
-    @Option(help: "The persona folder.") var personas = "personas"
+    @Option(help: "The persona folder (default: personas/ beside the session file or its folder, then ./personas, then $POLYPHONY_PERSONAS and the installed library).") var personas: String?
     @Option(help: "The backends file (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
     @Option(help: "Write the transcript here (default: the session's output:, else transcripts/<time>-<topic>.jsonl).") var out: String?
     @Option(help: "Take the human's turns from this file instead of stdin: same syntax as typing, read in session order (see docs/sessions.md).") var humanScript: String?
     @Option(help: "Seconds a human has to answer before the turn is skipped (default: the session's human.timeout_seconds, else none).") var humanTimeout: Double?
     @Option(help: "Override the session's seed.") var seed: UInt64?
     @Option(help: "Run every agent seat on this backends-file entry instead of the ones the session names.") var backend: String?
+    @Option(help: "Ask for this model on every agent seat (on --backend, or on each seat's own backend).") var model: String?
     @Flag(help: "Print nothing but the final summary.") var quiet = false
     @Flag(help: "Print every event as one JSON line on stdout (transcript events as written, plus phase_started, turn_started and delta).") var jsonEvents = false
     @Flag(help: "Store every prompt in full in the transcript, not only its SHA-256 digest.") var recordPrompts = false
@@ -61,6 +62,10 @@ struct RunCommand: AsyncParsableCommand {
         if let humanTimeout, !(humanTimeout >= 0 && humanTimeout.isFinite) {
             throw ValidationError("--human-timeout must be a number of seconds, 0 or more (got \(humanTimeout))")
         }
+        if resume != nil, backend != nil || model != nil {
+            throw ValidationError("--backend and --model apply to a new session; a resumed one keeps the backends and models it recorded")
+        }
+        if let model, model.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--model needs a model name") }
     }
 
     func run() async throws {
@@ -68,6 +73,10 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalEvents.stream()
         let environment = ProcessInfo.processInfo.environment
         let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
+        // Every input is checked before the transcript is created, so a mistyped path leaves no file behind.
+        if let humanScript, (try? String(contentsOfFile: humanScript, encoding: .utf8)) == nil {
+            throw PolyphonyCLIError.unreadable(humanScript)
+        }
         // Managed local model servers live exactly as long as this command, whatever ends it.
         let (end, path) = try await withLocalModelServers(environment: environment) { servers in
             let pool = BackendSet(
@@ -75,7 +84,8 @@ struct RunCommand: AsyncParsableCommand {
                 cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
                 localServers: servers
             )
-            let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool)
+            let inputs = [session, backendsFile.path, humanScript].compactMap { $0 }
+            let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool, inputs: inputs)
             return (try await runSession(prepared, signals: signals), prepared.path)
         }
         printSummary(end, path: path)
@@ -103,8 +113,7 @@ struct RunCommand: AsyncParsableCommand {
                 input = StandardInputLines.stream()
             }
         }
-        let writer = try TranscriptWriter(path: prepared.path)
-        let orchestrator = prepared.plan.orchestrator(writer: writer, events: continuation, human: human, recordMessages: recordPrompts)
+        let orchestrator = prepared.plan.orchestrator(writer: prepared.writer, events: continuation, human: human, recordMessages: recordPrompts)
         let end = try await withThrowingTaskGroup(of: RunChild.self) { group in
             group.addTask {
                 defer { continuation.finish() }
@@ -158,15 +167,23 @@ struct RunCommand: AsyncParsableCommand {
         case inputFinished
     }
 
+    /// A session ready to run, with its transcript open and locked for the whole run.
     private struct Prepared {
         var plan: SessionPlan
         var path: String
+        var writer: TranscriptWriter
     }
 
-    private func prepareNew(pool: BackendSet) throws -> Prepared {
+    private func prepareNew(pool: BackendSet, inputs: [String]) throws -> Prepared {
         guard let session else { throw ValidationError("missing session file") }
         var spec = try SessionLoader().load(file: session)
         spec.backendOverride = backend
+        spec.modelOverride = model
+        spec.fallbackBackend = ProcessInfo.processInfo.environment["POLYPHONY_BACKEND"].flatMap { $0.isEmpty ? nil : $0 } ?? pool.file.defaultBackend
+        let personas = try personas ?? PersonaFolder.locate(
+            sessionFile: session, currentDirectory: FileManager.default.currentDirectoryPath,
+            environment: ProcessInfo.processInfo.environment, executable: CommandLine.arguments[0]
+        )
         let library = try PersonaLoader().loadLibrary(directory: personas)
         let started = Date()
         let plan = try SessionPlan.new(
@@ -174,19 +191,22 @@ struct RunCommand: AsyncParsableCommand {
             sessionID: Self.sessionID(started: started), toolVersion: Polyphony.version, startedAt: started,
             humanTimeout: humanTimeout)
         let path = out ?? spec.output ?? Self.defaultPath(topic: spec.topic, started: started)
-        if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > 0 {
-            throw PolyphonyError.invalidInput("transcript already exists; continue it with `polyphony run --resume \(path)` or choose another --out", file: path)
-        }
-        return Prepared(plan: plan, path: path)
+        try FileIdentity.refuseOverwriting(inputs: inputs, with: [path])
+        // Refuses a file that holds anything (an earlier transcript, or any input) once it holds the lock.
+        let writer = try TranscriptWriter(path: path, opening: .new)
+        return Prepared(plan: plan, path: path, writer: writer)
     }
 
     private func prepareResume(_ path: String, pool: BackendSet) throws -> Prepared {
-        let (events, summary) = try TranscriptReader(path: path).readAll()
-        for warning in summary.warnings {
+        // Lock first, then read: what is read is what this run continues, and no other
+        // writer can append in between.
+        let writer = try TranscriptWriter(path: path, opening: .existing)
+        for warning in writer.warnings {
             FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
         }
+        let (events, _) = try TranscriptReader(path: path).readAll()
         let plan = try SessionPlan.resume(events: events, file: path, backend: pool.backend(named:), humanTimeout: humanTimeout)
-        return Prepared(plan: plan, path: path)
+        return Prepared(plan: plan, path: path, writer: writer)
     }
 
     private func printSummary(_ end: EndRecord, path: String) {

@@ -8,11 +8,7 @@ enum ReportOutput {
     /// Writes `data` to `path`, replacing it atomically.
     /// - Throws: ``PolyphonyError`` naming the file.
     static func write(_ data: Data, to path: String) throws {
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw PolyphonyError.io("cannot write: \(error.localizedDescription)", file: path)
-        }
+        try AtomicFile.write(data, to: path)
     }
 
     /// Prints the report: `json` when given, else `text`; then where files went.

@@ -1,0 +1,112 @@
+import Foundation
+import PolyphonyCore
+import PolyphonyTestSupport
+import Synchronization
+import Testing
+
+/// Holds the fake server's answer to one request until the test releases it, so a test can
+/// keep a `polyphony run` inside a turn (its transcript open) for exactly as long as it needs.
+final class HoldAtRequest: Sendable {
+    private let state = Mutex<(requests: Int, entered: Bool)>((0, false))
+    private let request: Int
+    private let gate = DispatchSemaphore(value: 0)
+
+    init(atRequest request: Int) {
+        self.request = request
+    }
+
+    /// Answers like ``FakeLLMServer/numberedIdeas(_:)``; the `request`-th answer waits for ``release()``.
+    var responder: FakeLLMServer.Responder {
+        { [self] prompt in
+            let count = state.withLock { state in
+                state.requests += 1
+                if state.requests == request { state.entered = true }
+                return state.requests
+            }
+            if count == request { gate.wait() }
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
+    }
+
+    /// Waits until the held request has arrived.
+    func waitUntilHeld() async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !state.withLock({ $0.entered }) {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Lets the held answer go.
+    func release() {
+        gate.signal()
+    }
+}
+
+/// One writer per transcript: real `polyphony run` processes racing for one file.
+@Suite struct TranscriptLockTests {
+    private static func sessionYAML() -> String {
+        RunCommandTests.sessionYAML(protocol: "round-robin", rounds: 2, participants: ["hci-mid", "generalist-tinkerer"])
+    }
+
+    @Test func aSecondRunOntoATranscriptBeingWrittenExitsAtOnceNamingTheFileAndTheHolder() async throws {
+        let hold = HoldAtRequest(atRequest: 1)
+        let server = try FakeLLMServer(responder: hold.responder)
+        defer { server.stop() }
+        let workspace = try RunCommandTests.Workspace(server: server, session: Self.sessionYAML())
+        let first = try CLIHarness.start(workspace.arguments + ["--quiet"])
+        try await hold.waitUntilHeld()
+
+        let second = try await CLIHarness.run(workspace.arguments + ["--quiet"])
+        hold.release()
+        await CLIHarness.wait(first)
+
+        #expect(second.status == 1, "\(second.stderr)")
+        #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
+        #expect(second.stderr.contains(workspace.transcript))
+        #expect(second.stderr.contains("pid \(first.processIdentifier)"), "\(second.stderr)")
+        #expect(first.terminationStatus == 0)
+        let events = try workspace.events()
+        #expect(events.filter { if case .session = $0 { true } else { false } }.count == 1)
+        #expect(events.turns.count == 4)
+        let validate = try await CLIHarness.run(["transcript", "validate", workspace.transcript])
+        #expect(validate.status == 0, "\(validate.stderr)")
+    }
+
+    @Test func aSecondResumeOfATranscriptBeingResumedExitsAtOnceAndEveryTurnStaysUnique() async throws {
+        // First an interrupted session: SIGINT while the second request is answered.
+        let interrupt = SignalOnRequest(SIGINT, atRequest: 2)
+        let recorder = try FakeLLMServer(options: .init(latency: .milliseconds(100)), responder: interrupt.responder)
+        defer { recorder.stop() }
+        let workspace = try RunCommandTests.Workspace(server: recorder, session: Self.sessionYAML())
+        let interrupted = try CLIHarness.start(workspace.arguments + ["--quiet"])
+        interrupt.target(interrupted.processIdentifier)
+        await CLIHarness.wait(interrupted)
+        try #require(interrupted.terminationStatus == 130)
+
+        // Then two resumes of it: the first held inside its first request.
+        let hold = HoldAtRequest(atRequest: 1)
+        let server = try FakeLLMServer(responder: hold.responder)
+        defer { server.stop() }
+        try workspace.folder.write("backends.yaml", server.backendsYAML(kinds: [.openai]))
+        let resume = ["run", "--resume", workspace.transcript, "--backends", workspace.folder.path + "/backends.yaml", "--no-cache", "--quiet"]
+        let first = try CLIHarness.start(resume)
+        try await hold.waitUntilHeld()
+
+        let second = try await CLIHarness.run(resume)
+        hold.release()
+        await CLIHarness.wait(first)
+
+        #expect(second.status == 1, "\(second.stderr)")
+        #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
+        #expect(second.stderr.contains(workspace.transcript))
+        #expect(second.stderr.contains("pid \(first.processIdentifier)"), "\(second.stderr)")
+        #expect(first.terminationStatus == 0)
+        let events = try workspace.events()
+        #expect(events.turns.count == 4)
+        #expect(Set(events.turns.map(\.index)).count == 4)
+        #expect(events.compactMap { if case .end(let end) = $0, end.status == .completed { end } else { nil } }.count == 1)
+        let validate = try await CLIHarness.run(["transcript", "validate", workspace.transcript])
+        #expect(validate.status == 0, "\(validate.stderr)")
+    }
+}
