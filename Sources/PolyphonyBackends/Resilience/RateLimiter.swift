@@ -52,6 +52,7 @@ public actor RateLimiter {
 
     /// Takes a slot, waiting as long as needed. Pair with ``release()``.
     public func acquire() async throws {
+        try Task.checkCancellation()
         if active < maxConcurrent {
             active += 1
         } else {
