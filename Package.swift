@@ -74,7 +74,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PolyphonyEngineTests",
-            dependencies: ["PolyphonyEngine", "PolyphonyTestSupport"]
+            // Backends for the tests that run sessions over real HTTP to the loopback fake.
+            dependencies: ["PolyphonyEngine", "PolyphonyBackends", "PolyphonyTestSupport"]
         ),
         .testTarget(
             name: "PolyphonyScoringTests",

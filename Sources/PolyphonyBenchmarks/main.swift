@@ -7,6 +7,7 @@ let suites: [BenchmarkSuite] = [
     backendSuite,
     waitingSuite,
     orchestrationSuite,
+    largeSessionSuite,
     scoringSuite,
     embeddingSuite,
     experimentSuite,

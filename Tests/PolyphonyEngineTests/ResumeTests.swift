@@ -48,4 +48,11 @@ import Testing
         #expect(resumed.ideas.count == first.ideas.count)
         #expect(resumed.ideas.filter { $0.turn == 0 }.count == 3)
     }
+
+    @Test func aSessionResumedBeforeItsFirstTurnNeverSaysTurnMinusOne() async throws {
+        let (_, resumed, _) = try await cutAndResume(keepLines: 1)
+        let note = try #require(resumed.notes.first)
+        #expect(note.text == "resumed before the first turn; no recorded turn to reuse")
+        #expect(!resumed.notes.contains { $0.text.contains("turn -1") })
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import Synchronization
 
 /// Answers from a ``ResponseCache`` when it can and asks the wrapped backend otherwise,
 /// storing what it gets.
@@ -7,6 +8,9 @@ import PolyphonyCore
 /// A hit returns the stored response unchanged (latency and attempts included), so a
 /// re-run's transcript matches the original. Only complete answers are stored: errors and
 /// responses that finished with ``FinishReason/error`` or ``FinishReason/cancelled`` are not.
+/// A cache that cannot be written (full disk, read-only folder) costs the cache, never the
+/// answer: the first such failure is reported through `warn` (stderr by default), the
+/// answer is returned all the same.
 public struct CachingChatBackend: ChatBackend {
     public var name: String { base.name }
     public var defaultModel: String { base.defaultModel }
@@ -17,11 +21,23 @@ public struct CachingChatBackend: ChatBackend {
     /// The store.
     public let cache: ResponseCache
 
+    private let warning: WarnOnce
+
     /// Wraps `base`; `kind` goes into every cache key.
-    public init(base: any ChatBackend, kind: BackendConfiguration.Kind, cache: ResponseCache) {
+    /// - Parameter warn: Receives a one-line warning the first time an entry cannot be stored.
+    public init(
+        base: any ChatBackend, kind: BackendConfiguration.Kind, cache: ResponseCache,
+        warn: @escaping @Sendable (String) -> Void = CachingChatBackend.warnOnStandardError
+    ) {
         self.base = base
         self.kind = kind
         self.cache = cache
+        self.warning = WarnOnce(warn)
+    }
+
+    /// Writes `polyphony: warning: MESSAGE` to stderr.
+    public static let warnOnStandardError: @Sendable (String) -> Void = { message in
+        FileHandle.standardError.write(Data("polyphony: warning: \(message)\n".utf8))
     }
 
     /// The cache key this backend uses for `request`.
@@ -33,7 +49,7 @@ public struct CachingChatBackend: ChatBackend {
         let key = key(for: request)
         if let hit = cache.lookup(key) { return hit }
         let response = try await base.complete(request)
-        try storeIfComplete(response, key: key)
+        storeIfComplete(response, key: key)
         return response
     }
 
@@ -47,14 +63,34 @@ public struct CachingChatBackend: ChatBackend {
         }
         return producedStream { continuation in
             for try await event in base.stream(request) {
-                if case .completed(let response) = event { try storeIfComplete(response, key: key) }
+                if case .completed(let response) = event { storeIfComplete(response, key: key) }
                 continuation.yield(event)
             }
         }
     }
 
-    private func storeIfComplete(_ response: ChatResponse, key: String) throws {
+    private func storeIfComplete(_ response: ChatResponse, key: String) {
         guard response.finishReason != .error, response.finishReason != .cancelled else { return }
-        try cache.store(response, forKey: key)
+        do {
+            try cache.store(response, forKey: key)
+        } catch {
+            warning.report("response cache not written, answers are not cached: \(error) (further cache failures are not reported)")
+        }
+    }
+}
+
+/// Passes on the first report only.
+private final class WarnOnce: Sendable {
+    private let warned = Mutex(false)
+    private let warn: @Sendable (String) -> Void
+
+    init(_ warn: @escaping @Sendable (String) -> Void) { self.warn = warn }
+
+    func report(_ message: String) {
+        let first = warned.withLock { warned in
+            defer { warned = true }
+            return !warned
+        }
+        if first { warn(message) }
     }
 }

@@ -44,18 +44,23 @@ struct BackendRequester: Sendable {
 
     /// Runs `attempt` under the limiter until it succeeds, fails for good, or attempts run out.
     /// - Parameter attempt: One HTTP attempt; it throws ``AttemptFailure`` for failures the policy judges.
-    /// - Returns: The attempt's result and how many attempts it took.
-    func withRetries<T: Sendable>(_ attempt: @Sendable () async throws -> T) async throws -> (T, Int) {
+    /// - Returns: The attempt's result, how many attempts it took, and the failed attempts
+    ///   that were retried.
+    func withRetries<T: Sendable>(_ attempt: @Sendable () async throws -> T) async throws -> (T, Int, [ChatRetry]) {
         var count = 0
+        var retries: [ChatRetry] = []
         while true {
             count += 1
             do {
+                // Cancelled while waiting for a slot or a backoff: start nothing new.
+                try Task.checkCancellation()
                 let result = try await limiter.withPermit { try await attempt() }
-                return (result, count)
+                return (result, count, retries)
             } catch is CancellationError {
                 throw PolyphonyError.cancelled("backend \(name): request cancelled")
             } catch let failure as AttemptFailure {
-                try await pause(after: failure, attempt: count)
+                let delay = try await pause(after: failure, attempt: count)
+                retries.append(ChatRetry(status: failure.error.status, message: failure.error.message, delaySeconds: delay))
             }
         }
     }
@@ -147,7 +152,8 @@ struct BackendRequester: Sendable {
     }
 
     /// Waits before the next attempt, or throws the final error when there is none.
-    private func pause(after failure: AttemptFailure, attempt: Int) async throws {
+    /// - Returns: The seconds waited.
+    private func pause(after failure: AttemptFailure, attempt: Int) async throws -> Double {
         let error = failure.error
         if error.isCancellation { throw error }
         guard error.isRetryable else { throw error }
@@ -169,6 +175,7 @@ struct BackendRequester: Sendable {
         } catch {
             throw PolyphonyError.cancelled("backend \(name): cancelled while waiting to retry")
         }
+        return delay
     }
 
     func failure(_ error: HTTPTransportError) -> AttemptFailure {

@@ -61,8 +61,8 @@ public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
     public func complete(_ request: ChatRequest) async throws -> ChatResponse {
         let start = ContinuousClock.now
         let outgoing = try makeOutgoing(request, stream: false)
-        let (parsed, attempts) = try await requester.withRetries { try await attemptWhole(outgoing) }
-        return finished(parsed, attempts: attempts, since: start)
+        let (parsed, attempts, retries) = try await requester.withRetries { try await attemptWhole(outgoing) }
+        return finished(parsed, attempts: attempts, retries: retries, since: start)
     }
 
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
@@ -77,11 +77,11 @@ public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
     private func streamWithRetries(_ request: ChatRequest, gate: DeltaGate) async throws -> ChatResponse {
         let start = ContinuousClock.now
         let outgoing = try makeOutgoing(request, stream: true)
-        let (parsed, attempts) = try await requester.withRetries {
+        let (parsed, attempts, retries) = try await requester.withRetries {
             gate.startAttempt()
             return try await attemptStream(outgoing, gate: gate)
         }
-        return finished(parsed, attempts: attempts, since: start)
+        return finished(parsed, attempts: attempts, retries: retries, since: start)
     }
 
     private func attemptWhole(_ outgoing: HTTPOutgoingRequest) async throws -> DialectResponse {
@@ -176,10 +176,11 @@ public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
         }
     }
 
-    private func finished(_ parsed: DialectResponse, attempts: Int, since start: ContinuousClock.Instant) -> ChatResponse {
+    private func finished(_ parsed: DialectResponse, attempts: Int, retries: [ChatRetry], since start: ContinuousClock.Instant) -> ChatResponse {
         ChatResponse(
             text: parsed.text, finishReason: parsed.finishReason, usage: parsed.usage, model: parsed.model,
-            latencyMilliseconds: BackendRequester.milliseconds(since: start), attempts: attempts
+            latencyMilliseconds: BackendRequester.milliseconds(since: start), attempts: attempts,
+            retries: retries.isEmpty ? nil : retries
         )
     }
 

@@ -42,7 +42,7 @@ public struct HTTPEmbedder: Embedder {
         for start in stride(from: 0, to: texts.count, by: batchSize) {
             let batch = Array(texts[start..<min(start + batchSize, texts.count)])
             let outgoing = try makeRequest(batch)
-            let (batchVectors, _) = try await requester.withRetries { try await attempt(outgoing, expected: batch.count) }
+            let (batchVectors, _, _) = try await requester.withRetries { try await attempt(outgoing, expected: batch.count) }
             vectors += batchVectors
         }
         return vectors

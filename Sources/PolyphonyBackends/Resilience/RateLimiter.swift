@@ -13,7 +13,11 @@ public actor RateLimiter {
     public nonisolated let requestsPerMinute: Int?
 
     private var active = 0
-    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    /// Waiters by id, and their ids in arrival order from `head` on; a cancelled waiter leaves
+    /// the dictionary at once and its id is skipped later, so both ends cost O(1).
+    private var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+    private var queue: [UInt64] = []
+    private var head = 0
     private var nextWaiter: UInt64 = 0
     private var starts: [ContinuousClock.Instant] = []
     private let clock = ContinuousClock()
@@ -48,6 +52,7 @@ public actor RateLimiter {
 
     /// Takes a slot, waiting as long as needed. Pair with ``release()``.
     public func acquire() async throws {
+        try Task.checkCancellation()
         if active < maxConcurrent {
             active += 1
         } else {
@@ -58,11 +63,17 @@ public actor RateLimiter {
                     if Task.isCancelled {
                         continuation.resume(throwing: CancellationError())
                     } else {
-                        waiters.append((id, continuation))
+                        waiters[id] = continuation
+                        queue.append(id)
                     }
                 }
             } onCancel: {
                 Task { await self.cancelWaiter(id) }
+            }
+            // A cancel that raced with the hand-over: pass the slot on rather than start a request.
+            if Task.isCancelled {
+                release()
+                throw CancellationError()
             }
         }
         do {
@@ -75,16 +86,25 @@ public actor RateLimiter {
 
     /// Gives a slot back, handing it straight to the longest waiter.
     public func release() {
-        if waiters.isEmpty {
-            active = max(0, active - 1)
-        } else {
-            waiters.removeFirst().continuation.resume()
+        while head < queue.count {
+            let id = queue[head]
+            head += 1
+            if head > 1024, head * 2 > queue.count {
+                queue.removeFirst(head)
+                head = 0
+            }
+            if let continuation = waiters.removeValue(forKey: id) {
+                continuation.resume()
+                return
+            }
         }
+        queue.removeAll(keepingCapacity: true)
+        head = 0
+        active = max(0, active - 1)
     }
 
     private func cancelWaiter(_ id: UInt64) {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+        waiters.removeValue(forKey: id)?.resume(throwing: CancellationError())
     }
 
     private func waitForRateWindow() async throws {

@@ -52,10 +52,13 @@ public struct ChatResponse: Sendable, Codable, Hashable {
     public var latencyMilliseconds: Double
     /// How many HTTP attempts it took (1 when the first one succeeded).
     public var attempts: Int
+    /// The failed attempts that were sent again, oldest first; `nil` when there were none
+    /// (and in cache entries written before this was recorded).
+    public var retries: [ChatRetry]?
 
     public init(
         text: String, finishReason: FinishReason = .stop, usage: TokenUsage = TokenUsage(),
-        model: String? = nil, latencyMilliseconds: Double = 0, attempts: Int = 1
+        model: String? = nil, latencyMilliseconds: Double = 0, attempts: Int = 1, retries: [ChatRetry]? = nil
     ) {
         self.text = text
         self.finishReason = finishReason
@@ -63,6 +66,23 @@ public struct ChatResponse: Sendable, Codable, Hashable {
         self.model = model
         self.latencyMilliseconds = latencyMilliseconds
         self.attempts = attempts
+        self.retries = retries
+    }
+}
+
+/// One failed attempt of a request that was then sent again.
+public struct ChatRetry: Sendable, Codable, Hashable {
+    /// The HTTP status of the failed attempt, when the server answered.
+    public var status: Int?
+    /// What went wrong, in a user's words.
+    public var message: String
+    /// Seconds waited before the next attempt.
+    public var delaySeconds: Double
+
+    public init(status: Int?, message: String, delaySeconds: Double) {
+        self.status = status
+        self.message = message
+        self.delaySeconds = delaySeconds
     }
 }
 

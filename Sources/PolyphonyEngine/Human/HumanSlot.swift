@@ -3,9 +3,14 @@ import PolyphonyCore
 
 /// The person at the terminal: answers their turns and injects contributions at any time.
 ///
-/// Lines arrive from stdin (a TTY, a pipe) or a `--human-script` file, through ``receive(_:)``.
-/// A line `/inject TEXT` is queued for every agent whenever it arrives; every other line
-/// belongs to the next turn the human takes. An answer ends at an empty line.
+/// Typed lines arrive from stdin (a TTY, a pipe) through ``receive(_:)``: a line
+/// `/inject TEXT` is queued for every agent whenever it arrives; every other line belongs to
+/// the next turn the human takes. An answer ends at an empty line.
+///
+/// A scripted slot (``init(script:display:)``, `--human-script`) reads its ``HumanScript``
+/// in session order instead: a turn takes the next answer only when it asks, and an inject
+/// waits for the phase that follows the turn it stands after, so the same script gives the
+/// same session every time, and a resumed session can skip exactly what was used.
 public actor HumanSlot {
     /// How a human turn ended.
     public enum Answer: Sendable, Equatable {
@@ -23,11 +28,27 @@ public actor HumanSlot {
     private var waiter: (id: Int, continuation: CheckedContinuation<String?, Never>)?
     private var nextWaiterID = 0
     private let display: @Sendable (String) -> Void
+    /// The script of a scripted slot, its read position, and injects read but not delivered.
+    private let script: [HumanScript.Line]?
+    private var cursor = 0
+    private var pending: [(text: String, placement: HumanScript.Placement?)] = []
 
+    /// A slot for a person typing (``receive(_:)``, ``finishInput()``).
     /// - Parameter display: Shows prompts to the person (the terminal view decides where).
     public init(display: @escaping @Sendable (String) -> Void) {
         self.display = display
+        self.script = nil
     }
+
+    /// A slot that answers from `script`, read in session order.
+    /// - Parameter display: Shows the prompts, as for a person.
+    public init(script: HumanScript, display: @escaping @Sendable (String) -> Void) {
+        self.display = display
+        self.script = script.lines.map(HumanScript.classify)
+    }
+
+    /// Whether answers come from a script: they are then ready at once, in session order.
+    public var isScripted: Bool { script != nil }
 
     /// Delivers one typed line (without its newline).
     public func receive(_ line: String) {
@@ -53,10 +74,36 @@ public actor HumanSlot {
         return injects
     }
 
+    /// The injects to deliver at the start of phase `phase` of round `round`: for a typed
+    /// slot everything typed since the last call; for a scripted one the injects read so far
+    /// whose place has come, in script order.
+    public func injects(dueAt round: Int, phase: String) -> [String] {
+        guard script != nil else { return drainInjects() }
+        readInjects()
+        var due: [String] = []
+        pending.removeAll { inject in
+            guard inject.placement?.reached(round: round, phase: phase) ?? true else { return false }
+            due.append(inject.text)
+            return true
+        }
+        return due
+    }
+
+    /// Moves a scripted slot past the answer of a turn an earlier run already recorded (or
+    /// skipped), exactly as answering it did; a typed slot has nothing to skip.
+    public func skipRecordedAnswer(round: Int, phase: String) {
+        guard script != nil else { return }
+        _ = scriptedAnswer(round: round, phase: phase)
+    }
+
     /// Shows `prompt` and collects the human's answer.
-    /// - Parameter timeout: Skip the turn after this long without a complete answer.
-    public func answer(prompt: String, timeout: Duration?) async -> Answer {
+    /// - Parameters:
+    ///   - timeout: Skip the turn after this long without a complete answer (typed input only).
+    ///   - round: The turn's round, for a script's placement markers.
+    ///   - phase: The turn's phase, for a script's placement markers.
+    public func answer(prompt: String, timeout: Duration?, round: Int = 0, phase: String = "") async -> Answer {
         display(prompt)
+        if script != nil { return scriptedAnswer(round: round, phase: phase) }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         var body: [String] = []
         var ideas: [String] = []
@@ -87,6 +134,106 @@ public actor HumanSlot {
         }
         return .text(body.joined(separator: "\n"), ideas: ideas)
     }
+
+    // MARK: - Scripts
+
+    /// The next answer of the script for a turn at (`round`, `phase`), then the injects that
+    /// stand after it.
+    private func scriptedAnswer(round: Int, phase: String) -> Answer {
+        guard let script else { return .skipped(reason: "no more human input") }
+        readInjects()
+        var look = cursor
+        var placement: HumanScript.Placement?
+        scan: while look < script.count {
+            switch script[look] {
+            case .marker(let place):
+                placement = (placement ?? HumanScript.Placement()).merged(with: place)
+            case .text(let line) where line.trimmingCharacters(in: .whitespaces).isEmpty:
+                break
+            default:
+                break scan
+            }
+            look += 1
+        }
+        guard look < script.count else {
+            cursor = look
+            return .skipped(reason: "no more human input")
+        }
+        if let placement, !placement.reached(round: round, phase: phase) {
+            return .skipped(reason: "the script's next answer is for \(Self.describe(placement))")
+        }
+        cursor = look
+        var body: [String] = []
+        var ideas: [String] = []
+        var answer: Answer?
+        while answer == nil, cursor < script.count {
+            let line = script[cursor]
+            cursor += 1
+            switch line {
+            case .inject(let text):
+                if !text.isEmpty { pending.append((text, nil)) }
+            case .marker:
+                continue
+            case .text(let raw):
+                let trimmed = raw.trimmingCharacters(in: .whitespaces)
+                switch trimmed {
+                case "/skip": answer = .skipped(reason: "the human skipped this turn")
+                case "/end": answer = .end
+                case "" where body.isEmpty && ideas.isEmpty: continue
+                case "": answer = .text(body.joined(separator: "\n"), ideas: ideas)
+                default:
+                    if trimmed.hasPrefix("/idea ") {
+                        let idea = String(trimmed.dropFirst("/idea ".count)).trimmingCharacters(in: .whitespaces)
+                        if !idea.isEmpty { ideas.append(idea) }
+                    } else {
+                        body.append(raw)
+                    }
+                }
+            }
+        }
+        readInjects()
+        if let answer { return answer }
+        if !body.isEmpty || !ideas.isEmpty { return .text(body.joined(separator: "\n"), ideas: ideas) }
+        return .skipped(reason: "no more human input")
+    }
+
+    /// Reads the injects (with their markers) that stand at the read position: at the start
+    /// of the script, or after the answer just read.
+    private func readInjects() {
+        guard let script else { return }
+        while cursor < script.count {
+            var look = cursor
+            var placement: HumanScript.Placement?
+            while look < script.count, case .marker(let place) = script[look] {
+                placement = (placement ?? HumanScript.Placement()).merged(with: place)
+                look += 1
+            }
+            guard look < script.count else { return }
+            switch script[look] {
+            case .inject:
+                cursor = look
+                while cursor < script.count, case .inject(let text) = script[cursor] {
+                    if !text.isEmpty { pending.append((text, placement)) }
+                    cursor += 1
+                }
+            case .text(let line) where placement == nil && line.trimmingCharacters(in: .whitespaces).isEmpty:
+                cursor += 1
+            default:
+                return
+            }
+        }
+    }
+
+    private static func describe(_ placement: HumanScript.Placement) -> String {
+        switch (placement.round, placement.phase) {
+        case (let round?, let phase?): "round \(round) \(phase)"
+        case (let round?, nil): "round \(round)"
+        case (nil, let phase?): "phase \(phase)"
+        case (nil, nil): "a later turn"
+        }
+    }
+
+    // MARK: - Typed input
 
     /// The next buffered line, waiting for one until `deadline`; `nil` at the end of input,
     /// the deadline, or cancellation.

@@ -34,13 +34,22 @@ public actor Orchestrator {
     private var totals = EndRecord.Totals()
     private var expertNotes: [String] = []
     /// Every idea so far, in order, for protocols building the next prompts.
-    public private(set) var ideas: [IdeaRecordView] = [] {
-        didSet { ideaIDs.formUnion(ideas[oldValue.count...].map(\.id)) }
-    }
-    /// The ids of ``ideas``, for checking what a new idea builds on.
+    public private(set) var ideas: [IdeaRecordView] = []
+    /// The ids of ``ideas``, for checking what a new idea builds on. Kept beside the array
+    /// (never recomputed from it) so a turn costs the same at idea 10 and at idea 60,000.
     private var ideaIDs: Set<String> = []
+    /// The ideas of each turn, by turn index, for rendering the discussion.
+    private var ideasByTurn: [Int: [IdeaRecordView]] = [:]
+    /// Display names by participant id.
+    private let names: [String: String]
     /// Every turn so far, in order (resumed turns included).
     public private(set) var turns: [TurnRecord] = []
+
+    /// How many speakers of a parallel phase are started ahead of the ones being recorded.
+    /// Backends bound what is in flight (`max_concurrency`); this bounds what waits for them,
+    /// so a 20,000-seat phase does not build 20,000 prompts up front, and a cancel or a
+    /// failure has only this many tasks to stop.
+    static let parallelWindow = 256
 
     /// - Parameters:
     ///   - resume: What an earlier run of this session already recorded; its turns are reused.
@@ -67,6 +76,7 @@ public actor Orchestrator {
         self.nextTurnIndex = resume.nextTurnIndex
         self.nextIdeaNumber = resume.nextIdeaNumber
         self.totals = resume.totals
+        self.names = Dictionary(cast.everyone.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Runs the protocol to the end and writes the `end` event.
@@ -78,7 +88,10 @@ public actor Orchestrator {
     @discardableResult
     public func run() async throws -> EndRecord {
         if resume.isResuming {
-            try await record(.note(NoteRecord(text: "resumed after turn \(nextTurnIndex - 1); \(resume.turns.count) recorded turns are reused", at: Date())))
+            let text = resume.turns.isEmpty
+                ? "resumed before the first turn; no recorded turn to reuse"
+                : "resumed after turn \(nextTurnIndex - 1); \(resume.turns.count) recorded turns are reused"
+            try await record(.note(NoteRecord(text: text, at: Date())))
         } else {
             try await record(.session(header))
         }
@@ -128,42 +141,20 @@ public actor Orchestrator {
             var briefs: [String: TurnBrief] = [:]
             for speaker in speakers { briefs[speaker.id] = await brief(speaker) }
             let jobs = speakers.map { speaker in (speaker, briefs[speaker.id] ?? TurnBrief(context: "", instruction: "", ideas: .none)) }
-            // Results are recorded in speaker order as soon as every earlier speaker's result
-            // is in, not in completion order: idea ids and the next round's prompts then do
-            // not depend on which request happened to finish first, so reruns, the response
-            // cache and resume all see the same prompts.
-            var commit = InOrderCommit(jobs: jobs)
-            try await withThrowingTaskGroup(of: TurnResult.self) { group in
-                for (speaker, brief) in jobs {
-                    if let turn = resume.turn(round: round, phase: phase, speaker: speaker.id) {
-                        commit.recorded[speaker.id] = turn
-                        continue
-                    }
-                    let request = makeRequest(for: speaker, brief: brief, round: round, phase: phase)
-                    let humanPrompt = prompts.humanPrompt(brief: brief, expertNotes: expertNotes)
-                    events?.yield(.turnStarted(speaker: speaker.id, round: round, phase: phase))
-                    if speaker.isHuman, let played = playedBack(speaker, round: round, phase: phase) {
-                        group.addTask { played }
-                        continue
-                    }
-                    group.addTask { [human, limits, events] in
-                        try await Self.perform(speaker: speaker, request: request, humanPrompt: humanPrompt, human: human, limits: limits, stream: false, events: events)
-                    }
-                }
-                try await drain(&commit, round: round, phase: phase)
-                for try await result in group {
-                    commit.finished[result.speaker.id] = result
-                    try await drain(&commit, round: round, phase: phase)
-                }
-            }
-            outcomes = commit.outcomes
+            outcomes = try await runParallel(jobs, round: round, phase: phase)
             try await makeDurable()
         } else {
             for speaker in speakers {
                 try Task.checkCancellation()
                 let brief = await brief(speaker)
                 if let recorded = resume.turn(round: round, phase: phase, speaker: speaker.id) {
+                    if speaker.isHuman { await human?.skipRecordedAnswer(round: round, phase: phase) }
                     outcomes[speaker.id] = try await adopt(recorded, brief: brief)
+                    continue
+                }
+                if speaker.isHuman, resume.skipped(round: round, phase: phase, speaker: speaker.id) {
+                    await human?.skipRecordedAnswer(round: round, phase: phase)
+                    outcomes[speaker.id] = TurnOutcome(speaker: speaker.id, text: "", ideas: [], skipped: true)
                     continue
                 }
                 try checkBudget()
@@ -176,7 +167,7 @@ public actor Orchestrator {
                 }
                 let result = try await Self.perform(
                     speaker: speaker, request: request, humanPrompt: prompts.humanPrompt(brief: brief, expertNotes: expertNotes),
-                    human: human, limits: limits, stream: true, events: events
+                    human: human, limits: limits, round: round, phase: phase, stream: true, events: events
                 )
                 outcomes[speaker.id] = try await recordTurn(result, round: round, phase: phase, brief: brief)
                 try await makeDurable()
@@ -187,14 +178,105 @@ public actor Orchestrator {
 
     // MARK: - Turns
 
+    /// Runs the speakers of a parallel phase concurrently and records their results in
+    /// speaker order.
+    ///
+    /// Results are recorded in speaker order as soon as every earlier speaker's result is in,
+    /// not in completion order: idea ids and the next round's prompts then do not depend on
+    /// which request happened to finish first, so reruns, the response cache and resume all
+    /// see the same prompts. At most ``parallelWindow`` speakers are started ahead.
+    ///
+    /// When a speaker fails for good, no further speaker is started, the ones already working
+    /// finish, and every result that arrived is recorded, in speaker order, before the error
+    /// ends the session: `--resume` then asks only for what is missing. A cancel stops the
+    /// working speakers and likewise keeps what had arrived.
+    private func runParallel(_ jobs: [(Participant, TurnBrief)], round: Int, phase: String) async throws -> [String: TurnOutcome] {
+        var commit = InOrderCommit(jobs: jobs)
+        var failure: (any Error)?
+        await withTaskGroup(of: ChildResult.self) { group in
+            var next = 0
+            var running = 0
+            while true {
+                while failure == nil, !Task.isCancelled, running < Self.parallelWindow, next < jobs.count {
+                    let (speaker, brief) = jobs[next]
+                    next += 1
+                    if let turn = resume.turn(round: round, phase: phase, speaker: speaker.id) {
+                        if speaker.isHuman { await human?.skipRecordedAnswer(round: round, phase: phase) }
+                        commit.recorded[speaker.id] = turn
+                        continue
+                    }
+                    if speaker.isHuman, resume.skipped(round: round, phase: phase, speaker: speaker.id) {
+                        await human?.skipRecordedAnswer(round: round, phase: phase)
+                        commit.skipped.insert(speaker.id)
+                        continue
+                    }
+                    let humanPrompt = speaker.isHuman ? prompts.humanPrompt(brief: brief, expertNotes: expertNotes) : ""
+                    events?.yield(.turnStarted(speaker: speaker.id, round: round, phase: phase))
+                    running += 1
+                    if speaker.isHuman, let played = playedBack(speaker, round: round, phase: phase) {
+                        group.addTask { .finished(played) }
+                        continue
+                    }
+                    if speaker.isHuman, let human, await human.isScripted {
+                        // A script answers at once; asking in speaker order keeps which turn
+                        // takes which answer the same in every run.
+                        let answer = await human.answer(prompt: Self.humanHeading(speaker) + humanPrompt, timeout: nil, round: round, phase: phase)
+                        group.addTask { .finished(.human(speaker, answer)) }
+                        continue
+                    }
+                    let request = makeRequest(for: speaker, brief: brief, round: round, phase: phase)
+                    group.addTask { [human, limits, events] in
+                        do {
+                            return .finished(try await Self.perform(
+                                speaker: speaker, request: request, humanPrompt: humanPrompt, human: human, limits: limits,
+                                round: round, phase: phase, stream: false, events: events))
+                        } catch {
+                            return .failed(error)
+                        }
+                    }
+                }
+                if failure == nil {
+                    do {
+                        try await drain(&commit, round: round, phase: phase)
+                    } catch {
+                        failure = error
+                        group.cancelAll()
+                    }
+                }
+                guard let child = await group.next() else { break }
+                running -= 1
+                switch child {
+                case .finished(let result): commit.finished[result.speaker.id] = result
+                case .failed(let error):
+                    // A cancelled child of a cancelled phase is no failure; any other error is.
+                    if failure == nil, !(Task.isCancelled && Self.isCancellation(error)) { failure = error }
+                }
+            }
+        }
+        if failure == nil, commit.cursor == jobs.count {
+            return commit.outcomes
+        }
+        try await flush(&commit, round: round, phase: phase)
+        if let failure { throw failure }
+        throw CancellationError()
+    }
+
     /// The reorder buffer of a parallel phase: results arrive in any order and are recorded
     /// in speaker order.
     struct InOrderCommit {
         let jobs: [(Participant, TurnBrief)]
         var recorded: [String: TurnRecord] = [:]
+        /// Human seats whose turn an earlier run recorded as skipped.
+        var skipped: Set<String> = []
         var finished: [String: TurnResult] = [:]
         var outcomes: [String: TurnOutcome] = [:]
         var cursor = 0
+    }
+
+    /// What a child of a parallel phase hands back; the parent decides what comes next.
+    enum ChildResult: Sendable {
+        case finished(TurnResult)
+        case failed(any Error)
     }
 
     /// Records every result whose earlier speakers are all recorded.
@@ -203,6 +285,8 @@ public actor Orchestrator {
             let (speaker, brief) = commit.jobs[commit.cursor]
             if let turn = commit.recorded[speaker.id] {
                 commit.outcomes[speaker.id] = try await adopt(turn, brief: brief)
+            } else if commit.skipped.contains(speaker.id) {
+                commit.outcomes[speaker.id] = TurnOutcome(speaker: speaker.id, text: "", ideas: [], skipped: true)
             } else if let result = commit.finished.removeValue(forKey: speaker.id) {
                 commit.outcomes[speaker.id] = try await recordTurn(result, round: round, phase: phase, brief: brief)
             } else {
@@ -210,6 +294,35 @@ public actor Orchestrator {
             }
             commit.cursor += 1
         }
+    }
+
+    /// Records, in speaker order, every result that arrived, leaving gaps where a speaker's
+    /// result is missing: the phase is ending early and nothing that arrived may be lost.
+    private func flush(_ commit: inout InOrderCommit, round: Int, phase: String) async throws {
+        var ended = false
+        for (speaker, brief) in commit.jobs[commit.cursor...] {
+            if let turn = commit.recorded[speaker.id] {
+                commit.outcomes[speaker.id] = try await adopt(turn, brief: brief)
+            } else if let result = commit.finished.removeValue(forKey: speaker.id) {
+                do {
+                    commit.outcomes[speaker.id] = try await recordTurn(result, round: round, phase: phase, brief: brief)
+                } catch Stop.humanEnded {
+                    ended = true
+                }
+            }
+        }
+        commit.cursor = commit.jobs.count
+        if ended { throw Stop.humanEnded }
+    }
+
+    private static func isCancellation(_ error: any Error) -> Bool {
+        if error is CancellationError { return true }
+        if let error = error as? PolyphonyError, error.isCancellation { return true }
+        return false
+    }
+
+    private static func humanHeading(_ speaker: Participant) -> String {
+        "\n[\(speaker.name), your turn]\n"
     }
 
     /// What a child task hands back to the parent, which alone records.
@@ -237,18 +350,20 @@ public actor Orchestrator {
 
     private static func perform(
         speaker: Participant, request: ChatRequest, humanPrompt: String, human: HumanSlot?,
-        limits: SessionLimits, stream: Bool, events: AsyncStream<SessionEvent>.Continuation?
+        limits: SessionLimits, round: Int, phase: String, stream: Bool, events: AsyncStream<SessionEvent>.Continuation?
     ) async throws -> TurnResult {
         if speaker.isHuman {
             guard let human else { return .human(speaker, .skipped(reason: "no human input is connected")) }
             let timeout = limits.humanTimeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) }
-            let answer = await human.answer(prompt: "\n[\(speaker.name), your turn]\n" + humanPrompt, timeout: timeout)
+            let answer = await human.answer(prompt: humanHeading(speaker) + humanPrompt, timeout: timeout, round: round, phase: phase)
             try Task.checkCancellation()
             return .human(speaker, answer)
         }
         guard let backend = speaker.backend else {
             throw PolyphonyError.invalidInput("participant '\(speaker.id)' has no backend")
         }
+        // A cancel that came while this turn waited to start: send nothing.
+        try Task.checkCancellation()
         if !stream {
             return .agent(speaker, request, try await backend.complete(request))
         }
@@ -289,6 +404,9 @@ public actor Orchestrator {
         let mode = brief?.ideas ?? .none
         switch result {
         case .agent(let speaker, let request, let response):
+            for retry in response.retries ?? [] {
+                try await record(.note(NoteRecord(text: Self.retryNote(retry, speaker: speaker), round: round, at: Date())))
+            }
             let index = takeTurnIndex()
             let turn = TurnRecord(
                 index: index, round: round, phase: phase, speaker: speaker.id, kind: .agent,
@@ -308,7 +426,7 @@ public actor Orchestrator {
                 try await record(.note(NoteRecord(text: "\(speaker.id) ended the session with /end", round: round, at: Date())))
                 throw Stop.humanEnded
             case .skipped(let reason):
-                try await record(.note(NoteRecord(text: "\(speaker.id) skipped round \(round) \(phase): \(reason)", round: round, at: Date())))
+                try await record(.note(NoteRecord(text: ResumeState.skipNote(speaker: speaker.id, round: round, phase: phase, reason: reason), round: round, at: Date())))
                 return TurnOutcome(speaker: speaker.id, text: "", ideas: [], skipped: true)
             case .text(let text, let explicitIdeas):
                 let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: phase, speaker: speaker.id, kind: .human, response: text, at: Date())
@@ -327,12 +445,14 @@ public actor Orchestrator {
 
     private func recordIdeas(_ parsed: [IdeaParser.ParsedIdea], of turn: TurnRecord) async throws -> [IdeaRecordView] {
         var views: [IdeaRecordView] = []
-        let known = ideaIDs
+        // An idea builds only on ideas from before its turn, never on a sibling.
+        var siblings: Set<String> = []
         for idea in parsed {
             let record = IdeaRecord(
                 id: "i\(nextIdeaNumber)", author: turn.speaker, round: turn.round, text: idea.text,
-                parents: idea.buildsOn.filter { known.contains($0) }, turn: turn.index
+                parents: idea.buildsOn.filter { ideaIDs.contains($0) && !siblings.contains($0) }, turn: turn.index
             )
+            siblings.insert(record.id)
             nextIdeaNumber += 1
             try await self.record(.idea(record))
             views.append(IdeaRecordView(id: record.id, author: record.author, round: record.round, text: record.text, turn: record.turn))
@@ -353,7 +473,7 @@ public actor Orchestrator {
         turns.append(recorded)
         let recordedIdeas = resume.ideas(ofTurn: recorded.index)
         let recordedViews = recordedIdeas.map { IdeaRecordView(id: $0.id, author: $0.author, round: $0.round, text: $0.text, turn: $0.turn) }
-        ideas += recordedViews
+        for view in recordedViews { remember(view) }
         // A kill between a turn and (some of) its ideas: extraction is deterministic, so the
         // missing ones are the tail of what the first run would have written.
         let expected = extractIdeas(recorded.response, mode: brief.ideas)
@@ -365,16 +485,21 @@ public actor Orchestrator {
     private func deliverInjects(round: Int, phase: String) async throws {
         let injectPhase = "inject:\(phase)"
         if let human = cast.human {
-            for recorded in resume.injects(round: round, phase: injectPhase) {
-                turns.append(recorded)
-                expertNotes.append(recorded.response)
+            let recorded = resume.injects(round: round, phase: injectPhase)
+            for turn in recorded {
+                turns.append(turn)
+                expertNotes.append(turn.response)
             }
             for recorded in humanRecording?.injects(round: round, phase: injectPhase) ?? [] {
                 let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: injectPhase, speaker: human.id, kind: .human, response: recorded.response, at: Date())
                 try await record(.turn(turn))
                 expertNotes.append(recorded.response)
             }
-            for text in await self.human?.drainInjects() ?? [] {
+            var due = await self.human?.injects(dueAt: round, phase: phase) ?? []
+            // A script delivers the same injects at the same place in every run: the ones an
+            // earlier run recorded here are those.
+            if await self.human?.isScripted == true { due = Array(due.dropFirst(recorded.count)) }
+            for text in due {
                 let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: injectPhase, speaker: human.id, kind: .human, response: text, at: Date())
                 try await record(.turn(turn))
                 expertNotes.append(text)
@@ -413,10 +538,39 @@ public actor Orchestrator {
             totals.completionTokens += turn.usage?.completionTokens ?? 0
         case .idea(let idea):
             totals.ideas += 1
-            ideas.append(IdeaRecordView(id: idea.id, author: idea.author, round: idea.round, text: idea.text, turn: idea.turn))
+            remember(IdeaRecordView(id: idea.id, author: idea.author, round: idea.round, text: idea.text, turn: idea.turn))
         default:
             break
         }
         events?.yield(.recorded(event))
+    }
+
+    private func remember(_ idea: IdeaRecordView) {
+        ideas.append(idea)
+        ideaIDs.insert(idea.id)
+        if let turn = idea.turn { ideasByTurn[turn, default: []].append(idea) }
+    }
+
+    /// The transcript note for a failed attempt that was sent again, e.g.
+    /// `generalist-observant: local-llama answered HTTP 429; retried after 1 s`.
+    static func retryNote(_ retry: ChatRetry, speaker: Participant) -> String {
+        let what = retry.status.map { "answered HTTP \($0)" } ?? "failed (\(retry.message))"
+        return "\(speaker.id): \(speaker.backendName ?? speaker.backend?.name ?? "backend") \(what); retried after \(Self.seconds(retry.delaySeconds)) s"
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        let rounded = value >= 10 ? value.rounded() : (value * 100).rounded() / 100
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%g", rounded)
+    }
+
+    // MARK: - What protocols show
+
+    /// Every turn so far of the given phases (all when `nil`), with each turn's ideas and
+    /// their ids, clipped to the most recent ``Discussion/maxCharacters`` characters.
+    ///
+    /// Only the turns that fit are read, newest first, so building a prompt costs the same
+    /// however long the session has run.
+    public func discussion(phases: Set<String>? = nil) -> String {
+        Discussion.transcript(turns: turns, ideasOfTurn: { self.ideasByTurn[$0] ?? [] }, names: names, phases: phases)
     }
 }

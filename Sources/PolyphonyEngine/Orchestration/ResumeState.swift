@@ -10,6 +10,8 @@ public struct ResumeState: Sendable {
     public private(set) var turns: [String: TurnRecord] = [:]
     private var ideasByTurn: [Int: [IdeaRecord]] = [:]
     private var injectsByPhase: [String: [TurnRecord]] = [:]
+    /// Human turns an earlier run skipped (`/skip`, silence, end of input), by (round, phase, speaker).
+    private var skips: Set<String> = []
     public private(set) var nextTurnIndex = 0
     public private(set) var nextIdeaNumber = 1
     public private(set) var totals = EndRecord.Totals()
@@ -41,8 +43,8 @@ public struct ResumeState: Sendable {
                     nextIdeaNumber = max(nextIdeaNumber, number + 1)
                 }
                 totals.ideas += 1
-            case .note:
-                break
+            case .note(let note):
+                if let skip = Self.parseSkipNote(note.text) { skips.insert(Self.key(skip.round, skip.phase, skip.speaker)) }
             case .end(let end):
                 lastEndStatus = end.status
             }
@@ -54,6 +56,27 @@ public struct ResumeState: Sendable {
 
     func turn(round: Int, phase: String, speaker: String) -> TurnRecord? {
         turns[Self.key(round, phase, speaker)]
+    }
+
+    /// Whether an earlier run recorded this human turn as skipped.
+    func skipped(round: Int, phase: String, speaker: String) -> Bool {
+        skips.contains(Self.key(round, phase, speaker))
+    }
+
+    /// The note recorded when a human turn passes: `human skipped round 2 write: REASON`.
+    static func skipNote(speaker: String, round: Int, phase: String, reason: String) -> String {
+        "\(speaker) skipped round \(round) \(phase): \(reason)"
+    }
+
+    /// The speaker, round and phase of a note written by ``skipNote(speaker:round:phase:reason:)``.
+    static func parseSkipNote(_ text: String) -> (speaker: String, round: Int, phase: String)? {
+        let words = text.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
+        guard words.count == 5, words[1] == "skipped", words[2] == "round", let round = Int(words[3]),
+              words[4].contains(":")
+        else { return nil }
+        let phase = words[4].prefix { $0 != ":" }
+        guard !phase.isEmpty, words[4].dropFirst(phase.count).hasPrefix(": ") || words[4].dropFirst(phase.count) == ":" else { return nil }
+        return (String(words[0]), round, String(phase))
     }
 
     func ideas(ofTurn index: Int) -> [IdeaRecord] { ideasByTurn[index] ?? [] }

@@ -24,7 +24,7 @@ public struct CritiqueReviseProtocol: IdeationProtocol {
         var latest: [String: [IdeaRecordView]] = [:]
         for round in 1...session.header.rounds {
             let phase = round == 1 ? "propose" : "revise"
-            let feedback = critiques
+            let feedback = critiques.joined(separator: "\n\n")
             let previous = latest
             let outcomes = try await session.runPhase(round: round, phase: phase, speakers: cast.members, parallel: true) { member in
                 guard round > 1 else {
@@ -32,7 +32,7 @@ public struct CritiqueReviseProtocol: IdeationProtocol {
                 }
                 let own = previous[member.id] ?? []
                 return TurnBrief(
-                    context: "Your proposals last round:\n\(Discussion.pool(own))\n\nCritiques of all proposals:\n\n\(feedback.joined(separator: "\n\n"))",
+                    context: "Your proposals last round:\n\(Discussion.pool(own))\n\nCritiques of all proposals:\n\n\(feedback)",
                     instruction: "Revise your proposals in the light of the critiques: keep, sharpen, merge or replace them.",
                     ideas: .list
                 )

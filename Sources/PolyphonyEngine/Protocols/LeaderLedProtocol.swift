@@ -23,7 +23,7 @@ public struct LeaderLedProtocol: IdeationProtocol {
         guard let leader = cast.leader else { return }
         let memberNames = cast.members.map(\.name).joined(separator: ", ")
         for round in 1...session.header.rounds {
-            let before = Discussion.transcript(turns: await session.turns, ideas: await session.ideas, cast: cast)
+            let before = await session.discussion()
             let lead = try await session.runPhase(round: round, phase: "lead", speakers: [leader], parallel: false) { _ in
                 TurnBrief(
                     context: before.isEmpty ? "" : "The discussion so far:\n\n" + before,
@@ -44,7 +44,7 @@ public struct LeaderLedProtocol: IdeationProtocol {
         let rounds = session.header.rounds
         _ = try await session.runPhase(round: rounds, phase: "synthesize", speakers: [synthesizer], parallel: false) { _ in
             TurnBrief(
-                context: "The whole discussion:\n\n" + Discussion.transcript(turns: await session.turns, ideas: await session.ideas, cast: cast),
+                context: "The whole discussion:\n\n" + (await session.discussion()),
                 instruction: "Write the group's final proposal: one integrated plan in at most 200 words that builds on the strongest ideas above. Cite every idea you use by its id in square brackets, e.g. [i3].",
                 ideas: .whole
             )

@@ -18,7 +18,7 @@ public struct RoundRobinProtocol: IdeationProtocol {
         let cast = session.cast
         for round in 1...session.header.rounds {
             _ = try await session.runPhase(round: round, phase: "discuss", speakers: cast.members, parallel: false) { _ in
-                let discussion = Discussion.transcript(turns: await session.turns, ideas: await session.ideas, cast: cast)
+                let discussion = await session.discussion()
                 if discussion.isEmpty {
                     return TurnBrief(context: "", instruction: "Open the discussion with your ideas.", ideas: .list)
                 }

@@ -144,41 +144,29 @@ public struct ExperimentRunner: Sendable {
         var end: EndRecord
     }
 
-    /// The plan for `run` and the human script lines still to feed: a continuation when
-    /// `path` holds a started session, else a new one.
+    /// The plan for `run` and its human script: a continuation when `path` holds a started
+    /// session, else a new one. A continuation reads the whole script again: the orchestrator
+    /// moves it past the answers its recorded turns used.
     ///
     /// Call with the transcript's writer open: it has cut off any header a kill left half
     /// written, so a file that is not empty starts with a whole header.
-    private func prepare(_ run: ExperimentRun, grid: ExperimentGrid, library: PersonaLoader.Library, path: String?) throws -> (SessionPlan, [String]) {
+    private func prepare(_ run: ExperimentRun, grid: ExperimentGrid, library: PersonaLoader.Library, path: String?) throws -> (SessionPlan, HumanScript) {
         if let path, let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 {
             let (events, _) = try TranscriptReader(path: path).readAll()
             let plan = try SessionPlan.resume(events: events, file: path, backend: backend)
-            // Recorded human turns are reused, not asked again: their answers are spent.
-            let humanTurns = events.compactMap { event -> TurnRecord? in
-                if case .turn(let turn) = event, turn.kind == .human { turn } else { nil }
-            }
-            let injects = humanTurns.filter { $0.phase.hasPrefix("inject:") }
-            let script = HumanScript(lines: run.humanScript).remaining(
-                afterAnswers: humanTurns.count - injects.count, injectsRecorded: !injects.isEmpty)
-            return (plan, script)
+            return (plan, HumanScript(lines: run.humanScript))
         }
         var spec = run.spec
         spec.backendOverride = backendOverride ?? spec.backendOverride
         let plan = try SessionPlan.new(
             spec: spec, library: library, personaDirectory: personaDirectory, backend: backend, seed: run.seed,
             sessionID: "\(grid.name)/\(run.id)", toolVersion: toolVersion)
-        return (plan, run.humanScript)
+        return (plan, HumanScript(lines: run.humanScript))
     }
 
-    private static func execute(_ plan: SessionPlan, script: [String], writer: TranscriptWriter, id: String) async throws -> SessionResult {
-        var human: HumanSlot?
-        if plan.cast.human != nil {
-            // Scripted turns only: nobody watches an experiment's prompts.
-            let slot = HumanSlot { _ in }
-            for line in script { await slot.receive(line) }
-            await slot.finishInput()
-            human = slot
-        }
+    private static func execute(_ plan: SessionPlan, script: HumanScript, writer: TranscriptWriter, id: String) async throws -> SessionResult {
+        // Scripted turns only: nobody watches an experiment's prompts.
+        let human = plan.cast.human == nil ? nil : HumanSlot(script: script) { _ in }
         let end = try await plan.orchestrator(writer: writer, human: human).run()
         return SessionResult(id: id, end: end)
     }

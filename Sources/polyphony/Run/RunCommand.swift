@@ -43,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The persona folder (default: personas/ beside the session file or its folder, then ./personas, then $POLYPHONY_PERSONAS and the installed library).") var personas: String?
     @Option(help: "The backends file (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
     @Option(help: "Write the transcript here (default: the session's output:, else transcripts/<time>-<topic>.jsonl).") var out: String?
-    @Option(help: "Replay scripted human turns from this file (same syntax as typing) instead of reading stdin.") var humanScript: String?
+    @Option(help: "Take the human's turns from this file instead of stdin: same syntax as typing, read in session order (see docs/sessions.md).") var humanScript: String?
     @Option(help: "Seconds a human has to answer before the turn is skipped (default: the session's human.timeout_seconds, else none).") var humanTimeout: Double?
     @Option(help: "Override the session's seed.") var seed: UInt64?
     @Option(help: "Run every agent seat on this backends-file entry instead of the ones the session names.") var backend: String?
@@ -59,6 +59,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("give either a session file or --resume TRANSCRIPT")
         }
         if quiet && jsonEvents { throw ValidationError("--quiet and --json-events exclude each other") }
+        if let humanTimeout, !(humanTimeout >= 0 && humanTimeout.isFinite) {
+            throw ValidationError("--human-timeout must be a number of seconds, 0 or more (got \(humanTimeout))")
+        }
         if resume != nil, backend != nil || model != nil {
             throw ValidationError("--backend and --model apply to a new session; a resumed one keeps the backends and models it recorded")
         }
@@ -96,10 +99,20 @@ struct RunCommand: AsyncParsableCommand {
     private func runSession(_ prepared: Prepared, signals: AsyncStream<Int32>) async throws -> EndRecord {
         let view = TerminalView(mode: quiet ? .quiet : (jsonEvents ? .json : .live))
         let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
-        let human: HumanSlot? = prepared.plan.cast.human == nil ? nil : HumanSlot { [output = view.humanOutput] prompt in
+        let display: @Sendable (String) -> Void = { [output = view.humanOutput] prompt in
             output.write(Data((prompt + "\n> ").utf8))
         }
-        let input: AsyncStream<String>? = try human == nil ? nil : (humanScript.map { try StandardInputLines.stream(file: $0) } ?? StandardInputLines.stream())
+        var human: HumanSlot?
+        var input: AsyncStream<String>?
+        if prepared.plan.cast.human != nil {
+            if let humanScript {
+                // Read in session order by the slot itself, so the same script gives the same session.
+                human = HumanSlot(script: try StandardInputLines.script(file: humanScript), display: display)
+            } else {
+                human = HumanSlot(display: display)
+                input = StandardInputLines.stream()
+            }
+        }
         let orchestrator = prepared.plan.orchestrator(writer: prepared.writer, events: continuation, human: human, recordMessages: recordPrompts)
         let end = try await withThrowingTaskGroup(of: RunChild.self) { group in
             group.addTask {

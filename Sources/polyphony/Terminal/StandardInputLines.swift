@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyEngine
 
 /// Lines typed on stdin (a TTY or a pipe), as an async stream.
 ///
@@ -18,16 +19,11 @@ enum StandardInputLines {
         return stream
     }
 
-    /// The lines of a `--human-script` file, delivered as if typed.
-    static func stream(file: String) throws -> AsyncStream<String> {
+    /// The `--human-script` file.
+    static func script(file: String) throws -> HumanScript {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             throw PolyphonyCLIError.unreadable(file)
         }
-        var lines = text.components(separatedBy: "\n")
-        if lines.last == "" { lines.removeLast() }
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        for line in lines { continuation.yield(line) }
-        continuation.finish()
-        return stream
+        return HumanScript(text: text)
     }
 }
