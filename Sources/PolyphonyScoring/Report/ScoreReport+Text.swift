@@ -87,7 +87,7 @@ extension ScoreReport {
         var rows = [[
             title.replacingOccurrences(of: "By ", with: ""), "ideas", "unique@\(t)", "yield", "unique@\(lit) (lit.)",
             "Vendi", "mean dist", "distinct-1/2/3", "prompt dist",
-        ]]
+        ] + originalityHeaders]
         for summary in summaries {
             rows.append([
                 summary.key, "\(summary.ideas)", "\(summary.unique)", Self.optional(summary.yield, 2),
@@ -95,9 +95,24 @@ extension ScoreReport {
                 Self.optional(summary.meanPairwiseDistance, 3),
                 [summary.distinct1, summary.distinct2, summary.distinct3].map { Self.optional($0, 2) }.joined(separator: "/"),
                 Self.optional(summary.meanPromptDistance, 3),
-            ])
+            ] + originalityCells(summary))
         }
         return [title] + Self.align(rows) + [""]
+    }
+
+    /// Whether any idea has a learned originality score, and whether a reference pool was used.
+    var showsOriginality: Bool { settings.originalityModel != nil }
+    var showsReference: Bool { settings.reference != nil }
+
+    /// Column titles for the originality columns that apply.
+    var originalityHeaders: [String] {
+        (showsOriginality ? ["originality"] : []) + (showsReference ? ["ref. novelty", "hivemind share"] : [])
+    }
+
+    /// The originality cells of one summary, matching ``originalityHeaders``.
+    func originalityCells(_ summary: DiversitySummary) -> [String] {
+        (showsOriginality ? [Self.optional(summary.meanOriginality, 2)] : [])
+            + (showsReference ? [Self.optional(summary.meanReferenceNovelty, 3), Self.optional(summary.hivemindShare, 2)] : [])
     }
 
     /// Left-aligns the first column and right-aligns the rest.
