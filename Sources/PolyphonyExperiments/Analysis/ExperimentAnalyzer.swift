@@ -8,6 +8,8 @@ public struct ExperimentAnalyzer: Sendable {
     public var embedder: any Embedder
     /// Overrides the grid's bootstrap resamples.
     public var resamples: Int?
+    /// The matrix product for reference novelty (BLAS from the CLI; portable Swift otherwise).
+    public var referenceProduct: ReferenceNovelty.MatrixProduct?
 
     /// - Parameters:
     ///   - embedder: Usually the one the grid's `scoring.embedder` names.
@@ -31,6 +33,15 @@ public struct ExperimentAnalyzer: Sendable {
             throw PolyphonyError.invalidInput(
                 "experiment '\(experiment.manifest.name)' has no completed run to analyse (0 of \(experiment.manifest.runs.count)); run or resume it with `polyphony experiment run` first"
             )
+        }
+        if !scoring.reference.isEmpty {
+            let folder = (experiment.grid.file as NSString).deletingLastPathComponent
+            let paths = scoring.reference.map { path in
+                path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) ? path : (folder as NSString).appendingPathComponent(path)
+            }
+            analyzer.reference = try IdeaPool.load(transcripts: [], ideaLists: paths)
+            analyzer.referencePaths = scoring.reference
+            analyzer.referenceNovelty = ReferenceNovelty(product: referenceProduct)
         }
         var runs: [ExperimentReport.Run] = []
         var missing: [String] = []

@@ -91,10 +91,12 @@ public struct DiversityAnalyzer: Sendable {
         }
         var novelty = referenceNovelty
         novelty.threshold = threshold
+        // Prompts match after trimming, so a YAML block's final newline does not split a topic.
+        func key(_ prompt: String?) -> String? { prompt?.trimmingCharacters(in: .whitespacesAndNewlines) }
         var poolRows: [String?: [Int]] = [:]
-        for (row, idea) in pool.ideas.enumerated() { poolRows[idea.prompt, default: []].append(row) }
+        for (row, idea) in pool.ideas.enumerated() { poolRows[key(idea.prompt), default: []].append(row) }
         var results = [ReferenceNovelty.Result?](repeating: nil, count: ideas.count)
-        for (prompt, rows) in ordered(Array(ideas.indices), by: { ideas[$0].prompt }) {
+        for (prompt, rows) in ordered(Array(ideas.indices), by: { key(ideas[$0].prompt) }) {
             guard let targets = poolRows[prompt] else { continue }
             let scored = await novelty.score(
                 rows.count == matrix.rows ? matrix : matrix.subset(rows),
