@@ -9,6 +9,7 @@ let suites: [BenchmarkSuite] = [
     scoringSuite,
     embeddingSuite,
     experimentSuite,
+    originalitySuite,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())
