@@ -11,6 +11,7 @@ extension ScoreReport {
             : "<strong>lexical</strong> embedder: similarity means shared wording, not shared meaning"
         body.append("<h1>Idea diversity</h1>")
         body.append("<p>\(overall.ideas) ideas from \(sources.count) source(s); embedder <code>\(Self.html(settings.embedder))</code> (\(kindNote)); near-duplicate threshold \(Self.number(settings.threshold, 2)) (\(Self.html(settings.thresholdSource))), literature threshold \(Self.number(settings.literatureThreshold, 2)) shown beside it.</p>")
+        if let note = originalityNote { body.append("<p>\(Self.html(note.prefix(1).uppercased() + note.dropFirst())).</p>") }
         body.append("<h2>Groups side by side</h2>")
         body.append(summaryTable(byGroup + [overall]))
         if byKind.count > 1 {

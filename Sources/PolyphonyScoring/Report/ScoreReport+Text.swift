@@ -12,6 +12,7 @@ extension ScoreReport {
         let t = Self.number(settings.threshold, 2)
         out.append("Near-duplicate threshold \(t) (\(settings.thresholdSource)); literature threshold \(Self.number(settings.literatureThreshold, 2)) shown beside it"
             + (settings.settlingBand.map { ", borderline \(Self.number($0[0], 2))–\(Self.number($0[1], 2)) settled by \(settings.settlingBackend ?? "LLM")" } ?? ""))
+        if let note = originalityNote { out.append(note) }
         out.append("")
         out.append(contentsOf: table(title: "By group", rows: byGroup + [overall]))
         if byRound.count > 1 { out.append(contentsOf: table(title: "By round", rows: byRound)) }
@@ -103,6 +104,18 @@ extension ScoreReport {
     /// Whether any idea has a learned originality score, and whether a reference pool was used.
     var showsOriginality: Bool { settings.originalityModel != nil }
     var showsReference: Bool { settings.reference != nil }
+
+    /// One line naming the learned model and the reference pool, when either applies.
+    var originalityNote: String? {
+        var parts: [String] = []
+        if let model = settings.originalityModel {
+            parts.append("originality: \(model), 1–5, calibrated on alternate-uses tasks (an extrapolation for other topics)")
+        }
+        if let reference = settings.reference {
+            parts.append("reference novelty against \(settings.referenceIdeas ?? 0) pool ideas (\(reference.joined(separator: ", "))), k = \(settings.referenceK ?? ReferenceNovelty.defaultK); hivemind share = ideas whose nearest pool idea is a near-duplicate")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
 
     /// Column titles for the originality columns that apply.
     var originalityHeaders: [String] {
