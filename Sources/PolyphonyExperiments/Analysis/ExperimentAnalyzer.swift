@@ -60,7 +60,12 @@ public struct ExperimentAnalyzer: Sendable {
         }
         let bootstrap = Bootstrap(resamples: resamples ?? scoring.bootstrapResamples, confidence: scoring.confidence)
         let conditions = experiment.manifest.conditions
-        let tables = (scoring.metrics ?? RunMetrics.names).map { metric in
+        // By default the originality metrics appear only when some run has them (a pool was
+        // given; the embedder is the learned model's), so lexical analyses gain no empty tables.
+        let defaults = RunMetrics.names.filter { metric in
+            !RunMetrics.originalityNames.contains(metric) || runs.contains { $0.metrics[metric] != nil }
+        }
+        let tables = (scoring.metrics ?? defaults).map { metric in
             table(metric: metric, runs: runs, conditions: conditions, bootstrap: bootstrap, seed: scoring.seed)
         }
         return ExperimentReport(

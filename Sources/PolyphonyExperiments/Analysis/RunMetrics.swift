@@ -9,6 +9,9 @@ public enum RunMetrics {
         "originality", "reference_novelty", "hivemind_share",
     ]
 
+    /// The metrics that need the learned model's embedder or a reference pool.
+    public static let originalityNames: Set<String> = ["originality", "reference_novelty", "hivemind_share"]
+
     /// What each metric means, one line each, for the text and HTML reports.
     public static let descriptions: [String: String] = [
         "ideas": "ideas generated",
