@@ -225,7 +225,10 @@ struct ScoreCommand: AsyncParsableCommand {
             // The score files' names depend on the settings, so they are known only now.
             try FileIdentity.refuseOverwriting(inputs: inputs, with: (noSave ? [] : report.scoreFilePaths) + [csv, html].compactMap { $0 })
             var notes: [String] = []
-            if let warning = try report.quality?.checkReviews() {
+            if !referencePaths.isEmpty && report.overall.meanReferenceNovelty == nil {
+                FileHandle.standardError.write(Data("polyphony: warning: no reference-pool idea answers the prompt of any scored idea; pools are matched by prompt (set one with --prompt or a prompt column)\n".utf8))
+            }
+                        if let warning = try report.quality?.checkReviews() {
                 FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
             }
             if !noSave {
