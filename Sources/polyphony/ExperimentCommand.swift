@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PolyphonyBackends
 import PolyphonyCore
+import PolyphonyEmbeddings
 import PolyphonyEngine
 import PolyphonyExperiments
 import PolyphonyScoring
@@ -122,6 +123,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Option(help: "Bootstrap resamples (default: the grid's scoring.bootstrap, else 10000).") var bootstrap: Int?
         @Option(help: "Folder for the on-disk embedding cache (semantic embedders).") var cacheDir: String?
         @Flag(help: "Do not read or write the embedding cache.") var noCache = false
+        @Option(parsing: .upToNextOption, help: "Reference pools (idea lists, e.g. from `polyphony baseline`) for reference_novelty and hivemind_share; replaces the grid's scoring.reference.") var reference: [String] = []
 
         func validate() throws {
             if folders.isEmpty { throw ValidationError("give at least one experiment folder") }
@@ -129,11 +131,14 @@ struct ExperimentCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let experiment = try ExperimentFolders.open(folders)
-            try FileIdentity.refuseOverwriting(inputs: experiment.files(in: folders), with: [csv, html].compactMap { $0 })
+            var experiment = try ExperimentFolders.open(folders)
+            if !reference.isEmpty { experiment.grid.scoring.reference = reference }
+            try FileIdentity.refuseOverwriting(inputs: experiment.files(in: folders) + reference, with: [csv, html].compactMap { $0 })
             let base = try ScoreCommand.embedders.make(experiment.grid.scoring.embedder)
             let embedder = noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
-            let report = try await ExperimentAnalyzer(embedder: embedder, resamples: bootstrap).analyze(experiment)
+            var analyzer = ExperimentAnalyzer(embedder: embedder, resamples: bootstrap)
+            analyzer.referenceProduct = BLASProduct.transposedProduct()
+            let report = try await analyzer.analyze(experiment)
             var notes: [String] = []
             if let csv {
                 try ReportOutput.write(Data(report.runsCSV().utf8), to: csv)

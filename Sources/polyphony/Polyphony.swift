@@ -34,6 +34,7 @@ struct Polyphony: AsyncParsableCommand {
             BackendsCommand.self,
             ScoreCommand.self,
             ExperimentCommand.self,
+            BaselineCommand.self,
         ]
     )
 

@@ -39,6 +39,9 @@ public struct ExperimentGrid: Sendable {
         public var confidence = 0.95
         /// Metrics to report; `nil` means all of ``RunMetrics/names``.
         public var metrics: [String]?
+        /// Reference pools (idea lists) for `reference_novelty` and `hivemind_share`; relative
+        /// paths are tried against the working directory, then the grid file's folder.
+        public var reference: [String] = []
 
         /// The defaults: lexical embedder, 0.8, seed 1, 10,000 resamples, 95 %.
         public init() {}
