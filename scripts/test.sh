@@ -33,6 +33,9 @@ poly_step "running the live tests against the local model"
 swift test --skip-build --filter LocalModelLiveTests 2>&1 | filter || status=$?
 poly_say "tests finished with exit status $status"
 
+# The human seat in a real terminal: prompt last, topic shown, short ideas kept, /inject delivered.
+bash scripts/check-human-seat.sh || status=1
+
 # The HTML report must render its charts in a real browser, not only parse.
 REPORT="${TMPDIR:-/tmp}/polyphony-test-report.html"
 "$(swift build --show-bin-path)/polyphony" score transcripts/examples/demo-brainwriting-local.jsonl --no-save --html "$REPORT" >/dev/null

@@ -28,6 +28,10 @@ public actor HumanSlot {
     private var waiter: (id: Int, continuation: CheckedContinuation<String?, Never>)?
     private var nextWaiterID = 0
     private let display: @Sendable (String) -> Void
+    /// Tells the person what became of a command at once (an `/inject` queued).
+    private let notice: @Sendable (String) -> Void
+    /// Called when a typed turn's answer is complete, so the screen can show what it held back.
+    private let answered: @Sendable () -> Void
     /// The script of a scripted slot, its read position, and injects read but not delivered.
     private let script: [HumanScript.Line]?
     private var cursor = 0
@@ -35,8 +39,16 @@ public actor HumanSlot {
 
     /// A slot for a person typing (``receive(_:)``, ``finishInput()``).
     /// - Parameter display: Shows prompts to the person (the terminal view decides where).
-    public init(display: @escaping @Sendable (String) -> Void) {
+    /// - Parameters:
+    ///   - notice: Acknowledges commands typed outside a turn's answer (`/inject`).
+    ///   - answered: Called when a turn's answer is complete (or skipped, or timed out).
+    public init(
+        display: @escaping @Sendable (String) -> Void, notice: @escaping @Sendable (String) -> Void = { _ in },
+        answered: @escaping @Sendable () -> Void = {}
+    ) {
         self.display = display
+        self.notice = notice
+        self.answered = answered
         self.script = nil
     }
 
@@ -44,6 +56,8 @@ public actor HumanSlot {
     /// - Parameter display: Shows the prompts, as for a person.
     public init(script: HumanScript, display: @escaping @Sendable (String) -> Void) {
         self.display = display
+        self.notice = { _ in }
+        self.answered = {}
         self.script = script.lines.map(HumanScript.classify)
     }
 
@@ -55,7 +69,12 @@ public actor HumanSlot {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.hasPrefix("/inject ") || trimmed == "/inject" {
             let text = String(trimmed.dropFirst("/inject".count)).trimmingCharacters(in: .whitespaces)
-            if !text.isEmpty { injects.append(text) }
+            if text.isEmpty {
+                notice("/inject needs text: /inject TEXT")
+            } else {
+                injects.append(text)
+                notice("injected; it will reach every agent at the start of the next phase")
+            }
             return
         }
         lines.append(line)
@@ -104,6 +123,7 @@ public actor HumanSlot {
     public func answer(prompt: String, timeout: Duration?, round: Int = 0, phase: String = "") async -> Answer {
         display(prompt)
         if script != nil { return scriptedAnswer(round: round, phase: phase) }
+        defer { answered() }
         let deadline = timeout.map { ContinuousClock.now + $0 }
         var body: [String] = []
         var ideas: [String] = []

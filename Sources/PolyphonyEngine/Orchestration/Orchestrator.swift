@@ -22,6 +22,12 @@ public actor Orchestrator {
     private let human: HumanSlot?
     private let prompts: PromptBuilder
     private let parser = IdeaParser()
+    /// A person's ideas are recorded as typed, however short ("Misting").
+    private let humanParser: IdeaParser = {
+        var parser = IdeaParser()
+        parser.minimumLength = 1
+        return parser
+    }()
     private let limits: SessionLimits
     private let recordMessages: Bool
     private var resume: ResumeState
@@ -98,6 +104,7 @@ public actor Orchestrator {
         let end: EndRecord
         do {
             try await ideationProtocol.run(in: self)
+            try await warnAboutUndeliveredInjects()
             end = EndRecord(status: .completed, totals: totals, at: Date())
         } catch Stop.humanEnded {
             end = EndRecord(status: .completed, reason: "ended by the human with /end", totals: totals, at: Date())
@@ -430,7 +437,7 @@ public actor Orchestrator {
                 return TurnOutcome(speaker: speaker.id, text: "", ideas: [], skipped: true)
             case .text(let text, let explicitIdeas):
                 let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: phase, speaker: speaker.id, kind: .human, response: text, at: Date())
-                let parsed = extractIdeas(text, mode: mode) + explicitIdeas.map { IdeaParser.ParsedIdea(text: $0) }
+                let parsed = extractHumanIdeas(text, mode: mode) + explicitIdeas.map { IdeaParser.ParsedIdea(text: $0) }
                 return try await commit(turn, parsed: parsed)
             }
         }
@@ -458,6 +465,21 @@ public actor Orchestrator {
             views.append(IdeaRecordView(id: record.id, author: record.author, round: record.round, text: record.text, turn: record.turn))
         }
         return views
+    }
+
+    /// A person's answer: a list or JSON when they wrote one, else one idea per line, as the
+    /// prompt tells them.
+    private func extractHumanIdeas(_ text: String, mode: TurnBrief.IdeaMode) -> [IdeaParser.ParsedIdea] {
+        switch mode {
+        case .none: return []
+        case .whole: return humanParser.wholeAnswer(text).map { [$0] } ?? []
+        case .list:
+            let listed = humanParser.parse(text, wholeAnswerFallback: false)
+            if !listed.isEmpty { return listed }
+            return text.components(separatedBy: .newlines).compactMap { line in
+                humanParser.wholeAnswer(line)
+            }
+        }
     }
 
     private func extractIdeas(_ text: String, mode: TurnBrief.IdeaMode) -> [IdeaParser.ParsedIdea] {
@@ -504,6 +526,15 @@ public actor Orchestrator {
                 try await record(.turn(turn))
                 expertNotes.append(text)
             }
+        }
+    }
+
+    /// An `/inject` typed after the last phase began reaches no agent; the person is told
+    /// (a note on screen and in the transcript) rather than left to think it was heard.
+    private func warnAboutUndeliveredInjects() async throws {
+        guard let human else { return }
+        for text in await human.injects(dueAt: Int.max, phase: "") {
+            try await record(.note(NoteRecord(text: "an /inject reached no agent because no phase followed it: “\(text)”", at: Date())))
         }
     }
 

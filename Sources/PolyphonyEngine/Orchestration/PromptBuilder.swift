@@ -16,12 +16,14 @@ struct PromptBuilder: Sendable {
     }
 
     /// What the human sees on their turn.
+    /// The topic comes first, every time: the person may have joined late, or scrolled.
     func humanPrompt(brief: TurnBrief, expertNotes: [String]) -> String {
-        var parts = [brief.context.isEmpty ? "" : brief.context, brief.instruction]
+        var parts = ["Topic: \(topic.trimmingCharacters(in: .whitespacesAndNewlines))", brief.context.isEmpty ? "" : brief.context, brief.instruction]
+        let inject = "/inject TEXT reaches every agent at the start of the next phase"
         if brief.expectsIdeas {
-            parts.append("Type your answer; end it with an empty line. One idea per line or a numbered list. Commands: /skip, /end, /idea TEXT.")
+            parts.append("Type your answer; end it with an empty line. One idea per line or a numbered list.\nCommands: /skip passes, /end finishes the session, /idea TEXT records one idea, \(inject).")
         } else {
-            parts.append("Type your answer; end it with an empty line. Commands: /skip, /end.")
+            parts.append("Type your answer; end it with an empty line.\nCommands: /skip passes, /end finishes the session, \(inject).")
         }
         return parts.filter { !$0.isEmpty }.joined(separator: "\n\n")
     }

@@ -99,17 +99,24 @@ struct RunCommand: AsyncParsableCommand {
     private func runSession(_ prepared: Prepared, signals: AsyncStream<Int32>) async throws -> EndRecord {
         let view = TerminalView(mode: quiet ? .quiet : (jsonEvents ? .json : .live))
         let (events, continuation) = AsyncStream<SessionEvent>.makeStream()
-        let display: @Sendable (String) -> Void = { [output = view.humanOutput] prompt in
-            output.write(Data((prompt + "\n> ").utf8))
-        }
+        let screen = view.screen
+        // A scripted seat under --quiet has nobody to show prompts to: only the summary prints.
+        let showPrompts = !(quiet && humanScript != nil)
+        let display: @Sendable (String) -> Void = { prompt in if showPrompts { screen.ask(prompt) } }
         var human: HumanSlot?
         var input: AsyncStream<String>?
         if prepared.plan.cast.human != nil {
             if let humanScript {
                 // Read in session order by the slot itself, so the same script gives the same session.
-                human = HumanSlot(script: try StandardInputLines.script(file: humanScript), display: display)
+                human = HumanSlot(script: try StandardInputLines.script(file: humanScript)) { prompt in
+                    // Nobody types into a script: nothing to hold the rest of the screen for.
+                    if showPrompts {
+                        screen.ask(prompt)
+                        screen.answered()
+                    }
+                }
             } else {
-                human = HumanSlot(display: display)
+                human = HumanSlot(display: display, notice: { screen.notice($0) }, answered: { screen.answered() })
                 input = StandardInputLines.stream()
             }
         }
@@ -120,7 +127,7 @@ struct RunCommand: AsyncParsableCommand {
                 return .ended(try await orchestrator.run())
             }
             group.addTask {
-                await view.consume(events)
+                await view.consume(events, header: prepared.plan.header)
                 return .viewFinished
             }
             group.addTask {

@@ -11,18 +11,28 @@ struct TerminalView: Sendable {
 
     let mode: Mode
     let color: Bool
+    /// Where live output goes; the human seat's prompts go through it too.
+    let screen: TerminalScreen
 
     init(mode: Mode, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.mode = mode
         self.color = mode == .live && isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil
+        self.screen = TerminalScreen(output: mode == .json ? .standardError : .standardOutput)
     }
 
-    /// Where prompts for the human go: never into a JSON stream.
-    var humanOutput: FileHandle { mode == .json ? .standardError : .standardOutput }
-
     /// Consumes the session's events until the stream finishes.
-    func consume(_ events: AsyncStream<SessionEvent>) async {
+    /// - Parameter header: The session's header, for names and the topic when a resumed
+    ///   session does not record it again.
+    func consume(_ events: AsyncStream<SessionEvent>, header: SessionHeader? = nil) async {
         var names: [String: String] = [:]
+        var humans: Set<String> = []
+        func learn(_ header: SessionHeader) {
+            for participant in header.participants {
+                names[participant.id] = participant.persona.name
+                if participant.persona.isHuman { humans.insert(participant.id) }
+            }
+        }
+        if let header { learn(header) }
         var streaming: String?
         var tokens = 0
         var ideas = 0
@@ -33,10 +43,11 @@ struct TerminalView: Sendable {
             case .json:
                 write(Self.json(event))
             case .live:
-                if case .recorded(.session(let header)) = event {
-                    for participant in header.participants { names[participant.id] = participant.persona.name }
-                }
-                write(render(event, names: names, streaming: &streaming, tokens: &tokens, ideas: &ideas))
+                if case .recorded(.session(let header)) = event { learn(header) }
+                if case .turnStarted(let speaker, _, _) = event, humans.contains(speaker) { continue }
+                var isTurn = false
+                if case .recorded(.turn) = event { isTurn = true }
+                screen.write(render(event, names: names, streaming: &streaming, tokens: &tokens, ideas: &ideas), isTurn: isTurn)
             }
         }
     }
@@ -61,6 +72,7 @@ struct TerminalView: Sendable {
             switch recorded {
             case .session(let header):
                 return bold("Session \(header.sessionId)") + " — \(header.protocolName), \(header.rounds) round(s), \(header.participants.count) participants\n"
+                    + bold("Topic: ") + header.topic.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
             case .turn(let turn):
                 tokens += turn.usage?.total ?? 0
                 let name = names[turn.speaker] ?? turn.speaker

@@ -1,0 +1,71 @@
+import Foundation
+import PolyphonyCore
+import PolyphonyTestSupport
+import Testing
+
+/// What the person in the human seat types is kept, and what they are told is true.
+/// (The screen itself is checked in a real terminal by scripts/check-human-seat.sh.)
+@Suite struct HumanSeatTests {
+    private func workspace(_ server: FakeLLMServer, protocol name: String = "brainwriting", rounds: Int = 1) throws -> RunCommandTests.Workspace {
+        try RunCommandTests.Workspace(
+            server: server, session: RunCommandTests.sessionYAML(protocol: name, rounds: rounds, participants: ["hci-mid", "human"])
+        )
+    }
+
+    @Test func aShortIdeaIsRecordedAsTyped() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try workspace(server)
+        let result = try await CLIHarness.run(workspace.arguments + ["--quiet"], stdin: "Misting\n\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try workspace.events().ideas.filter { $0.author == "human" }.map(\.text) == ["Misting"])
+    }
+
+    @Test func eachLineOfAnUnnumberedAnswerIsAnIdea() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try workspace(server)
+        let result = try await CLIHarness.run(workspace.arguments + ["--quiet"], stdin: "Misting\nShade sails over bus stops\n\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try workspace.events().ideas.filter { $0.author == "human" }.map(\.text) == ["Misting", "Shade sails over bus stops"])
+    }
+
+    @Test func everyHumanPromptStartsWithTheTopicAndListsInject() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try workspace(server, rounds: 2)
+        let result = try await CLIHarness.run(workspace.arguments, stdin: "Misting\n\n/skip\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        let prompts = result.stdout.components(separatedBy: "your turn]").dropFirst()
+        #expect(prompts.count == 2)
+        for prompt in prompts {
+            #expect(prompt.hasPrefix("\nTopic: How might a city keep streets cool in heatwaves?"))
+            #expect(prompt.contains("/inject TEXT"))
+        }
+        #expect(!result.stdout.contains("Human participant is thinking"))
+    }
+
+    @Test func quietWithAHumanScriptPrintsOnlyTheSummary() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try workspace(server, rounds: 2)
+        let script = try workspace.folder.write("human.txt", "Misting\n\n/skip\n")
+        let result = try await CLIHarness.run(workspace.arguments + ["--quiet", "--human-script", script])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count == 1, "\(result.stdout)")
+        #expect(lines.first?.hasPrefix("completed:") == true)
+    }
+
+    @Test func anInjectAfterTheLastPhaseIsAWarningInsteadOfDroppedSilently() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try workspace(server, protocol: "round-robin")
+        let script = try workspace.folder.write("human.txt", "Misting\n\n/inject Think about schools at night\n")
+        let result = try await CLIHarness.run(workspace.arguments + ["--human-script", script])
+        #expect(result.status == 0, "\(result.stderr)")
+        let notes = try workspace.events().notes.map(\.text)
+        #expect(notes.contains { $0.contains("reached no agent") && $0.contains("Think about schools at night") })
+        #expect(result.stdout.contains("reached no agent"))
+    }
+}
