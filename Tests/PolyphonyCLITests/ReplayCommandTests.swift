@@ -36,6 +36,40 @@ import Testing
         #expect(result.stderr.contains("the response differs") || result.stderr.contains("the prompt differs") || result.stderr.contains("never took this turn"))
     }
 
+    @Test(arguments: ["round-robin", "brainwriting"])
+    func aSessionEndedByTheHumansEndRerunsToAMatch(protocolName: String) async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try RunCommandTests.Workspace(
+            server: server,
+            session: RunCommandTests.sessionYAML(protocol: protocolName, rounds: 2, participants: ["hci-mid", "human", "generalist-curious"])
+        )
+        let run = try await CLIHarness.run(workspace.arguments + ["--quiet"], stdin: "/end\n")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try workspace.events().end?.reason == "ended by the human with /end")
+        let result = try await CLIHarness.run(["replay", "--rerun", workspace.transcript])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("rerun matches the recording"))
+        #expect(result.stdout.contains("(completed)"))
+    }
+
+    @Test func aRerunThatEndsDifferentlyFromTheRecordingIsNotAMatch() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try RunCommandTests.Workspace(
+            server: server, session: RunCommandTests.sessionYAML(protocol: "round-robin", rounds: 2, participants: ["hci-mid", "human"])
+        )
+        let run = try await CLIHarness.run(workspace.arguments + ["--quiet"], stdin: "/end\n")
+        #expect(run.status == 0, "\(run.stderr)")
+        // Without its /end note the rerun cannot know the person ended the session here.
+        let lines = try String(contentsOfFile: workspace.transcript, encoding: .utf8).components(separatedBy: "\n")
+        try lines.filter { !$0.contains("ended the session with /end") }.joined(separator: "\n")
+            .write(toFile: workspace.transcript, atomically: true, encoding: .utf8)
+        let result = try await CLIHarness.run(["replay", "--rerun", workspace.transcript])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("the recording ended completed"))
+    }
+
     @Test func aRecordingThatDidNotCompleteIsNotRerun() async throws {
         let (workspace, server) = try await recordSession()
         defer { server.stop() }

@@ -350,6 +350,12 @@ public actor Orchestrator {
     private func playedBack(_ speaker: Participant, round: Int, phase: String) -> TurnResult? {
         guard let humanRecording else { return nil }
         guard let turn = humanRecording.turn(round: round, phase: phase, speaker: speaker.id) else {
+            // The turn where the person typed /end left no turn and no skip behind: the first
+            // unrecorded one of theirs in the round the note names.
+            if !humanRecording.skipped(round: round, phase: phase, speaker: speaker.id),
+               let ended = humanRecording.endedByHuman, ended.speaker == speaker.id, ended.round == round {
+                return .human(speaker, .end)
+            }
             return .human(speaker, .skipped(reason: "skipped in the recording"))
         }
         return .playedBack(speaker, turn, humanRecording.ideas(ofTurn: turn.index))
@@ -430,7 +436,7 @@ public actor Orchestrator {
         case .human(let speaker, let answer):
             switch answer {
             case .end:
-                try await record(.note(NoteRecord(text: "\(speaker.id) ended the session with /end", round: round, at: Date())))
+                try await record(.note(NoteRecord(text: ResumeState.endNote(speaker: speaker.id), round: round, at: Date())))
                 throw Stop.humanEnded
             case .skipped(let reason):
                 try await record(.note(NoteRecord(text: ResumeState.skipNote(speaker: speaker.id, round: round, phase: phase, reason: reason), round: round, at: Date())))

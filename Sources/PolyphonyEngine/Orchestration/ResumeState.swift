@@ -45,11 +45,15 @@ public struct ResumeState: Sendable {
                 totals.ideas += 1
             case .note(let note):
                 if let skip = Self.parseSkipNote(note.text) { skips.insert(Self.key(skip.round, skip.phase, skip.speaker)) }
+                if let speaker = Self.parseEndNote(note.text), let round = note.round { endedByHuman = (speaker, round) }
             case .end(let end):
                 lastEndStatus = end.status
             }
         }
     }
+
+    /// The human who ended the session with `/end`, and in which round.
+    public private(set) var endedByHuman: (speaker: String, round: Int)?
 
     /// Whether this state came from an earlier run.
     public var isResuming: Bool { header != nil }
@@ -77,6 +81,19 @@ public struct ResumeState: Sendable {
         let phase = words[4].prefix { $0 != ":" }
         guard !phase.isEmpty, words[4].dropFirst(phase.count).hasPrefix(": ") || words[4].dropFirst(phase.count) == ":" else { return nil }
         return (String(words[0]), round, String(phase))
+    }
+
+    /// The note recorded when a human ends the session: `human ended the session with /end`.
+    static func endNote(speaker: String) -> String {
+        "\(speaker) ended the session with /end"
+    }
+
+    /// The speaker of a note written by ``endNote(speaker:)``.
+    static func parseEndNote(_ text: String) -> String? {
+        let suffix = " ended the session with /end"
+        guard text.hasSuffix(suffix) else { return nil }
+        let speaker = text.dropLast(suffix.count)
+        return speaker.isEmpty || speaker.contains(" ") ? nil : String(speaker)
     }
 
     func ideas(ofTurn index: Int) -> [IdeaRecord] { ideasByTurn[index] ?? [] }

@@ -50,5 +50,18 @@ public struct TranscriptComparison: Sendable {
         if oldIdeas.count != newIdeas.count {
             differences.append("\(oldIdeas.count) ideas recorded, \(newIdeas.count) in the rerun")
         }
+        // Identical turns that end differently (the rerun failed where the recording
+        // completed) are not a match.
+        func ending(_ events: [TranscriptEvent]) -> String {
+            var last: EndRecord?
+            for case .end(let end) in events { last = end }
+            guard let last else { return "no end" }
+            return last.status.rawValue + (last.reason.map { " (\($0))" } ?? "")
+        }
+        let recordedEnd = ending(recorded)
+        let rerunEnd = ending(rerun)
+        if recordedEnd != rerunEnd {
+            differences.append("the recording ended \(recordedEnd), the rerun \(rerunEnd)")
+        }
     }
 }
