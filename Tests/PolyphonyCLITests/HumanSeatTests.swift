@@ -69,3 +69,28 @@ import Testing
         #expect(result.stdout.contains("reached no agent"))
     }
 }
+
+/// The response cache is visible where its answers are used.
+@Suite struct CachedTurnTests {
+    @Test func aTurnAnsweredFromTheCacheIsMarkedInTheTranscriptAndTheLiveView() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try RunCommandTests.Workspace(
+            server: server, session: RunCommandTests.sessionYAML(protocol: "round-robin", rounds: 1, participants: ["hci-mid", "generalist-curious"])
+        )
+        let arguments = workspace.arguments.filter { $0 != "--no-cache" } + ["--cache-dir", workspace.folder.path + "/cache"]
+        let first = try await CLIHarness.run(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try workspace.events().turns.allSatisfy { $0.cached == nil })
+        #expect(!first.stdout.contains("cached"))
+        try FileManager.default.removeItem(atPath: workspace.transcript)
+        let requests = server.requestCount
+        let second = try await CLIHarness.run(arguments)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(server.requestCount == requests)
+        let turns = try workspace.events().turns
+        #expect(turns.count == 2)
+        #expect(turns.allSatisfy { $0.cached == true })
+        #expect(second.stdout.components(separatedBy: "cached").count - 1 == 2)
+    }
+}

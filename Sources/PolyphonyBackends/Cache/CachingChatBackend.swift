@@ -5,8 +5,9 @@ import Synchronization
 /// Answers from a ``ResponseCache`` when it can and asks the wrapped backend otherwise,
 /// storing what it gets.
 ///
-/// A hit returns the stored response unchanged (latency and attempts included), so a
-/// re-run's transcript matches the original. Only complete answers are stored: errors and
+/// A hit returns the stored response (text, usage, latency and attempts as first answered), so
+/// a re-run's transcript matches the original, marked ``ChatResponse/cached`` and without the
+/// retries of the original request, which did not happen again. Only complete answers are stored: errors and
 /// responses that finished with ``FinishReason/error`` or ``FinishReason/cancelled`` are not.
 /// A cache that cannot be written (full disk, read-only folder) costs the cache, never the
 /// answer: the first such failure is reported through `warn` (stderr by default), the
@@ -47,7 +48,7 @@ public struct CachingChatBackend: ChatBackend {
 
     public func complete(_ request: ChatRequest) async throws -> ChatResponse {
         let key = key(for: request)
-        if let hit = cache.lookup(key) { return hit }
+        if let hit = cache.lookup(key) { return Self.marked(hit) }
         let response = try await base.complete(request)
         storeIfComplete(response, key: key)
         return response
@@ -55,7 +56,8 @@ public struct CachingChatBackend: ChatBackend {
 
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
         let key = key(for: request)
-        if let hit = cache.lookup(key) {
+        if let stored = cache.lookup(key) {
+            let hit = Self.marked(stored)
             return producedStream { continuation in
                 continuation.yield(.delta(hit.text))
                 continuation.yield(.completed(hit))
@@ -67,6 +69,14 @@ public struct CachingChatBackend: ChatBackend {
                 continuation.yield(event)
             }
         }
+    }
+
+    /// A stored answer as served from the cache.
+    private static func marked(_ stored: ChatResponse) -> ChatResponse {
+        var hit = stored
+        hit.cached = true
+        hit.retries = nil
+        return hit
     }
 
     private func storeIfComplete(_ response: ChatResponse, key: String) {

@@ -55,6 +55,9 @@ public struct ChatResponse: Sendable, Codable, Hashable {
     /// The failed attempts that were sent again, oldest first; `nil` when there were none
     /// (and in cache entries written before this was recorded).
     public var retries: [ChatRetry]?
+    /// `true` when this answer came from the response cache rather than the server; set on
+    /// the way out of the cache, never stored in it.
+    public var cached: Bool?
 
     public init(
         text: String, finishReason: FinishReason = .stop, usage: TokenUsage = TokenUsage(),

@@ -157,7 +157,7 @@ public struct TurnRecord: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case index, round, phase, speaker, kind, backend, model, messages, response, usage, attempts, at
+        case index, round, phase, speaker, kind, backend, model, messages, response, usage, attempts, cached, at
         case messagesDigest = "messages_digest", finishReason = "finish_reason", latencyMs = "latency_ms"
     }
 
@@ -178,13 +178,15 @@ public struct TurnRecord: Sendable, Hashable, Codable {
     public var usage: TokenUsage?
     public var latencyMs: Double?
     public var attempts: Int?
+    /// `true` when the answer came from the response cache, not from the model this time.
+    public var cached: Bool?
     public var at: Date?
 
     public init(
         index: Int, round: Int, phase: String, speaker: String, kind: SpeakerKind,
         backend: String? = nil, model: String? = nil, messages: [ChatMessage]? = nil,
         messagesDigest: String? = nil, response: String, finishReason: FinishReason? = nil,
-        usage: TokenUsage? = nil, latencyMs: Double? = nil, attempts: Int? = nil, at: Date? = nil
+        usage: TokenUsage? = nil, latencyMs: Double? = nil, attempts: Int? = nil, cached: Bool? = nil, at: Date? = nil
     ) {
         self.index = index
         self.round = round
@@ -200,6 +202,7 @@ public struct TurnRecord: Sendable, Hashable, Codable {
         self.usage = usage
         self.latencyMs = latencyMs
         self.attempts = attempts
+        self.cached = cached
         self.at = at
     }
 }

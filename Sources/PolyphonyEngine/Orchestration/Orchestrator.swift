@@ -427,7 +427,8 @@ public actor Orchestrator {
                 messages: recordMessages ? request.messages : nil,
                 messagesDigest: ChatRequest.messagesDigest(request.messages),
                 response: response.text, finishReason: response.finishReason, usage: response.usage,
-                latencyMs: response.latencyMilliseconds, attempts: response.attempts, at: Date()
+                latencyMs: response.latencyMilliseconds, attempts: response.attempts,
+                cached: response.cached == true ? true : nil, at: Date()
             )
             return try await commit(turn, parsed: extractIdeas(response.text, mode: mode))
         case .playedBack(let speaker, let recorded, let recordedIdeas):

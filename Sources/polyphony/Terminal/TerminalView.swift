@@ -80,6 +80,7 @@ struct TerminalView: Sendable {
                 if let usage = turn.usage, usage.total > 0 { meta.append("\(usage.total) tokens") }
                 if let latency = turn.latencyMs { meta.append(String(format: "%.1f s", latency / 1000)) }
                 if let attempts = turn.attempts, attempts > 1 { meta.append("\(attempts) attempts") }
+                if turn.cached == true { meta.append("cached") }
                 if turn.kind == .human { meta.append("human") }
                 let metaText = dim(" [\(meta.joined(separator: ", ")); session \(tokens) tokens]")
                 if streaming == turn.speaker {
