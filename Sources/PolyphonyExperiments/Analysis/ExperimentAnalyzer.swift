@@ -8,6 +8,8 @@ public struct ExperimentAnalyzer: Sendable {
     public var embedder: any Embedder
     /// Overrides the grid's bootstrap resamples.
     public var resamples: Int?
+    /// Judges every run's ideas (the grid's `scoring: judge:`), adding `quality_<dimension>`.
+    public var quality: RunQuality?
 
     /// - Parameters:
     ///   - embedder: Usually the one the grid's `scoring.embedder` names.
@@ -43,13 +45,15 @@ public struct ExperimentAnalyzer: Sendable {
             let pool = try IdeaPool.load(transcripts: [path])
             var metrics: [String: Double] = ["ideas": 0, "tokens": Double(tokens)]
             if !pool.ideas.isEmpty {
-                metrics = RunMetrics.values(of: try await analyzer.analyze(pool, embedder: embedder), tokens: tokens)
+                let report = try await analyzer.analyze(pool, embedder: embedder)
+                metrics = RunMetrics.values(of: report, tokens: tokens)
+                if let quality { metrics.merge(try await quality.metrics(of: report, transcript: path)) { $1 } }
             }
             runs.append(ExperimentReport.Run(id: entry.id, condition: entry.condition, topic: entry.topic, seed: entry.seed, metrics: metrics))
         }
         let bootstrap = Bootstrap(resamples: resamples ?? scoring.bootstrapResamples, confidence: scoring.confidence)
         let conditions = experiment.manifest.conditions
-        let tables = (scoring.metrics ?? RunMetrics.names).map { metric in
+        let tables = ((scoring.metrics ?? RunMetrics.names) + (quality?.metricNames ?? [])).map { metric in
             table(metric: metric, runs: runs, conditions: conditions, bootstrap: bootstrap, seed: scoring.seed)
         }
         return ExperimentReport(
@@ -93,6 +97,7 @@ public struct ExperimentAnalyzer: Sendable {
             }
         }
         return ExperimentReport.MetricTable(
-            metric: metric, description: RunMetrics.descriptions[metric] ?? metric, conditions: summaries, comparisons: comparisons)
+            metric: metric, description: RunMetrics.descriptions[metric] ?? quality?.descriptions[metric] ?? metric,
+            conditions: summaries, comparisons: comparisons)
     }
 }
