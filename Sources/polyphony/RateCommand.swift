@@ -65,6 +65,7 @@ struct RateCommand: ParsableCommand {
             rubricFile.dimensions = rubricFile.dimensions.filter { wanted.contains($0.id) }
         }
         let pool = try IdeaPool.load(transcripts: transcripts, ideaLists: ideas)
+        try RatingSession.refuseAmbiguous(pool.ideas)
         let session = RatingSession(
             rater: rater.trimmingCharacters(in: .whitespaces), rubric: rubricFile, ideas: pool.ideas, log: RatingsLog(path: out))
         let outcome = try session.run(

@@ -73,6 +73,12 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: log.path))
     }
 
+    @Test func ideasWithTheSameSourceAndIdAreRefusedBecauseTheirRatingsWouldMix() {
+        let twin = InputIdea(id: "i1", text: "Another list's first row", author: "x", kind: .human, group: "g", source: "secret-session")
+        #expect(throws: PolyphonyError.self) { try RatingSession.refuseAmbiguous(Self.ideas + [twin]) }
+        #expect(throws: Never.self) { try RatingSession.refuseAmbiguous(Self.ideas) }
+    }
+
     @Test func theScreenShowsTopicAndTextButNeverAuthorGroupOrSource() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

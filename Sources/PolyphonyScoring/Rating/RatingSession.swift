@@ -45,6 +45,18 @@ public struct RatingSession: Sendable {
         self.now = now
     }
 
+    /// Refuses ideas that a ratings file could not tell apart: two with the same source and
+    /// id (e.g. idea lists of the same file name in two folders).
+    /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` naming the second one.
+    public static func refuseAmbiguous(_ ideas: [InputIdea]) throws {
+        var seen: Set<IdeaKey> = []
+        for idea in ideas where !seen.insert(IdeaKey(source: idea.source, id: idea.id)).inserted {
+            throw PolyphonyError.invalidInput(
+                "two ideas have source '\(idea.source)' and id '\(idea.id)', so their ratings could not be told apart; rename one of the idea lists",
+                file: idea.source, line: idea.line)
+        }
+    }
+
     /// The keys, as shown on screen and in `--help`.
     public var keysHelp: String {
         "Keys (then Enter): \(rubric.scale.min)–\(rubric.scale.max) rates, s skips the idea, b goes back, q quits (what you rated is saved)."
