@@ -9,20 +9,22 @@ struct RateCommand: ParsableCommand {
         commandName: "rate",
         abstract: "Rate ideas blind, one at a time, on the rubric's dimensions.",
         discussion: """
-            Shows the topic and one idea at a time (never who wrote it, their group or model)
-            and asks for a score per rubric dimension. Type, then Enter:
-              a number   rates the current dimension (on the rubric's scale, 1–10 by default)
-              s          skips the idea (it is offered again next time)
-              b          goes back a dimension, or to the previous idea (new scores replace old)
-              q          quits; everything rated so far is already saved
+            Shows the topic and one idea at a time, never who wrote it, their group
+            or model, and asks for a score per rubric dimension. Type, then Enter:
+              a number  rates the dimension (on the rubric's scale, 1–10 by default)
+              s         skips the idea (it is offered again next time)
+              b         goes back a dimension, or to the previous idea
+              q         quits; everything rated so far is already saved
 
-            Each idea's ratings are added to the ratings file as soon as its last dimension is
-            rated (CSV: idea_id,source,rater,dimension,score,time). Running the same command
-            again resumes: ideas this rater has rated are not shown again. Input may be piped.
+            Each idea's ratings are added to the ratings file (CSV: idea_id, source,
+            rater, dimension, score, time) as soon as its last dimension is rated.
+            Running the same command again resumes: ideas this rater has rated are
+            not shown again. Input may be piped.
 
             Examples:
-              polyphony rate transcripts/a.jsonl transcripts/b.jsonl --ideas people.csv --rater ana --out ratings/ana.csv
-              polyphony score transcripts/a.jsonl transcripts/b.jsonl --ideas people.csv --judge openai --ratings ratings/*.csv
+              polyphony rate a.jsonl b.jsonl --ideas people.csv --rater ana --out ana.csv
+              polyphony score a.jsonl b.jsonl --ideas people.csv --judge openai \\
+                --ratings ana.csv ben.csv
             """
     )
 

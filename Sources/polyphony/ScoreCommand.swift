@@ -22,7 +22,7 @@ struct ScoreCommand: AsyncParsableCommand {
               polyphony score run.jsonl --ideas people.csv --html report.html
               polyphony score a.jsonl b.jsonl --group-by file    # one group per file
               polyphony score a.jsonl b.jsonl --group a.jsonl=base --group b.jsonl=expert
-              polyphony score a.jsonl --judge openai --ratings ana.csv ben.csv   # judge vs people
+              polyphony score a.jsonl --judge openai --ratings ana.csv ben.csv
               polyphony score calibrate coded.csv          # then: score --threshold-file coded.threshold.json
 
             Scores are written beside each transcript as <transcript>.scores/<settings-digest>.json.
