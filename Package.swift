@@ -79,7 +79,8 @@ let package = Package(
         ),
         .testTarget(
             name: "PolyphonyScoringTests",
-            dependencies: ["PolyphonyScoring", "PolyphonyTestSupport"]
+            dependencies: ["PolyphonyScoring", "PolyphonyTestSupport"],
+            exclude: ["Fixtures"]  // read through #filePath; written by scripts/originality/fit.py
         ),
         .testTarget(
             name: "PolyphonyEmbeddingsTests", dependencies: ["PolyphonyEmbeddings"],

@@ -42,17 +42,6 @@ let embeddingSuite = BenchmarkSuite(name: "minilm", summary: "all-MiniLM-L6-v2 e
     if let peak = peakResidentMiB() { print(String(format: "  peak RSS so far %.1f MiB", peak)) }
 }
 
-/// User plus system CPU time this process has used, in seconds.
-private func processCPUSeconds() -> Double {
-    var usage = rusage()
-    #if canImport(Glibc)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    #endif
-    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) * 1e-6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
 
 /// Distinct idea-like sentences of 8–20 tokens, built from fixed word lists so runs compare.
 private func shortIdeas(count: Int) -> [String] {

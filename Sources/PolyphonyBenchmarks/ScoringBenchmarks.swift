@@ -57,14 +57,14 @@ let scoringSuite = BenchmarkSuite(name: "scoring", summary: "diversity metrics f
 }
 
 /// User plus system CPU time of this process so far.
-private func processCPUSeconds() -> Double {
+func processCPUSeconds() -> Double {
     var usage = rusage()
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 /// Twelve words per idea from a small vocabulary, reproducibly.
-private func syntheticTexts(_ count: Int) -> [String] {
+func syntheticTexts(_ count: Int) -> [String] {
     let words = ["shade", "tree", "roof", "white", "pool", "night", "fountain", "bus", "stop", "park", "water", "wind",
                  "street", "paint", "solar", "market", "cool", "canopy", "mist", "garden"]
     var generator = SplitMix64(seed: 7)

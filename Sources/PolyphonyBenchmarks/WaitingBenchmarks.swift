@@ -61,17 +61,6 @@ private func cpuAndWallSeconds(_ body: () async throws -> Void) async throws -> 
     return (cpu, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
 }
 
-private func processCPUSeconds() -> Double {
-    var usage = rusage()
-    #if canImport(Darwin)
-    getrusage(RUSAGE_SELF, &usage)
-    #else
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    #endif
-    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) * 1e-6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-}
-
 /// A child `python3` HTTP server that answers `POST /?delay=SECONDS` after that many seconds.
 private final class SlowReplyServer: Sendable {
     struct Failure: Error, CustomStringConvertible {

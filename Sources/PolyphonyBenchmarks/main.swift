@@ -11,6 +11,7 @@ let suites: [BenchmarkSuite] = [
     scoringSuite,
     embeddingSuite,
     experimentSuite,
+    originalitySuite,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PolyphonyBackends
 import PolyphonyCore
+import PolyphonyEmbeddings
 import PolyphonyEngine
 import PolyphonyExperiments
 import PolyphonyScoring
@@ -122,6 +123,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Option(help: "Bootstrap resamples (default: the grid's scoring.bootstrap, else 10000).") var bootstrap: Int?
         @Option(help: "Folder for the on-disk embedding cache (semantic embedders).") var cacheDir: String?
         @Flag(help: "Do not read or write the embedding cache, or the judge's response cache.") var noCache = false
+        @Option(parsing: .upToNextOption, help: "Reference pools (idea lists, e.g. from `polyphony baseline`) for reference_novelty and hivemind_share; replaces the grid's scoring.reference.") var reference: [String] = []
         @Option(help: "The backends file for the grid's scoring judge (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
 
         func validate() throws {
@@ -130,15 +132,18 @@ struct ExperimentCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let experiment = try ExperimentFolders.open(folders)
+            var experiment = try ExperimentFolders.open(folders)
+            if !reference.isEmpty { experiment.grid.scoring.reference = reference }
             let environment = ProcessInfo.processInfo.environment
             let judge = experiment.grid.scoring.judge
             let backendsFile = try judge.map { _ in try BackendsFile.resolve(explicitPath: backends, environment: environment) }
             try FileIdentity.refuseOverwriting(
-                inputs: experiment.files(in: folders) + [backendsFile?.path, judge?.rubric].compactMap { $0 }, with: [csv, html].compactMap { $0 })
+                inputs: experiment.files(in: folders) + reference + [backendsFile?.path, judge?.rubric].compactMap { $0 },
+                with: [csv, html].compactMap { $0 })
             let base = try ScoreCommand.embedders.make(experiment.grid.scoring.embedder)
             let embedder = noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
             var analyzer = ExperimentAnalyzer(embedder: embedder, resamples: bootstrap)
+            analyzer.referenceProduct = BLASProduct.transposedProduct()
             let report: ExperimentReport
             if let judge, let file = backendsFile {
                 // The grid's judge: each run's results are cached beside its transcript.

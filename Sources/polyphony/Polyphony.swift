@@ -36,6 +36,7 @@ struct Polyphony: AsyncParsableCommand {
             ScoreCommand.self,
             RateCommand.self,
             ExperimentCommand.self,
+            BaselineCommand.self,
         ]
     )
 

@@ -27,7 +27,7 @@ struct ScoreCommand: AsyncParsableCommand {
 
             Scores are written beside each transcript as <transcript>.scores/<settings-digest>.json.
             """,
-        subcommands: [Files.self, Calibrate.self],
+        subcommands: [Files.self, Calibrate.self, Features.self],
         defaultSubcommand: Files.self
     )
 
@@ -124,6 +124,12 @@ struct ScoreCommand: AsyncParsableCommand {
         @Option(help: "Write a self-contained HTML report to this file.")
         var html: String?
 
+        @Option(parsing: .upToNextOption, help: "Reference pools (idea lists, .csv or .jsonl; e.g. written by `polyphony baseline`): each idea's novelty against the pool ideas with the same prompt, and whether the pool already had it.")
+        var reference: [String] = []
+
+        @Option(help: "With --reference: nearest pool ideas averaged for reference novelty.")
+        var referenceK = ReferenceNovelty.defaultK
+
         @Flag(help: "Do not write scores beside the transcripts.")
         var noSave = false
 
@@ -172,6 +178,7 @@ struct ScoreCommand: AsyncParsableCommand {
             if !bareLabels.isEmpty && groupBy != nil {
                 throw ValidationError("a bare --group LABEL labels every transcript; it cannot be combined with --group-by")
             }
+            if referenceK < 1 { throw ValidationError("--reference-k must be 1 or more") }
         }
 
         /// `--group-by` and the `--group PATH=LABEL` pairs, and the deprecated bare `--group LABEL`.
@@ -193,9 +200,10 @@ struct ScoreCommand: AsyncParsableCommand {
             let file = try BackendsFile.resolve(explicitPath: backends, environment: environment)
             let transcriptPaths = try expandGlobs(transcripts)
             let ideaPaths = try expandGlobs(ideas)
+            let referencePaths = try expandGlobs(reference)
             // Every file this command reads; checked before any judge or embedder is paid for.
             let ratingPaths = try expandGlobs(ratings)
-            let inputs = transcriptPaths + ideaPaths + ratingPaths + [thresholdFile, rubric, file.path].compactMap { $0 }
+            let inputs = transcriptPaths + ideaPaths + referencePaths + ratingPaths + [thresholdFile, rubric, file.path].compactMap { $0 }
             try FileIdentity.refuseOverwriting(inputs: inputs, with: [csv, html].compactMap { $0 })
             // A `kind: local` judge or embedder gets a managed server for this command only.
             try await withLocalModelServers(environment: environment) { servers in
@@ -203,11 +211,15 @@ struct ScoreCommand: AsyncParsableCommand {
                     file: file, environment: environment,
                     cacheDirectory: embedding.noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers
                 )
-                try await score(backends: backendSet, transcriptPaths: transcriptPaths, ideaPaths: ideaPaths, ratingPaths: ratingPaths, inputs: inputs)
+                try await score(
+                    backends: backendSet, transcriptPaths: transcriptPaths, ideaPaths: ideaPaths, referencePaths: referencePaths,
+                    ratingPaths: ratingPaths, inputs: inputs)
             }
         }
 
-        private func score(backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], ratingPaths: [String], inputs: [String]) async throws {
+        private func score(
+            backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], referencePaths: [String], ratingPaths: [String], inputs: [String]
+        ) async throws {
             // Read before any judge is paid for, so a malformed line fails fast.
             let humanRatings = try RatingsFile.read(paths: ratingPaths)
             let embedder: any Embedder
@@ -238,6 +250,14 @@ struct ScoreCommand: AsyncParsableCommand {
             let pool = try IdeaPool.load(
                 transcripts: transcriptPaths, ideaLists: ideaPaths, group: everyTranscript, grouping: grouping,
                 ideaListGroup: ideasGroup, prompt: prompt)
+            if !referencePaths.isEmpty {
+                // Pool rows without a prompt answer the same default prompt as the scored idea lists.
+                let topics = Set(pool.sources.compactMap(\.topic))
+                analyzer.reference = try IdeaPool.load(
+                    transcripts: [], ideaLists: referencePaths, prompt: prompt ?? (topics.count == 1 ? topics.first : nil))
+                analyzer.referencePaths = referencePaths
+                analyzer.referenceNovelty = ReferenceNovelty(k: referenceK, product: BLASProduct.transposedProduct())
+            }
             var report = try await analyzer.analyze(pool, embedder: embedder)
             if let judge {
                 let rubricFile = try rubric.map { try Rubric.load(path: $0) } ?? .standard
@@ -255,7 +275,10 @@ struct ScoreCommand: AsyncParsableCommand {
             // The score files' names depend on the settings, so they are known only now.
             try FileIdentity.refuseOverwriting(inputs: inputs, with: (noSave ? [] : report.scoreFilePaths) + [csv, html].compactMap { $0 })
             var notes: [String] = []
-            if let warning = try report.quality?.checkReviews() {
+            if !referencePaths.isEmpty && report.overall.meanReferenceNovelty == nil {
+                FileHandle.standardError.write(Data("polyphony: warning: no reference-pool idea answers the prompt of any scored idea; pools are matched by prompt (set one with --prompt or a prompt column)\n".utf8))
+            }
+                        if let warning = try report.quality?.checkReviews() {
                 FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
             }
             if !noSave {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyTestSupport
@@ -6,13 +7,31 @@ import Testing
 
 /// The per-backend bounds hold at the server, not just in the client's bookkeeping.
 @Suite struct ConcurrencyTests {
-    @Test func sixtyFourRequestsWithMaxConcurrencyEightNeverExceedEightInFlight() async throws {
-        let latency = 50
-        try await Fixtures.withServer(.init(latency: .milliseconds(latency))) { server in
+    @Test func sixtyFourRequestsWithMaxConcurrencyEightFillEightSlotsAndNeverExceedThem() async throws {
+        // The first eight requests are held at the server until eight are in flight at once,
+        // so reaching the bound is proven by the server, not inferred from timing: a client
+        // that sent fewer at once would leave them waiting until the ten-second deadline.
+        let held = Mutex(0)
+        let box = Mutex<FakeLLMServer?>(nil)
+        let reachedEight = Mutex(false)
+        let responder: FakeLLMServer.Responder = { prompt in
+            let index = held.withLock { count in
+                defer { count += 1 }
+                return count
+            }
+            if index < 8 {
+                let deadline = ContinuousClock.now + .seconds(10)
+                // Once any holder has seen eight in flight, every holder lets go.
+                while ContinuousClock.now < deadline, !reachedEight.withLock({ $0 }) {
+                    if (box.withLock { $0?.inFlight ?? 0 }) >= 8 { reachedEight.withLock { $0 = true } }
+                    Thread.sleep(forTimeInterval: 0.001)
+                }
+            }
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
+        try await Fixtures.withServer(responder: responder) { server in
+            box.withLock { $0 = server }
             let backend = try Fixtures.backend(server, kind: .openai, maxConcurrency: 8)
-            // Warm the connection pool so connect time does not blur the measurement.
-            _ = try await backend.complete(Fixtures.prompt)
-            server.resetStatistics()
             try await withThrowingTaskGroup(of: ChatResponse.self) { group in
                 for index in 0..<64 {
                     var request = Fixtures.prompt
@@ -22,14 +41,8 @@ import Testing
                 for try await response in group { #expect(response.attempts == 1) }
             }
             #expect(server.requestCount == 64)
-            #expect(server.maxInFlight <= 8)
-            #expect(server.maxInFlight >= 6)
-            // 64 / 8 waves of 50 ms keep the server busy about 400 ms; a serial client, 3.2 s.
-            // Server busy time, not the client's wall clock; and half the serial time as the
-            // ceiling, because the whole suite shares two cores (the benchmark measures the
-            // real ratio to 400 ms).
-            #expect(server.busyTime >= .milliseconds(64 / 8 * latency))
-            #expect(server.busyTime < .milliseconds(64 * latency / 2))
+            #expect(reachedEight.withLock { $0 })
+            #expect(server.maxInFlight == 8)
         }
     }
 

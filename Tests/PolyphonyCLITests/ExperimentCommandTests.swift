@@ -59,6 +59,31 @@ import Testing
         }
     }
 
+    @Test func analyzeReportsReferenceNoveltyAndHivemindShareAgainstABaselineOfTheGridsTopics() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try Workspace(server: server)
+        #expect(try await CLIHarness.run(workspace.run("out", ["--quiet"])).status == 0)
+        // The baseline asks the same fake model about the grid's topics: what the models say anyway.
+        let baseline = try await CLIHarness.run([
+            "baseline", workspace.grid, "--backend", "openai", "--samples", "3", "--backends", workspace.backends,
+            "--out", workspace.path("pool.jsonl"), "--no-cache",
+        ])
+        #expect(baseline.status == 0, "\(baseline.stderr)")
+        let analysis = try await CLIHarness.run(["experiment", "analyze", workspace.path("out"), "--json", "--reference", workspace.path("pool.jsonl")])
+        #expect(analysis.status == 0, "\(analysis.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(analysis.stdout.utf8)) as? [String: Any])
+        let metrics = try #require(report["metrics"] as? [[String: Any]])
+        for name in ["reference_novelty", "hivemind_share"] {
+            let table = try #require(metrics.first { $0["metric"] as? String == name }, "\(name)")
+            let summaries = try #require(table["conditions"] as? [[String: Any]])
+            #expect(summaries.allSatisfy { $0["n"] as? Int == 4 }, "\(name): \(summaries)")
+        }
+        let share = try #require(metrics.first { $0["metric"] as? String == "hivemind_share" }?["conditions"] as? [[String: Any]])
+        // The fake model draws from one small idea list, so the pool already holds most of what the agents said.
+        #expect(share.allSatisfy { (($0["mean"] as? Double) ?? 0) > 0.5 }, "\(share)")
+    }
+
     @Test func analysingAnExperimentWithNoCompletedRunIsAnError() async throws {
         let server = try FakeLLMServer()
         defer { server.stop() }
@@ -263,10 +288,12 @@ import Testing
         #expect(server.maxInFlight == expectedMax)
     }
 
-    /// The fake server sends SIGINT while it answers the third request, so the interruption
-    /// lands mid-experiment however loaded the machine is.
+    /// The fake server sends SIGINT while it answers the second request: the first turn of
+    /// the second of two sessions started together (every session here takes two turns), so
+    /// both are mid-session however loaded the machine is. At the third request both sessions
+    /// may be on their last turn, and an answer already on its way can complete them.
     @Test func ctrlCStopsEverySessionAsInterruptedAndTheSameCommandFinishesThem() async throws {
-        let target = SignalOnRequest(SIGINT, atRequest: 3)
+        let target = SignalOnRequest(SIGINT, atRequest: 2)
         let server = try FakeLLMServer(options: .init(latency: .milliseconds(200)), responder: target.responder)
         defer { server.stop() }
         let workspace = try Workspace(server: server)

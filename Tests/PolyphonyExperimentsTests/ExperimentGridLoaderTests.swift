@@ -37,6 +37,14 @@ import Testing
         #expect(grid.runs.first?.spec.seed == 1)
     }
 
+    @Test func scoringReferenceTakesOnePoolOrAList() throws {
+        let one = try ExperimentGridLoader().parse(Self.grid.replacingOccurrences(of: "metrics: [vendi, yield] }", with: "reference: pool.jsonl }"), file: "g.yaml")
+        #expect(one.scoring.reference == ["pool.jsonl"])
+        let two = try ExperimentGridLoader().parse(Self.grid.replacingOccurrences(of: "metrics: [vendi, yield] }", with: "reference: [a.jsonl, b.csv], metrics: [hivemind_share, originality] }"), file: "g.yaml")
+        #expect(two.scoring.reference == ["a.jsonl", "b.csv"])
+        #expect(two.scoring.metrics == ["hivemind_share", "originality"])
+    }
+
     @Test func conditionFieldsOverrideDefaultsAndTheRestApply() throws {
         let grid = try ExperimentGridLoader().parse(Self.grid, file: "g.yaml")
         let solo = try #require(grid.runs.first { $0.condition == "solo" })

@@ -45,7 +45,7 @@ struct PromptBuilder: Sendable {
             """
     }
 
-    private func user(brief: TurnBrief, expertNotes: [String]) -> String {
+    fileprivate func user(brief: TurnBrief, expertNotes: [String]) -> String {
         var parts = ["Topic:\n\(topic)"]
         if !brief.context.isEmpty { parts.append(brief.context) }
         if !expertNotes.isEmpty {
@@ -66,5 +66,15 @@ struct PromptBuilder: Sendable {
             }
         }
         return parts.joined(separator: "\n\n")
+    }
+}
+
+extension PromptBuilder {
+    /// What a model is sent for the baseline pool: no persona and no system prompt, only the
+    /// topic and the instruction a brainwriting member gets on its first turn.
+    static func neutralMessages(topic: String, ideasPerTurn: Int) -> [ChatMessage] {
+        let builder = PromptBuilder(topic: topic, ideasPerTurn: ideasPerTurn, structuredOutput: false)
+        let brief = TurnBrief(context: "", instruction: "Write your ideas on your own.", ideas: .list)
+        return [.user(builder.user(brief: brief, expertNotes: []))]
     }
 }

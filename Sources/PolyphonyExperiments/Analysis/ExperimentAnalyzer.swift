@@ -8,6 +8,8 @@ public struct ExperimentAnalyzer: Sendable {
     public var embedder: any Embedder
     /// Overrides the grid's bootstrap resamples.
     public var resamples: Int?
+    /// The matrix product for reference novelty (BLAS from the CLI; portable Swift otherwise).
+    public var referenceProduct: ReferenceNovelty.MatrixProduct?
     /// Judges every run's ideas (the grid's `scoring: judge:`), adding `quality_<dimension>`.
     public var quality: RunQuality?
 
@@ -34,6 +36,15 @@ public struct ExperimentAnalyzer: Sendable {
                 "experiment '\(experiment.manifest.name)' has no completed run to analyse (0 of \(experiment.manifest.runs.count)); run or resume it with `polyphony experiment run` first"
             )
         }
+        if !scoring.reference.isEmpty {
+            let folder = (experiment.grid.file as NSString).deletingLastPathComponent
+            let paths = scoring.reference.map { path in
+                path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) ? path : (folder as NSString).appendingPathComponent(path)
+            }
+            analyzer.reference = try IdeaPool.load(transcripts: [], ideaLists: paths)
+            analyzer.referencePaths = scoring.reference
+            analyzer.referenceNovelty = ReferenceNovelty(product: referenceProduct)
+        }
         var runs: [ExperimentReport.Run] = []
         var missing: [String] = []
         for entry in experiment.manifest.runs {
@@ -53,7 +64,12 @@ public struct ExperimentAnalyzer: Sendable {
         }
         let bootstrap = Bootstrap(resamples: resamples ?? scoring.bootstrapResamples, confidence: scoring.confidence)
         let conditions = experiment.manifest.conditions
-        let tables = ((scoring.metrics ?? RunMetrics.names) + (quality?.metricNames ?? [])).map { metric in
+        // By default the originality metrics appear only when some run has them (a pool was
+        // given; the embedder is the learned model's), so lexical analyses gain no empty tables.
+        let defaults = RunMetrics.names.filter { metric in
+            !RunMetrics.originalityNames.contains(metric) || runs.contains { $0.metrics[metric] != nil }
+        }
+        let tables = ((scoring.metrics ?? defaults) + (quality?.metricNames ?? [])).map { metric in
             table(metric: metric, runs: runs, conditions: conditions, bootstrap: bootstrap, seed: scoring.seed)
         }
         return ExperimentReport(

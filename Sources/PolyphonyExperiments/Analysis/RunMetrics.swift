@@ -6,7 +6,11 @@ public enum RunMetrics {
     public static let names = [
         "ideas", "unique_ideas", "yield", "yield_at_0.8", "mean_pairwise_distance", "vendi",
         "distinct_1", "distinct_2", "distinct_3", "between_participant_similarity", "tokens",
+        "originality", "reference_novelty", "hivemind_share",
     ]
+
+    /// The metrics that need the learned model's embedder or a reference pool.
+    public static let originalityNames: Set<String> = ["originality", "reference_novelty", "hivemind_share"]
 
     /// What each metric means, one line each, for the text and HTML reports.
     public static let descriptions: [String: String] = [
@@ -21,6 +25,9 @@ public enum RunMetrics {
         "distinct_3": "distinct trigrams ÷ trigrams",
         "between_participant_similarity": "mean similarity between two participants' idea sets (homogeneity)",
         "tokens": "prompt + completion tokens the session used",
+        "originality": "mean learned originality, 1–5 (minilm; calibrated on alternate-uses tasks)",
+        "reference_novelty": "mean 1 − cosine to the 20 nearest reference-pool ideas (scoring.reference)",
+        "hivemind_share": "share of ideas the reference pool already had (nearest pool idea a near-duplicate)",
     ]
 
     /// The metrics of one run's score report; metrics that do not apply (e.g. homogeneity
@@ -39,6 +46,9 @@ public enum RunMetrics {
             "distinct_3": overall.distinct3,
             "between_participant_similarity": report.homogeneity.meanBetweenParticipants,
             "tokens": Double(tokens),
+            "originality": overall.meanOriginality,
+            "reference_novelty": overall.meanReferenceNovelty,
+            "hivemind_share": overall.hivemindShare,
         ]
         return optional.compactMapValues { $0.flatMap { $0.isFinite ? $0 : nil } }
     }

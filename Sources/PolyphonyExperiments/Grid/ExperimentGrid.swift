@@ -39,6 +39,9 @@ public struct ExperimentGrid: Sendable {
         public var confidence = 0.95
         /// Metrics to report; `nil` means all of ``RunMetrics/names``.
         public var metrics: [String]?
+        /// Reference pools (idea lists) for `reference_novelty` and `hivemind_share`; relative
+        /// paths are tried against the working directory, then the grid file's folder.
+        public var reference: [String] = []
         /// A blind judge that rates every run's ideas, adding `quality_<dimension>` metrics.
         public var judge: Judge?
 

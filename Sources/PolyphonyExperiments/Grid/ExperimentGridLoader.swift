@@ -10,7 +10,7 @@ import Yams
 /// not set them itself.
 public struct ExperimentGridLoader: Sendable {
     static let allowedKeys = ["name", "defaults", "conditions", "topics", "seeds", "replicates", "scoring"]
-    static let scoringKeys = ["embedder", "threshold", "seed", "floor_permutations", "bootstrap", "confidence", "metrics", "judge"]
+    static let scoringKeys = ["embedder", "threshold", "seed", "floor_permutations", "bootstrap", "confidence", "metrics", "reference", "judge"]
     static let judgeKeys = ["backend", "rubric", "reviews"]
     static let conditionOnlyKeys = ["human_script"]
 
@@ -179,6 +179,13 @@ public struct ExperimentGridLoader: Sendable {
             let level = try reader.double(value, key: "confidence")
             guard level > 0.5, level < 1 else { throw reader.error("field 'confidence' should lie in (0.5, 1), e.g. 0.95", at: value) }
             scoring.confidence = level
+        }
+        if let value = fields["reference"] {
+            if let items = value.sequence {
+                scoring.reference = try items.map { try reader.string($0, key: "reference") }
+            } else {
+                scoring.reference = [try reader.string(value, key: "reference")]
+            }
         }
         if let value = fields["metrics"] {
             guard let items = value.sequence, !items.isEmpty else { throw reader.error("field 'metrics' should be a list of metric names", at: value) }

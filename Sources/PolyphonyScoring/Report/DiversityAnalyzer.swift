@@ -16,6 +16,14 @@ public struct DiversityAnalyzer: Sendable {
     public var settler: BorderlineSettler?
     /// Texts sent to the embedder per call.
     public var batchSize: Int
+    /// The learned originality model, applied when the embedder is the one it was fitted on.
+    public var originalityModel: OriginalityModel? = .shipped
+    /// Ideas to measure novelty against (`--reference`), matched to ideas by prompt.
+    public var reference: IdeaPool?
+    /// The reference pool's files, for the report's settings.
+    public var referencePaths: [String] = []
+    /// How reference novelty is computed (k, the matrix product); its threshold follows ``threshold``.
+    public var referenceNovelty = ReferenceNovelty()
 
     public init(
         threshold: Float = NearDuplicateClustering.literatureThreshold, thresholdSource: String = "default",
@@ -57,16 +65,52 @@ public struct DiversityAnalyzer: Sendable {
             }
             for (index, prompt) in prompts.enumerated() { promptVectors[prompt] = embedded.row(index) }
         }
+        var referenceMatrix: EmbeddingMatrix?
+        if let reference, !reference.ideas.isEmpty {
+            var referenceVectors: [[Float]] = []
+            let referenceTexts = reference.ideas.map(\.text)
+            for start in stride(from: 0, to: referenceTexts.count, by: batchSize) {
+                let batch = Array(referenceTexts[start..<min(referenceTexts.count, start + batchSize)])
+                let embedded = try await embedder.embed(batch)
+                guard embedded.count == batch.count else {
+                    throw PolyphonyError.invalidInput("embedder \(embedder.name) returned \(embedded.count) vectors for \(batch.count) texts")
+                }
+                referenceVectors.append(contentsOf: embedded)
+            }
+            referenceMatrix = try EmbeddingMatrix(referenceVectors).normalized()
+        }
         return try await analyze(
             pool, embeddings: matrix, promptVectors: promptVectors, embedderName: embedder.name,
-            embedderIsSemantic: embedder.isSemantic)
+            embedderIsSemantic: embedder.isSemantic, referenceEmbeddings: referenceMatrix)
+    }
+
+    /// Each idea's novelty against the reference-pool ideas with the same prompt.
+    func referenceResults(_ ideas: [InputIdea], _ matrix: EmbeddingMatrix, pool: IdeaPool, poolMatrix: EmbeddingMatrix) async throws -> [ReferenceNovelty.Result?] {
+        guard poolMatrix.rows == pool.ideas.count, poolMatrix.dimension == matrix.dimension else {
+            throw PolyphonyError.invalidInput("\(poolMatrix.rows) reference embeddings of dimension \(poolMatrix.dimension) for \(pool.ideas.count) reference ideas of dimension \(matrix.dimension)")
+        }
+        var novelty = referenceNovelty
+        novelty.threshold = threshold
+        // Prompts match after trimming, so a YAML block's final newline does not split a topic.
+        func key(_ prompt: String?) -> String? { prompt?.trimmingCharacters(in: .whitespacesAndNewlines) }
+        var poolRows: [String?: [Int]] = [:]
+        for (row, idea) in pool.ideas.enumerated() { poolRows[key(idea.prompt), default: []].append(row) }
+        var results = [ReferenceNovelty.Result?](repeating: nil, count: ideas.count)
+        for (prompt, rows) in ordered(Array(ideas.indices), by: { key(ideas[$0].prompt) }) {
+            guard let targets = poolRows[prompt] else { continue }
+            let scored = await novelty.score(
+                rows.count == matrix.rows ? matrix : matrix.subset(rows),
+                against: targets.count == poolMatrix.rows ? poolMatrix : poolMatrix.subset(targets))
+            for (offset, row) in rows.enumerated() { results[row] = scored[offset] }
+        }
+        return results
     }
 
     /// Measures ideas whose unit-normalised embeddings are already known.
     /// - Parameter promptVectors: Unit vectors of the prompts, by prompt text.
     public func analyze(
         _ pool: IdeaPool, embeddings matrix: EmbeddingMatrix, promptVectors: [String: [Float]],
-        embedderName: String, embedderIsSemantic: Bool
+        embedderName: String, embedderIsSemantic: Bool, referenceEmbeddings: EmbeddingMatrix? = nil
     ) async throws -> ScoreReport {
         let ideas = pool.ideas
         guard !ideas.isEmpty, matrix.rows == ideas.count else {
@@ -75,7 +119,7 @@ public struct DiversityAnalyzer: Sendable {
         guard threshold > -1, threshold <= 1 else {
             throw PolyphonyError.invalidInput("the near-duplicate threshold must lie in (-1, 1], got \(threshold)")
         }
-        let context = Context(
+        var context = Context(
             ideas: ideas, matrix: matrix, wordIDs: DistinctN.WordIDs(ideas.map { LexicalEmbedder.words($0.text) }).texts,
             promptDistances: ideas.enumerated().map { index, idea in
                 guard let prompt = idea.prompt, let vector = promptVectors[prompt], vector.count == matrix.dimension else { return nil }
@@ -83,6 +127,16 @@ public struct DiversityAnalyzer: Sendable {
                 for (k, value) in vector.enumerated() { dot += value * matrix.values[index * matrix.dimension + k] }
                 return Double(1 - dot)
             })
+        let model = originalityModel.flatMap { $0.embedder == embedderName && $0.dimension == matrix.dimension ? $0 : nil }
+        if let model {
+            context.originality = ideas.enumerated().map { index, idea in
+                guard let prompt = idea.prompt, let vector = promptVectors[prompt] else { return nil }
+                return model.predict(embedding: matrix.row(index), prompt: vector, text: idea.text)
+            }
+        }
+        if let reference, let referenceEmbeddings {
+            context.reference = try await referenceResults(ideas, matrix, pool: reference, poolMatrix: referenceEmbeddings)
+        }
 
         let all = Array(ideas.indices)
         let global = try await clusters(all, context, threshold: threshold, settled: true)
@@ -143,13 +197,22 @@ public struct DiversityAnalyzer: Sendable {
                 round: idea.round, text: idea.text, prompt: idea.prompt, cluster: global.assignments[row], rarity: sizes[global.assignments[row]],
                 similarityToRepresentative: Double(shortestDecimal: global.similarityToRepresentative[row]),
                 clusterAtLiteratureThreshold: literature.assignments[row], promptDistance: context.promptDistances[row],
+                originality: context.originality.isEmpty ? nil : context.originality[row],
+                referenceNovelty: context.reference.isEmpty ? nil : context.reference[row]?.novelty,
+                inReference: context.reference.isEmpty ? nil : context.reference[row]?.inReference,
                 mapX: map[row].x, mapY: map[row].y)
         }
         let settlement = await settler?.settlement()
-        let settings = ScoreSettings(
+        var settings = ScoreSettings(
             embedder: embedderName, embedderIsSemantic: embedderIsSemantic, threshold: Double(shortestDecimal: threshold),
             thresholdSource: thresholdSource, seed: seed, floorPermutations: floorPermutations,
             settlingBand: settler.map { [Double(shortestDecimal: $0.lower), Double(shortestDecimal: $0.upper)] }, settlingBackend: settler?.judge.name)
+        settings.originalityModel = model?.name
+        if let reference, referenceEmbeddings != nil {
+            settings.reference = referencePaths.isEmpty ? reference.sources.map(\.path) : referencePaths
+            settings.referenceIdeas = reference.ideas.count
+            settings.referenceK = referenceNovelty.k
+        }
         return ScoreReport(
             settings: settings, sources: pool.sources, overall: overall, byGroup: byGroup, byRound: byRound,
             byParticipant: byParticipant, byKind: byKind, trajectory: trajectory, homogeneity: homogeneity,
@@ -163,6 +226,10 @@ public struct DiversityAnalyzer: Sendable {
         /// Each idea's words as dense ids, for distinct-n.
         var wordIDs: [[Int32]]
         var promptDistances: [Double?]
+        /// Learned originality per idea, when the model applies.
+        var originality: [Double?] = []
+        /// Novelty against the reference pool per idea, when a pool was given.
+        var reference: [ReferenceNovelty.Result?] = []
     }
 
     private func clusters(_ rows: [Int], _ context: Context, threshold: Float, settled: Bool) async throws -> NearDuplicateClustering.Result {
@@ -216,6 +283,8 @@ public struct DiversityAnalyzer: Sendable {
         }
         let words = rows.map { context.wordIDs[$0] }
         let distances = rows.compactMap { context.promptDistances[$0] }
+        let originality = context.originality.isEmpty ? [] : rows.compactMap { context.originality[$0] }
+        let reference = context.reference.isEmpty ? [] : rows.compactMap { context.reference[$0] }
         return DiversitySummary(
             key: key, ideas: rows.count, participants: Set(rows.map { context.ideas[$0].participantKey }).count,
             meanPairwiseDistance: PairwiseSimilarity.meanDistance(sub),
@@ -225,7 +294,10 @@ public struct DiversityAnalyzer: Sendable {
             distinct1: DistinctN.compute(wordIDs: words, n: 1),
             distinct2: DistinctN.compute(wordIDs: words, n: 2),
             distinct3: DistinctN.compute(wordIDs: words, n: 3),
-            meanPromptDistance: distances.isEmpty ? nil : distances.reduce(0, +) / Double(distances.count))
+            meanPromptDistance: distances.isEmpty ? nil : distances.reduce(0, +) / Double(distances.count),
+            meanOriginality: originality.isEmpty ? nil : originality.reduce(0, +) / Double(originality.count),
+            meanReferenceNovelty: reference.isEmpty ? nil : reference.reduce(0) { $0 + $1.novelty } / Double(reference.count),
+            hivemindShare: reference.isEmpty ? nil : Double(reference.filter(\.inReference).count) / Double(reference.count))
     }
 
     private func homogeneity(_ context: Context) -> Homogeneity {

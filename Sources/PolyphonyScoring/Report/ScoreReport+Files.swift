@@ -15,14 +15,21 @@ extension ScoreReport {
         var lines = [([
             "index", "id", "source", "group", "author", "kind", "round", "cluster", "rarity",
             "similarity_to_representative", "cluster_at_\(Self.number(settings.literatureThreshold, 2))", "prompt_distance",
+            "originality", "reference_novelty", "in_reference",
         ] + dimensions + ["text"]).map(Self.csvField).joined(separator: ",")]
         for idea in ideas {
-            var fields = [
+            let originality: [String] = [
+                idea.originality.map { Self.number($0, 3) } ?? "",
+                idea.referenceNovelty.map { Self.number($0, 4) } ?? "",
+                idea.inReference.map { $0 ? "true" : "false" } ?? "",
+            ]
+            var fields: [String] = [
                 "\(idea.index)", idea.id, idea.source, idea.group, idea.author, idea.kind.rawValue,
                 idea.round.map(String.init) ?? "", "\(idea.cluster)", "\(idea.rarity)",
                 Self.number(idea.similarityToRepresentative, 4), "\(idea.clusterAtLiteratureThreshold)",
                 idea.promptDistance.map { Self.number($0, 4) } ?? "",
             ]
+            fields += originality
             fields += dimensions.map { dimension in idea.quality?[dimension].map { Self.number($0, 2) } ?? "" }
             fields.append(idea.text)
             lines.append(fields.map(Self.csvField).joined(separator: ","))

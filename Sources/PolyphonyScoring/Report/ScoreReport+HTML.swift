@@ -11,6 +11,7 @@ extension ScoreReport {
             : "<strong>lexical</strong> embedder: similarity means shared wording, not shared meaning"
         body.append("<h1>Idea diversity</h1>")
         body.append("<p>\(overall.ideas) ideas from \(sources.count) source(s); embedder <code>\(Self.html(settings.embedder))</code> (\(kindNote)); near-duplicate threshold \(Self.number(settings.threshold, 2)) (\(Self.html(settings.thresholdSource))), literature threshold \(Self.number(settings.literatureThreshold, 2)) shown beside it.</p>")
+        if let note = originalityNote { body.append("<p>\(Self.html(note.prefix(1).uppercased() + note.dropFirst())).</p>") }
         body.append("<h2>Groups side by side</h2>")
         body.append(summaryTable(byGroup + [overall]))
         if byKind.count > 1 {
@@ -46,13 +47,14 @@ extension ScoreReport {
 
     private func summaryTable(_ rows: [DiversitySummary]) -> String {
         let t = Self.number(settings.threshold, 2), lit = Self.number(settings.literatureThreshold, 2)
-        var html = "<table><tr><th></th><th>ideas</th><th>participants</th><th>unique@\(t)</th><th>yield</th><th>unique@\(lit) (lit.)</th><th>Vendi</th><th>mean distance</th><th>distinct-1</th><th>distinct-2</th><th>distinct-3</th><th>prompt distance</th></tr>"
+        var html = "<table><tr><th></th><th>ideas</th><th>participants</th><th>unique@\(t)</th><th>yield</th><th>unique@\(lit) (lit.)</th><th>Vendi</th><th>mean distance</th><th>distinct-1</th><th>distinct-2</th><th>distinct-3</th><th>prompt distance</th>"
+            + originalityHeaders.map { "<th>\($0)</th>" }.joined() + "</tr>"
         for row in rows {
             let cells = [
                 "\(row.ideas)", "\(row.participants)", "\(row.unique)", Self.optional(row.yield, 2), "\(row.uniqueAtLiteratureThreshold)",
                 Self.optional(row.vendi, 2), Self.optional(row.meanPairwiseDistance, 3), Self.optional(row.distinct1, 2),
                 Self.optional(row.distinct2, 2), Self.optional(row.distinct3, 2), Self.optional(row.meanPromptDistance, 3),
-            ]
+            ] + originalityCells(row)
             html += "<tr><td>\(Self.html(row.key))</td>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
         }
         return html + "</table>"
@@ -141,6 +143,14 @@ extension ScoreReport {
         let promptDistances = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.promptDistance)) }
         if promptDistances.contains(where: { !$0.1.isEmpty }) {
             charts += Self.histogram(title: "Distance from the prompt", series: promptDistances, range: 0...1.2)
+        }
+        let originality = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.originality)) }
+        if originality.contains(where: { !$0.1.isEmpty }) {
+            charts += Self.histogram(title: "Learned originality (1–5, calibrated on alternate-uses tasks)", series: originality, range: 1...5, bins: 16)
+        }
+        let novelty = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.referenceNovelty)) }
+        if novelty.contains(where: { !$0.1.isEmpty }) {
+            charts += Self.histogram(title: "Novelty against the reference pool", series: novelty, range: 0...1.2)
         }
         let rarities = groups.map { group in (group, ideas.filter { $0.group == group }.map { Double($0.rarity) }) }
         let maxRarity = Double(ideas.map(\.rarity).max() ?? 1)

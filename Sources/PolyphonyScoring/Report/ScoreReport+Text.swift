@@ -12,6 +12,7 @@ extension ScoreReport {
         let t = Self.number(settings.threshold, 2)
         out.append("Near-duplicate threshold \(t) (\(settings.thresholdSource)); literature threshold \(Self.number(settings.literatureThreshold, 2)) shown beside it"
             + (settings.settlingBand.map { ", borderline \(Self.number($0[0], 2))–\(Self.number($0[1], 2)) settled by \(settings.settlingBackend ?? "LLM")" } ?? ""))
+        if let note = originalityNote { out.append(note) }
         out.append("")
         out.append(contentsOf: table(title: "By group", rows: byGroup + [overall]))
         if byRound.count > 1 { out.append(contentsOf: table(title: "By round", rows: byRound)) }
@@ -93,7 +94,7 @@ extension ScoreReport {
         var rows = [[
             title.replacingOccurrences(of: "By ", with: ""), "ideas", "unique@\(t)", "yield", "unique@\(lit) (lit.)",
             "Vendi", "mean dist", "distinct-1/2/3", "prompt dist",
-        ]]
+        ] + originalityHeaders]
         for summary in summaries {
             rows.append([
                 summary.key, "\(summary.ideas)", "\(summary.unique)", Self.optional(summary.yield, 2),
@@ -101,9 +102,36 @@ extension ScoreReport {
                 Self.optional(summary.meanPairwiseDistance, 3),
                 [summary.distinct1, summary.distinct2, summary.distinct3].map { Self.optional($0, 2) }.joined(separator: "/"),
                 Self.optional(summary.meanPromptDistance, 3),
-            ])
+            ] + originalityCells(summary))
         }
         return [title] + Self.align(rows) + [""]
+    }
+
+    /// Whether any idea has a learned originality score, and whether a reference pool was used.
+    var showsOriginality: Bool { settings.originalityModel != nil }
+    var showsReference: Bool { settings.reference != nil }
+
+    /// One line naming the learned model and the reference pool, when either applies.
+    var originalityNote: String? {
+        var parts: [String] = []
+        if let model = settings.originalityModel {
+            parts.append("originality: \(model), 1–5, calibrated on alternate-uses tasks (an extrapolation for other topics)")
+        }
+        if let reference = settings.reference {
+            parts.append("reference novelty against \(settings.referenceIdeas ?? 0) pool ideas (\(reference.joined(separator: ", "))), k = \(settings.referenceK ?? ReferenceNovelty.defaultK); hivemind share = ideas whose nearest pool idea is a near-duplicate")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    /// Column titles for the originality columns that apply.
+    var originalityHeaders: [String] {
+        (showsOriginality ? ["originality"] : []) + (showsReference ? ["ref. novelty", "hivemind share"] : [])
+    }
+
+    /// The originality cells of one summary, matching ``originalityHeaders``.
+    func originalityCells(_ summary: DiversitySummary) -> [String] {
+        (showsOriginality ? [Self.optional(summary.meanOriginality, 2)] : [])
+            + (showsReference ? [Self.optional(summary.meanReferenceNovelty, 3), Self.optional(summary.hivemindShare, 2)] : [])
     }
 
     /// Left-aligns the first column and right-aligns the rest.

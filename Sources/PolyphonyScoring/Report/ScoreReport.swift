@@ -73,6 +73,14 @@ public struct ScoreSettings: Sendable, Hashable, Codable {
     /// The similarity band an LLM settled, when settling was on.
     public var settlingBand: [Double]?
     public var settlingBackend: String?
+    /// The learned originality model applied (``OriginalityModel/name``), when it was.
+    public var originalityModel: String?
+    /// The reference pool's files, when ideas were scored against one (`--reference`).
+    public var reference: [String]?
+    /// Ideas in the reference pool.
+    public var referenceIdeas: Int?
+    /// Nearest pool ideas averaged by reference novelty.
+    public var referenceK: Int?
 
     public init(
         embedder: String, embedderIsSemantic: Bool, threshold: Double, thresholdSource: String = "default",
@@ -110,6 +118,12 @@ public struct DiversitySummary: Sendable, Hashable, Codable {
     public var distinct3: Double?
     /// Mean SemDis-style distance of the ideas from their prompt.
     public var meanPromptDistance: Double?
+    /// Mean learned originality (1–5, calibrated on alternate-uses tasks) of the ideas that have one.
+    public var meanOriginality: Double?
+    /// Mean novelty against the reference pool of the ideas that have a pool for their prompt.
+    public var meanReferenceNovelty: Double?
+    /// Share of those ideas whose nearest pool idea is a near-duplicate: what the pool already had.
+    public var hivemindShare: Double?
 }
 
 /// One group's diversity in one round.
@@ -192,6 +206,12 @@ public struct ScoredIdea: Sendable, Hashable, Codable {
     public var clusterAtLiteratureThreshold: Int
     /// 1 − cosine similarity to the prompt (SemDis-style); `nil` without a prompt.
     public var promptDistance: Double?
+    /// The learned originality score (1–5); `nil` without a prompt or with another embedder than the model's.
+    public var originality: Double?
+    /// 1 − mean cosine similarity to the k nearest reference-pool ideas for the same prompt.
+    public var referenceNovelty: Double?
+    /// Whether the nearest reference-pool idea is within the near-duplicate threshold.
+    public var inReference: Bool?
     /// Mean blind-judge score per rubric dimension, when judged.
     public var quality: [String: Double]?
     /// Coordinates on the first two principal components of all embeddings (the idea map).
