@@ -122,8 +122,9 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Option(help: "Write a self-contained HTML comparison report to this file.") var html: String?
         @Option(help: "Bootstrap resamples (default: the grid's scoring.bootstrap, else 10000).") var bootstrap: Int?
         @Option(help: "Folder for the on-disk embedding cache (semantic embedders).") var cacheDir: String?
-        @Flag(help: "Do not read or write the embedding cache.") var noCache = false
+        @Flag(help: "Do not read or write the embedding cache, or the judge's response cache.") var noCache = false
         @Option(parsing: .upToNextOption, help: "Reference pools (idea lists, e.g. from `polyphony baseline`) for reference_novelty and hivemind_share; replaces the grid's scoring.reference.") var reference: [String] = []
+        @Option(help: "The backends file for the grid's scoring judge (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
 
         func validate() throws {
             if folders.isEmpty { throw ValidationError("give at least one experiment folder") }
@@ -133,12 +134,30 @@ struct ExperimentCommand: AsyncParsableCommand {
         func run() async throws {
             var experiment = try ExperimentFolders.open(folders)
             if !reference.isEmpty { experiment.grid.scoring.reference = reference }
-            try FileIdentity.refuseOverwriting(inputs: experiment.files(in: folders) + reference, with: [csv, html].compactMap { $0 })
+            let environment = ProcessInfo.processInfo.environment
+            let judge = experiment.grid.scoring.judge
+            let backendsFile = try judge.map { _ in try BackendsFile.resolve(explicitPath: backends, environment: environment) }
+            try FileIdentity.refuseOverwriting(
+                inputs: experiment.files(in: folders) + reference + [backendsFile?.path, judge?.rubric].compactMap { $0 },
+                with: [csv, html].compactMap { $0 })
             let base = try ScoreCommand.embedders.make(experiment.grid.scoring.embedder)
             let embedder = noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
             var analyzer = ExperimentAnalyzer(embedder: embedder, resamples: bootstrap)
             analyzer.referenceProduct = BLASProduct.transposedProduct()
-            let report = try await analyzer.analyze(experiment)
+            let report: ExperimentReport
+            if let judge, let file = backendsFile {
+                // The grid's judge: each run's results are cached beside its transcript.
+                let rubric = try judge.rubric.map { try Rubric.load(path: $0) } ?? .standard
+                report = try await withLocalModelServers(environment: environment) { servers in
+                    let backendSet = BackendSet(
+                        file: file, environment: environment,
+                        cacheDirectory: noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers)
+                    analyzer.quality = RunQuality(judge: QualityJudge(backend: try backendSet.backend(named: judge.backend), rubric: rubric, reviews: judge.reviews))
+                    return try await analyzer.analyze(experiment)
+                }
+            } else {
+                report = try await analyzer.analyze(experiment)
+            }
             var notes: [String] = []
             if let csv {
                 try ReportOutput.write(Data(report.runsCSV().utf8), to: csv)

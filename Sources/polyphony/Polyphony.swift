@@ -18,6 +18,7 @@ struct Polyphony: AsyncParsableCommand {
               polyphony run sessions/brainwriting.yaml      # a session (local model by default)
               polyphony transcript show FILE                # who said what, round by round
               polyphony score FILE --html report.html       # how diverse, and how good
+              polyphony rate FILE --rater NAME              # rate ideas blind yourself
               polyphony experiment run GRID --out DIR       # conditions × topics × seeds
               polyphony experiment analyze DIR              # means, bootstrap CIs, effect sizes
 
@@ -33,6 +34,7 @@ struct Polyphony: AsyncParsableCommand {
             ReplayCommand.self,
             BackendsCommand.self,
             ScoreCommand.self,
+            RateCommand.self,
             ExperimentCommand.self,
             BaselineCommand.self,
         ]

@@ -22,6 +22,7 @@ struct ScoreCommand: AsyncParsableCommand {
               polyphony score run.jsonl --ideas people.csv --html report.html
               polyphony score a.jsonl b.jsonl --group-by file    # one group per file
               polyphony score a.jsonl b.jsonl --group a.jsonl=base --group b.jsonl=expert
+              polyphony score a.jsonl --judge openai --ratings ana.csv ben.csv
               polyphony score calibrate coded.csv          # then: score --threshold-file coded.threshold.json
 
             Scores are written beside each transcript as <transcript>.scores/<settings-digest>.json.
@@ -147,6 +148,9 @@ struct ScoreCommand: AsyncParsableCommand {
         @Option(help: "With --judge: also run a Swiss-tournament pairwise ranking and report each group's share of the top N.")
         var tournamentTop: Int?
 
+        @Option(parsing: .upToNextOption, help: "Ratings files written by `polyphony rate`: adds people's ratings per group and their agreement with each other and with --judge.")
+        var ratings: [String] = []
+
         @Option(help: "Ask an LLM on this backends-file entry whether borderline pairs are the same idea.")
         var settle: String?
 
@@ -198,7 +202,8 @@ struct ScoreCommand: AsyncParsableCommand {
             let ideaPaths = try expandGlobs(ideas)
             let referencePaths = try expandGlobs(reference)
             // Every file this command reads; checked before any judge or embedder is paid for.
-            let inputs = transcriptPaths + ideaPaths + referencePaths + [thresholdFile, rubric, file.path].compactMap { $0 }
+            let ratingPaths = try expandGlobs(ratings)
+            let inputs = transcriptPaths + ideaPaths + referencePaths + ratingPaths + [thresholdFile, rubric, file.path].compactMap { $0 }
             try FileIdentity.refuseOverwriting(inputs: inputs, with: [csv, html].compactMap { $0 })
             // A `kind: local` judge or embedder gets a managed server for this command only.
             try await withLocalModelServers(environment: environment) { servers in
@@ -206,11 +211,17 @@ struct ScoreCommand: AsyncParsableCommand {
                     file: file, environment: environment,
                     cacheDirectory: embedding.noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers
                 )
-                try await score(backends: backendSet, transcriptPaths: transcriptPaths, ideaPaths: ideaPaths, referencePaths: referencePaths, inputs: inputs)
+                try await score(
+                    backends: backendSet, transcriptPaths: transcriptPaths, ideaPaths: ideaPaths, referencePaths: referencePaths,
+                    ratingPaths: ratingPaths, inputs: inputs)
             }
         }
 
-        private func score(backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], referencePaths: [String], inputs: [String]) async throws {
+        private func score(
+            backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], referencePaths: [String], ratingPaths: [String], inputs: [String]
+        ) async throws {
+            // Read before any judge is paid for, so a malformed line fails fast.
+            let humanRatings = try RatingsFile.read(paths: ratingPaths)
             let embedder: any Embedder
             if ScoreCommand.embedders.names.contains(embedding.embedderName) {
                 embedder = try embedding.make()
@@ -252,6 +263,13 @@ struct ScoreCommand: AsyncParsableCommand {
                 let rubricFile = try rubric.map { try Rubric.load(path: $0) } ?? .standard
                 let qualityJudge = QualityJudge(backend: try backends.backend(named: judge), rubric: rubricFile, reviews: reviews)
                 report = try await qualityJudge.judge(report, tournament: tournamentTop.map { SwissTournament(top: $0, seed: seed) })
+            }
+
+            if !ratingPaths.isEmpty {
+                report.humanRatings = HumanRatingsReport(report: report, ratings: humanRatings, files: ratingPaths, seed: seed)
+                for warning in report.humanRatings?.warnings ?? [] {
+                    FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+                }
             }
 
             // The score files' names depend on the settings, so they are known only now.

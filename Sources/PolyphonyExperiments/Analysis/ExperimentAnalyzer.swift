@@ -10,6 +10,8 @@ public struct ExperimentAnalyzer: Sendable {
     public var resamples: Int?
     /// The matrix product for reference novelty (BLAS from the CLI; portable Swift otherwise).
     public var referenceProduct: ReferenceNovelty.MatrixProduct?
+    /// Judges every run's ideas (the grid's `scoring: judge:`), adding `quality_<dimension>`.
+    public var quality: RunQuality?
 
     /// - Parameters:
     ///   - embedder: Usually the one the grid's `scoring.embedder` names.
@@ -54,7 +56,9 @@ public struct ExperimentAnalyzer: Sendable {
             let pool = try IdeaPool.load(transcripts: [path])
             var metrics: [String: Double] = ["ideas": 0, "tokens": Double(tokens)]
             if !pool.ideas.isEmpty {
-                metrics = RunMetrics.values(of: try await analyzer.analyze(pool, embedder: embedder), tokens: tokens)
+                let report = try await analyzer.analyze(pool, embedder: embedder)
+                metrics = RunMetrics.values(of: report, tokens: tokens)
+                if let quality { metrics.merge(try await quality.metrics(of: report, transcript: path)) { $1 } }
             }
             runs.append(ExperimentReport.Run(id: entry.id, condition: entry.condition, topic: entry.topic, seed: entry.seed, metrics: metrics))
         }
@@ -65,7 +69,7 @@ public struct ExperimentAnalyzer: Sendable {
         let defaults = RunMetrics.names.filter { metric in
             !RunMetrics.originalityNames.contains(metric) || runs.contains { $0.metrics[metric] != nil }
         }
-        let tables = (scoring.metrics ?? defaults).map { metric in
+        let tables = ((scoring.metrics ?? defaults) + (quality?.metricNames ?? [])).map { metric in
             table(metric: metric, runs: runs, conditions: conditions, bootstrap: bootstrap, seed: scoring.seed)
         }
         return ExperimentReport(
@@ -109,6 +113,7 @@ public struct ExperimentAnalyzer: Sendable {
             }
         }
         return ExperimentReport.MetricTable(
-            metric: metric, description: RunMetrics.descriptions[metric] ?? metric, conditions: summaries, comparisons: comparisons)
+            metric: metric, description: RunMetrics.descriptions[metric] ?? quality?.descriptions[metric] ?? metric,
+            conditions: summaries, comparisons: comparisons)
     }
 }

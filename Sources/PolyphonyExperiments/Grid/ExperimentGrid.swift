@@ -42,6 +42,24 @@ public struct ExperimentGrid: Sendable {
         /// Reference pools (idea lists) for `reference_novelty` and `hivemind_share`; relative
         /// paths are tried against the working directory, then the grid file's folder.
         public var reference: [String] = []
+        /// A blind judge that rates every run's ideas, adding `quality_<dimension>` metrics.
+        public var judge: Judge?
+
+        /// The `scoring: judge:` block.
+        public struct Judge: Sendable, Hashable, Codable {
+            /// The backends-file entry the judge runs on.
+            public var backend: String
+            /// A rubric file (a relative path is read from the folder `experiment analyze` runs in); `nil` is the built-in rubric.
+            public var rubric: String?
+            /// Independent reviews per idea.
+            public var reviews = 3
+
+            public init(backend: String, rubric: String? = nil, reviews: Int = 3) {
+                self.backend = backend
+                self.rubric = rubric
+                self.reviews = reviews
+            }
+        }
 
         /// The defaults: lexical embedder, 0.8, seed 1, 10,000 resamples, 95 %.
         public init() {}

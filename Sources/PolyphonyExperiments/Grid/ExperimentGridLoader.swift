@@ -10,7 +10,8 @@ import Yams
 /// not set them itself.
 public struct ExperimentGridLoader: Sendable {
     static let allowedKeys = ["name", "defaults", "conditions", "topics", "seeds", "replicates", "scoring"]
-    static let scoringKeys = ["embedder", "threshold", "seed", "floor_permutations", "bootstrap", "confidence", "metrics", "reference"]
+    static let scoringKeys = ["embedder", "threshold", "seed", "floor_permutations", "bootstrap", "confidence", "metrics", "reference", "judge"]
+    static let judgeKeys = ["backend", "rubric", "reviews"]
     static let conditionOnlyKeys = ["human_script"]
 
     /// A loader; it keeps no state.
@@ -196,7 +197,26 @@ public struct ExperimentGridLoader: Sendable {
                 return metric
             }
         }
+        if let value = fields["judge"] { scoring.judge = try parseJudge(value, reader: reader) }
         return scoring
+    }
+
+    /// `judge: { backend: NAME, rubric: PATH?, reviews: N? }`. The rubric path is kept as
+    /// written: `experiment analyze` reads the grid from the experiment folder's copy, so a
+    /// relative path means the folder analyze runs in.
+    private func parseJudge(_ node: Node, reader: NodeReader) throws -> ExperimentGrid.Scoring.Judge {
+        guard let fields = node.mapping else { throw reader.error("field 'judge' should be a mapping with backend, rubric and reviews", at: node) }
+        try reader.rejectUnknownKeys(fields, allowed: Self.judgeKeys)
+        guard let backendNode = fields["backend"] else { throw reader.error("field 'judge' needs a 'backend' (a backends-file entry)", at: node) }
+        var judge = ExperimentGrid.Scoring.Judge(backend: try reader.string(backendNode, key: "backend"))
+        if let value = fields["rubric"] { judge.rubric = try reader.string(value, key: "rubric") }
+        if let value = fields["reviews"] {
+            guard let count = value.scalar.flatMap({ Int($0.string) }), (1...20).contains(count) else {
+                throw reader.error("field 'reviews' should be a whole number from 1 to 20", at: value)
+            }
+            judge.reviews = count
+        }
+        return judge
     }
 }
 

@@ -55,6 +55,9 @@ extension ScoreReport {
         if let quality {
             canonical.append(contentsOf: Array("\nquality:\(quality.rubric):\(quality.judge):\(quality.reviewsPerIdea)".utf8))
         }
+        if let humanRatings {
+            canonical.append(contentsOf: Array("\nratings:\(humanRatings.files.joined(separator: "\u{1f}"))".utf8))
+        }
         return String(SHA256.hex(canonical).prefix(16))
     }
 

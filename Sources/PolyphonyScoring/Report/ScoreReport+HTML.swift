@@ -32,6 +32,7 @@ extension ScoreReport {
             body.append("<h2>Quality (blind judge)</h2>")
             body.append(qualityTable(quality))
         }
+        body.append(humanRatingsHTML())
         body.append("<h2>Largest clusters</h2>")
         body.append(clusterList())
         let warnings = sources.flatMap(\.warnings)

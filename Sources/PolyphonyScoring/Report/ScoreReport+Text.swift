@@ -75,6 +75,12 @@ extension ScoreReport {
                 }
             }
         }
+        if let humanRatings {
+            out.append("")
+            out.append(contentsOf: humanRatings.renderLines())
+        } else if quality != nil {
+            out.append(HumanRatingsReport.agreementUnknown)
+        }
         let warnings = sources.flatMap(\.warnings)
         if !warnings.isEmpty {
             out.append("")

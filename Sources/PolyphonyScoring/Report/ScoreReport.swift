@@ -28,6 +28,9 @@ public struct ScoreReport: Sendable, Hashable, Codable {
     public var settlement: Settlement?
     /// Blind-judge scores, when a judge was run.
     public var quality: QualityReport?
+    /// People's blind ratings and their agreement with each other and the judge, when
+    /// ratings files were given (`score --ratings`).
+    public var humanRatings: HumanRatingsReport?
 
     public init(
         settings: ScoreSettings, sources: [IdeaSource], overall: DiversitySummary, byGroup: [DiversitySummary],

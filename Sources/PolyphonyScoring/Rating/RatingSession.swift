@@ -1,0 +1,182 @@
+import Foundation
+import PolyphonyCore
+
+/// A person rating ideas blind, one idea and one rubric dimension at a time, with every
+/// finished idea saved before the next is shown.
+///
+/// The rater sees the topic and the idea's text, never its author, group, source or the model
+/// behind it. Ideas come in an order shuffled by the rater's name, so ideas of one session do
+/// not arrive together. Keys, each followed by Enter: a number rates, `s` skips the idea (it is
+/// offered again next time), `b` goes back a dimension or to the previous idea, `q` quits.
+/// Ideas the rater has already rated on every dimension are not shown again, so running the
+/// same command after a quit or a crash resumes.
+public struct RatingSession: Sendable {
+    /// What happened in one run.
+    public struct Outcome: Sendable, Hashable {
+        /// Ideas rated (or re-rated) in this run.
+        public var rated: Int
+        /// Ideas skipped in this run.
+        public var skipped: Int
+        /// Ideas still without a full set of ratings from this rater.
+        public var remaining: Int
+        /// Ideas rated in earlier runs.
+        public var ratedBefore: Int
+        /// Whether the rater quit (or input ended) before the end.
+        public var quit: Bool
+    }
+
+    public var rater: String
+    public var rubric: Rubric
+    public var ideas: [InputIdea]
+    public var log: RatingsLog
+    /// The clock stamped on each rating.
+    public var now: @Sendable () -> Date
+
+    /// - Parameters:
+    ///   - rater: The rater's name, written in every row.
+    ///   - rubric: Its dimensions are asked in order, on its scale.
+    ///   - ideas: Every idea to rate, in input order.
+    ///   - log: The ratings file.
+    public init(rater: String, rubric: Rubric, ideas: [InputIdea], log: RatingsLog, now: @escaping @Sendable () -> Date = Date.init) {
+        self.rater = rater
+        self.rubric = rubric
+        self.ideas = ideas
+        self.log = log
+        self.now = now
+    }
+
+    /// Refuses ideas that a ratings file could not tell apart: two with the same source and
+    /// id (e.g. idea lists of the same file name in two folders).
+    /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` naming the second one.
+    public static func refuseAmbiguous(_ ideas: [InputIdea]) throws {
+        var seen: Set<IdeaKey> = []
+        for idea in ideas where !seen.insert(IdeaKey(source: idea.source, id: idea.id)).inserted {
+            throw PolyphonyError.invalidInput(
+                "two ideas have source '\(idea.source)' and id '\(idea.id)', so their ratings could not be told apart; rename one of the idea lists",
+                file: idea.source, line: idea.line)
+        }
+    }
+
+    /// The keys, as shown on screen and in `--help`.
+    public var keysHelp: String {
+        "Keys (then Enter): \(rubric.scale.min)–\(rubric.scale.max) rates, s skips the idea, b goes back, q quits (what you rated is saved)."
+    }
+
+    /// The ideas this rater has not rated on every dimension, in the rater's shuffled order.
+    /// - Parameter existing: The ratings already in the file.
+    public func pending(given existing: [Rating]) -> [InputIdea] {
+        let wanted = Set(rubric.dimensionIDs)
+        var done: [IdeaKey: Set<String>] = [:]
+        for rating in existing where rating.rater == rater { done[rating.ideaKey, default: []].insert(rating.dimension) }
+        var seen: Set<IdeaKey> = []
+        var pending = ideas.filter { idea in
+            let key = IdeaKey(source: idea.source, id: idea.id)
+            return seen.insert(key).inserted && !(done[key].map(wanted.isSubset) ?? false)
+        }
+        var generator = SplitMix64(seed: Self.seed(rater))
+        pending.shuffle(using: &generator)
+        return pending
+    }
+
+    /// Runs the session until every idea is rated, the rater quits, or input ends.
+    /// - Parameters:
+    ///   - input: The next line the rater typed, `nil` at the end of input.
+    ///   - output: Writes text to the rater's screen (prompts end without a newline).
+    /// - Throws: ``PolyphonyError`` when the ratings file is malformed or cannot be written;
+    ///   every idea finished before that is already saved.
+    public func run(input: () -> String?, output: (String) -> Void) throws -> Outcome {
+        let existing = try log.existing()
+        let queue = pending(given: existing)
+        let uniqueIdeas = Set(ideas.map { IdeaKey(source: $0.source, id: $0.id) }).count
+        var outcome = Outcome(rated: 0, skipped: 0, remaining: queue.count, ratedBefore: uniqueIdeas - queue.count, quit: false)
+        let dimensions = rubric.dimensions
+        output("Rating \(queue.count) idea\(queue.count == 1 ? "" : "s") as \(rater)"
+            + (outcome.ratedBefore > 0 ? " (\(outcome.ratedBefore) rated before, not shown again)" : "") + ".\n")
+        output(keysHelp + "\n")
+        var finished: Set<Int> = []
+        var position = 0
+        var dimension = 0
+        var scores = [Int](repeating: 0, count: dimensions.count)
+        var shown = -1
+        while position < queue.count {
+            let idea = queue[position]
+            if shown != position {
+                output("\n── Idea \(position + 1) of \(queue.count) ──\n")
+                if let prompt = idea.prompt, !prompt.isEmpty { output("Topic: \(prompt)\n") }
+                output("\(idea.text)\n")
+                shown = position
+            }
+            let current = dimensions[dimension]
+            output("\(current.id) — \(current.question) [\(rubric.scale.min)–\(rubric.scale.max), s, b, q]: ")
+            guard let line = input() else {
+                output("\n")
+                outcome.quit = true
+                break
+            }
+            let answer = line.trimmingCharacters(in: .whitespaces).lowercased()
+            switch answer {
+            case "q":
+                outcome.quit = true
+            case "s":
+                outcome.skipped += finished.contains(position) ? 0 : 1
+                position += 1
+                dimension = 0
+            case "b":
+                if dimension > 0 {
+                    dimension -= 1
+                } else if position > 0 {
+                    position -= 1
+                    dimension = 0
+                    output("(back to the previous idea; new scores replace the old ones)\n")
+                } else {
+                    output("(this is the first idea)\n")
+                }
+            default:
+                guard let score = Int(answer), (rubric.scale.min...rubric.scale.max).contains(score) else {
+                    output("Type a whole number from \(rubric.scale.min) to \(rubric.scale.max), or s, b or q.\n")
+                    continue
+                }
+                scores[dimension] = score
+                dimension += 1
+                if dimension == dimensions.count {
+                    let time = Self.timestamp(now())
+                    try log.append(dimensions.indices.map { index in
+                        Rating(ideaId: idea.id, source: idea.source, rater: rater, dimension: dimensions[index].id,
+                               score: Double(scores[index]), time: time)
+                    })
+                    if finished.insert(position).inserted {
+                        outcome.rated += 1
+                        outcome.remaining -= 1
+                    }
+                    output("saved.\n")
+                    position += 1
+                    dimension = 0
+                }
+            }
+            if outcome.quit { break }
+        }
+        output(outcome.remaining == 0
+            ? "\nEvery idea is rated. Thank you.\n"
+            : "\n\(outcome.remaining) idea\(outcome.remaining == 1 ? "" : "s") left; run the same command again to continue.\n")
+        return outcome
+    }
+
+    /// ISO 8601 UTC to the second.
+    static func timestamp(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0,
+                      parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+    }
+
+    /// A stable seed from the rater's name (FNV-1a; `Hasher` differs between processes).
+    static func seed(_ name: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}

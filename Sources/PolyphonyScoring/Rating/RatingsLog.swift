@@ -1,0 +1,44 @@
+import Foundation
+import PolyphonyCore
+
+/// Adds ratings to a ratings file durably, one idea at a time, so a rating once given is
+/// never lost: a killed session leaves every idea finished before it on disk.
+///
+/// Each append re-reads the file, adds the new rows at the end and replaces the file through
+/// ``AtomicFile`` (flushed, renamed, folder synced). A crash leaves the file with or without
+/// the idea's rows, never half a row; rows another process added meanwhile are kept.
+public struct RatingsLog: Sendable {
+    /// The ratings file.
+    public let path: String
+
+    /// Opens (without creating) the ratings file at `path`.
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// The ratings already in the file; none when it does not exist yet.
+    /// - Throws: ``PolyphonyError`` for an unreadable file or a malformed line (file and line named).
+    public func existing() throws -> [Rating] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        return try RatingsFile.read(path: path)
+    }
+
+    /// Appends `ratings` and makes them durable before returning.
+    /// - Throws: ``PolyphonyError`` when the file has become malformed or cannot be written.
+    public func append(_ ratings: [Rating]) throws {
+        guard !ratings.isEmpty else { return }
+        var bytes = FileManager.default.contents(atPath: path).map(Array.init) ?? []
+        if !bytes.isEmpty {
+            // Refuse to add to a file that is not a ratings file, rather than bury its contents.
+            _ = try RatingsFile.parse(bytes, path: path)
+            if bytes.last != 0x0A { bytes += Array("\r\n".utf8) }
+        }
+        let onlyBlank = bytes.allSatisfy { $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }
+        if onlyBlank {
+            bytes = Array(RatingsFile.csv(ratings, header: true).utf8)
+        } else {
+            bytes += Array(RatingsFile.csv(ratings, header: false).utf8)
+        }
+        try AtomicFile.write(Data(bytes), to: path)
+    }
+}
