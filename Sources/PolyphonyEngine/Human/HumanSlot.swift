@@ -125,24 +125,32 @@ public actor HumanSlot {
         if script != nil { return scriptedAnswer(round: round, phase: phase) }
         defer { answered() }
         let deadline = timeout.map { ContinuousClock.now + $0 }
-        var body: [String] = []
-        var ideas: [String] = []
+        var draft = AnswerDraft()
         while true {
             guard let line = await nextLine(deadline: deadline) else {
                 if Task.isCancelled { return .skipped(reason: "cancelled") }
-                if !body.isEmpty || !ideas.isEmpty { break }
-                return .skipped(reason: inputEnded ? "no more human input" : "no answer within the time limit")
+                return draft.unfinished ?? .skipped(reason: inputEnded ? "no more human input" : "no answer within the time limit")
             }
+            if let answer = draft.take(line) { return answer }
+        }
+    }
+
+    /// An answer being typed (or read from a script), line by line: the one grammar of both.
+    struct AnswerDraft {
+        private var body: [String] = []
+        private var ideas: [String] = []
+
+        /// Takes one line; returns the answer once it is complete.
+        mutating func take(_ line: String) -> Answer? {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             switch trimmed {
             case "/skip":
                 return .skipped(reason: "the human skipped this turn")
             case "/end":
                 return .end
-            case "" where body.isEmpty && ideas.isEmpty:
-                continue
             case "":
-                return .text(body.joined(separator: "\n"), ideas: ideas)
+                // Empty lines before anything was typed are not an answer.
+                return body.isEmpty && ideas.isEmpty ? nil : .text(body.joined(separator: "\n"), ideas: ideas)
             default:
                 if trimmed.hasPrefix("/idea ") {
                     let idea = String(trimmed.dropFirst("/idea ".count)).trimmingCharacters(in: .whitespaces)
@@ -150,9 +158,14 @@ public actor HumanSlot {
                 } else {
                     body.append(line)
                 }
+                return nil
             }
         }
-        return .text(body.joined(separator: "\n"), ideas: ideas)
+
+        /// What was typed when input ended before the closing empty line, if anything.
+        var unfinished: Answer? {
+            body.isEmpty && ideas.isEmpty ? nil : .text(body.joined(separator: "\n"), ideas: ideas)
+        }
     }
 
     // MARK: - Scripts
@@ -183,8 +196,7 @@ public actor HumanSlot {
             return .skipped(reason: "the script's next answer is for \(Self.describe(placement))")
         }
         cursor = look
-        var body: [String] = []
-        var ideas: [String] = []
+        var draft = AnswerDraft()
         var answer: Answer?
         while answer == nil, cursor < script.count {
             let line = script[cursor]
@@ -195,26 +207,11 @@ public actor HumanSlot {
             case .marker:
                 continue
             case .text(let raw):
-                let trimmed = raw.trimmingCharacters(in: .whitespaces)
-                switch trimmed {
-                case "/skip": answer = .skipped(reason: "the human skipped this turn")
-                case "/end": answer = .end
-                case "" where body.isEmpty && ideas.isEmpty: continue
-                case "": answer = .text(body.joined(separator: "\n"), ideas: ideas)
-                default:
-                    if trimmed.hasPrefix("/idea ") {
-                        let idea = String(trimmed.dropFirst("/idea ".count)).trimmingCharacters(in: .whitespaces)
-                        if !idea.isEmpty { ideas.append(idea) }
-                    } else {
-                        body.append(raw)
-                    }
-                }
+                answer = draft.take(raw)
             }
         }
         readInjects()
-        if let answer { return answer }
-        if !body.isEmpty || !ideas.isEmpty { return .text(body.joined(separator: "\n"), ideas: ideas) }
-        return .skipped(reason: "no more human input")
+        return answer ?? draft.unfinished ?? .skipped(reason: "no more human input")
     }
 
     /// Reads the injects (with their markers) that stand at the read position: at the start
