@@ -140,6 +140,51 @@ import Testing
         #expect(requests[1].header("authorization") == "Bearer \(Self.key)")
     }
 
+    /// No proxy is ever handed the key: an http base_url goes direct even when the
+    /// environment names a proxy. Run as a child process, since the proxy variables are
+    /// read from the environment of the process that sends.
+    @Test func anHTTPProxyInTheEnvironmentNeverSeesTheKey() async throws {
+        try await Fixtures.withServer(.init(requiredAPIKey: Self.key)) { server in
+            let proxy = try LoopbackHTTPServer { _, writer in writer.send(status: 502, text: "proxy") }
+            defer { proxy.stop() }
+            let folder = try Fixtures.scratchDirectory()
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try server.backendsYAML(kinds: [.openai], apiKeyEnvironmentVariable: "REDIRECT_KEY")
+                .write(toFile: folder + "/backends.yaml", atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = Self.polyphony
+            process.arguments = ["backends", "check", "--backends", folder + "/backends.yaml"]
+            var environment = ProcessInfo.processInfo.environment
+            for name in ["http_proxy", "HTTP_PROXY", "ALL_PROXY", "all_proxy"] { environment[name] = proxy.baseURL }
+            environment["NO_PROXY"] = nil
+            environment["no_proxy"] = nil
+            environment["REDIRECT_KEY"] = Self.key
+            // The built-in entries are checked too and fail here (no keys, no local runtime);
+            // what matters is where the openai entry's request went.
+            environment["POLYPHONY_CACHE"] = folder + "/cache"
+            environment["POLYPHONY_LLAMA_PYTHON"] = nil
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(proxy.requestCount == 0)
+            #expect(server.requestCount >= 1)
+        }
+    }
+
+    /// The `polyphony` binary built beside this test bundle.
+    static var polyphony: URL {
+        var folder = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+            .deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("polyphony")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/polyphony")
+    }
+
     @Test func aRedirectLoopWithinTheOriginStopsWithAnError() async throws {
         let server = try LoopbackHTTPServer { request, writer in
             writer.send(status: 307, headers: [("Location", request.target)], text: "")

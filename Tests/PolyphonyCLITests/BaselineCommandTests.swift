@@ -110,4 +110,19 @@ import Testing
         #expect(overall["hivemind_share"] as? Double == 0.5)
         #expect(try String(contentsOfFile: csv, encoding: .utf8).hasPrefix("index,id,source,group,author,kind,round,cluster,rarity,similarity_to_representative,cluster_at_0.80,prompt_distance,originality,reference_novelty,in_reference,text"))
     }
+
+    @Test func aFileThatIsNotAPoolIsRefusedAndLeftAsItWas() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let folder = try TemporaryFolder()
+        let backends = try folder.write("backends.yaml", server.backendsYAML(kinds: [.openai]))
+        let precious = try folder.write("precious.json", #"{"my":"precious single-line json"}"#)
+        let result = try await CLIHarness.run([
+            "baseline", "--topic", "How might a city keep streets cool?", "--backend", "openai", "--backends", backends,
+            "--samples", "1", "--out", precious, "--no-cache",
+        ])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(try String(contentsOfFile: precious, encoding: .utf8) == #"{"my":"precious single-line json"}"#)
+        #expect(server.requestCount == 0)
+    }
 }

@@ -116,4 +116,9 @@ import Testing
         #expect(events == [.session(Self.header), .note(NoteRecord(text: "resumed"))])
         #expect(summary.warnings.isEmpty)
     }
+
+    @Test func anErrorIsOneLineWhateverLineBreaksItsMessageCarries() {
+        let error = PolyphonyError.backend("<html>\r\n<head>\r<title>502</title>\u{2028}</head>", backend: "b", status: 502)
+        #expect(!error.description.contains { $0.isNewline })
+    }
 }

@@ -50,4 +50,24 @@ import Testing
         let late = Rating(ideaId: "i1", source: "s", rater: "ana", dimension: "novelty", score: 6, time: "t2")
         #expect(RatingsFile.latest([early, other, late]) == [late, other])
     }
+
+    @Test func twoRatersSavingIntoOneFileAtOnceKeepEveryRow() async throws {
+        let folder = NSTemporaryDirectory() + "polyphony-ratings-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let log = RatingsLog(path: folder + "/ratings.csv")
+        await withTaskGroup(of: Void.self) { group in
+            for rater in ["ana", "ben"] {
+                group.addTask {
+                    for index in 0..<40 {
+                        let rating = Rating(ideaId: "i\(index)", source: "s", rater: rater, dimension: "novelty", score: 5, time: "t")
+                        try? log.append([rating])
+                    }
+                }
+            }
+        }
+        let saved = try log.existing()
+        #expect(saved.filter { $0.rater == "ana" }.count == 40)
+        #expect(saved.filter { $0.rater == "ben" }.count == 40)
+    }
 }

@@ -68,9 +68,15 @@ struct BackendRequester: Sendable {
     /// Sends `outgoing` once and returns a 2xx body, or throws the attempt's failure.
     func sendOnce(_ outgoing: HTTPOutgoingRequest) async throws -> (HTTPResponseHead, Data) {
         let response = try await execute(outgoing)
+        // An error body is kept only for its message: a wrong base_url pointing at a large or
+        // endless download must not fill memory until the total deadline.
+        let succeeded = (200..<300).contains(response.head.status)
         var body = Data()
         do {
-            for try await piece in response.body { body.append(piece) }
+            for try await piece in response.body {
+                body.append(piece)
+                if !succeeded, body.count >= 65_536 { break }
+            }
         } catch let error as HTTPTransportError {
             throw failure(error)
         }

@@ -1,9 +1,11 @@
 /// Removes an API key from text a provider sent back, including pieces of it.
 ///
-/// Providers echo keys whole, masked in the middle (`sk-abc…wxyz`) or cut off by a length
-/// limit, and error excerpts are themselves truncated, so matching only the whole key would
-/// leave fragments behind. Every run of text made of eight or more consecutive characters of
-/// the key (the whole key when it is shorter) becomes `[redacted]`.
+/// Providers echo keys whole, masked in the middle or cut off by a length limit, and error
+/// excerpts are themselves truncated, so matching only the whole key would leave fragments
+/// behind. Every run of text made of eight or more consecutive characters of the key (the
+/// whole key when it is shorter) becomes `[redacted]`. Pieces shorter than eight characters
+/// stay (a masked `sk-ab…wxyz`, or up to seven characters at a cut): too short to use, and
+/// matching them would mangle ordinary words.
 struct KeyRedactor: Sendable {
     /// Characters of the key that must appear together before text counts as a fragment.
     static let fragmentLength = 8

@@ -180,6 +180,14 @@ final class CurlTransfer {
 
         ccurl_easy_set_string(easy, CURLOPT_URL, request.url.absoluteString)
         ccurl_easy_allow_only_http(easy)
+        // A proxy from the environment (https_proxy, ALL_PROXY) is used only as a tunnel for
+        // https, where it sees the host but never the headers. Plain http through a proxy
+        // would hand it the Authorization header, so http goes direct, proxy or not.
+        if request.url.scheme?.lowercased() == "https" {
+            ccurl_easy_set_long(easy, CURLOPT_HTTPPROXYTUNNEL, 1)
+        } else {
+            ccurl_easy_set_string(easy, CURLOPT_PROXY, "")
+        }
         ccurl_easy_set_long(easy, CURLOPT_NOSIGNAL, 1)
         // Redirects come back as ordinary responses: the layer above decides whether a
         // credential may follow one, and it may not follow it to another origin.
@@ -228,7 +236,9 @@ final class CurlTransfer {
         case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE: return .connection("connection lost mid-transfer")
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
             return .connection("TLS handshake failed (\(Self.text(result)))")
-        case CURLE_UNSUPPORTED_PROTOCOL: return .connection("unsupported URL scheme; only http and https are allowed")
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            // libcurl says this for a status line it cannot read as much as for a scheme.
+            return .connection("the server's reply is not HTTP/1.x or HTTP/2 this client can read, or the URL is not http(s)")
         case CURLE_URL_MALFORMAT: return .connection("malformed URL")
         case CURLE_WEIRD_SERVER_REPLY: return .connection("the server's reply is not HTTP")
         default: return .connection("transfer failed (libcurl error \(result.rawValue): \(Self.text(result)))")

@@ -113,7 +113,9 @@ public struct PolyphonyError: Error, Sendable, CustomStringConvertible, Equatabl
         } else if let backend {
             prefix = status.map { "backend \(backend) (HTTP \($0)): " } ?? "backend \(backend): "
         }
-        let flat = message.replacingOccurrences(of: "\n", with: " ")
+        // Any line break a provider's text carries (an HTML error page's \r\n) would break
+        // the one-line promise, or overwrite the line on a terminal.
+        let flat = message.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
         return prefix + flat
     }
 }

@@ -159,8 +159,11 @@ public struct BaselinePool: Sendable {
             do {
                 rows.append(try JSONDecoder().decode(Row.self, from: Data(line)))
             } catch {
-                // Only a last line without its newline can be a crash's leftover.
-                guard index == lines.count - 1 else {
+                // Only a last line without its newline, cut short so that it is not even JSON,
+                // can be a crash's leftover; a whole JSON line of another kind means this file
+                // is not a pool, and nothing in it may be dropped.
+                let isWholeJSON = (try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])) != nil
+                guard index == lines.count - 1, !isWholeJSON else {
                     throw PolyphonyError.invalidInput("not a baseline pool row (written by `polyphony baseline`)", file: path, line: index + 1)
                 }
                 torn = true

@@ -128,8 +128,11 @@ public actor HumanSlot {
         var draft = AnswerDraft()
         while true {
             guard let line = await nextLine(deadline: deadline) else {
+                // Whatever was typed is kept, even without its closing empty line: a Ctrl-C
+                // or a deadline ends the turn, not the person's words.
+                if let unfinished = draft.unfinished { return unfinished }
                 if Task.isCancelled { return .skipped(reason: "cancelled") }
-                return draft.unfinished ?? .skipped(reason: inputEnded ? "no more human input" : "no answer within the time limit")
+                return .skipped(reason: inputEnded ? "no more human input" : "no answer within the time limit")
             }
             if let answer = draft.take(line) { return answer }
         }

@@ -369,7 +369,8 @@ public actor Orchestrator {
             guard let human else { return .human(speaker, .skipped(reason: "no human input is connected")) }
             let timeout = limits.humanTimeoutSeconds.map { Duration.milliseconds(Int64($0 * 1000)) }
             let answer = await human.answer(prompt: humanHeading(speaker) + humanPrompt, timeout: timeout, round: round, phase: phase)
-            try Task.checkCancellation()
+            // An answer that arrived is returned even when a cancel came with it, so it is
+            // recorded before the session ends as interrupted.
             return .human(speaker, answer)
         }
         guard let backend = speaker.backend else {

@@ -1,12 +1,22 @@
 import Foundation
 import PolyphonyCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Adds ratings to a ratings file durably, one idea at a time, so a rating once given is
 /// never lost: a killed session leaves every idea finished before it on disk.
 ///
 /// Each append re-reads the file, adds the new rows at the end and replaces the file through
 /// ``AtomicFile`` (flushed, renamed, folder synced). A crash leaves the file with or without
-/// the idea's rows, never half a row; rows another process added meanwhile are kept.
+/// the idea's rows, never half a row. Two raters saving into one file take turns: the
+/// read-and-replace holds an exclusive `flock` on the file's folder (the file itself is
+/// replaced by each save, so it cannot carry the lock), so neither drops the other's rows.
 public struct RatingsLog: Sendable {
     /// The ratings file.
     public let path: String
@@ -27,6 +37,18 @@ public struct RatingsLog: Sendable {
     /// - Throws: ``PolyphonyError`` when the file has become malformed or cannot be written.
     public func append(_ ratings: [Rating]) throws {
         guard !ratings.isEmpty else { return }
+        let folder = (path as NSString).deletingLastPathComponent
+        let folderDescriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)
+        guard folderDescriptor >= 0 else {
+            throw PolyphonyError.io("cannot open the folder to save ratings: \(String(cString: strerror(errno)))", file: path)
+        }
+        defer { close(folderDescriptor) }
+        while flock(folderDescriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw PolyphonyError.io("cannot lock the folder to save ratings: \(String(cString: strerror(errno)))", file: path)
+            }
+        }
+        defer { _ = flock(folderDescriptor, LOCK_UN) }
         var bytes = FileManager.default.contents(atPath: path).map(Array.init) ?? []
         if !bytes.isEmpty {
             // Refuse to add to a file that is not a ratings file, rather than bury its contents.
