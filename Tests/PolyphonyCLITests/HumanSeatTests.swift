@@ -57,6 +57,31 @@ import Testing
         #expect(lines.first?.hasPrefix("completed:") == true)
     }
 
+    @Test func scriptLinesPlacedForAPhaseThatNeverComesAreReportedNotSilentlyIgnored() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try workspace(server)
+        // Brainwriting's phase is `write`; `ideate` never comes.
+        let script = try workspace.folder.write("human.txt", "@phase ideate\nMisting at tram stops\n\n")
+        let result = try await CLIHarness.run(workspace.arguments + ["--quiet", "--human-script", script])
+        #expect(result.status == 0, "\(result.stderr)")
+        let notes = try workspace.events().notes.map(\.text)
+        #expect(notes.contains { $0.contains("1 line(s) of the human script were never used, from script line 2") })
+    }
+
+    @Test func aFileThatIsNotATranscriptAtOutIsNotOfferedForResume() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        let workspace = try workspace(server)
+        let notes = try workspace.folder.write("notes.md", "# my notes\n")
+        let arguments = workspace.arguments.map { $0 == workspace.transcript ? notes : $0 }
+        let result = try await CLIHarness.run(arguments + ["--quiet"])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("not a transcript"))
+        #expect(!result.stderr.contains("--resume"))
+        #expect(try String(contentsOfFile: notes, encoding: .utf8) == "# my notes\n")
+    }
+
     @Test func anInjectAfterTheLastPhaseIsAWarningInsteadOfDroppedSilently() async throws {
         let server = try FakeLLMServer()
         defer { server.stop() }

@@ -85,7 +85,14 @@ public actor TranscriptWriter {
         do {
             try TranscriptLock.acquire(fd, path: path)
             if opening == .new, lseek(fd, 0, SEEK_END) > 0 {
-                throw PolyphonyError.invalidInput("transcript already exists; continue it with `polyphony run --resume \(path)` or choose another --out", file: path)
+                // Only a file that starts as a transcript can be resumed; say so only then.
+                var first = [UInt8](repeating: 0, count: 64)
+                let read = pread(fd, &first, first.count, 0)
+                let looksLikeTranscript = read > 0 && String(decoding: first.prefix(max(0, read)), as: UTF8.self).hasPrefix("{")
+                throw PolyphonyError.invalidInput(
+                    looksLikeTranscript
+                        ? "transcript already exists; continue it with `polyphony run --resume \(path)` or choose another --out"
+                        : "a file that is not a transcript is already there; choose another --out", file: path)
             }
             let cut = try Self.completeFinalLine(fd: fd, path: path, durable: durable, opening: opening)
             warnings = cut.map { ["\(path): final line cut off mid-write (\($0) bytes); removed before appending"] } ?? []

@@ -108,6 +108,20 @@ public actor HumanSlot {
         return due
     }
 
+    /// The script lines no turn ever read (blank lines and markers aside): a script whose
+    /// `@round`/`@phase` never came, or longer than the session. `nil` for a typed slot.
+    public func unusedScriptLines() -> (count: Int, firstLine: Int)? {
+        guard let script else { return nil }
+        var count = 0
+        var first: Int?
+        for index in cursor..<script.count {
+            guard case .text(let text) = script[index], !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            count += 1
+            if first == nil { first = index + 1 }
+        }
+        return first.map { (count, $0) }
+    }
+
     /// Moves a scripted slot past the answer of a turn an earlier run already recorded (or
     /// skipped), exactly as answering it did; a typed slot has nothing to skip.
     public func skipRecordedAnswer(round: Int, phase: String) {

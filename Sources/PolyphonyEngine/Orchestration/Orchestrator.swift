@@ -544,6 +544,11 @@ public actor Orchestrator {
         for text in await human.injects(dueAt: Int.max, phase: "") {
             try await record(.note(NoteRecord(text: "an /inject reached no agent because no phase followed it: “\(text)”", at: Date())))
         }
+        if let unused = await human.unusedScriptLines() {
+            try await record(.note(NoteRecord(
+                text: "\(unused.count) line(s) of the human script were never used, from script line \(unused.firstLine) on (a @round or @phase that never came, or more answers than turns)",
+                at: Date())))
+        }
     }
 
     /// Waits until everything recorded so far is on disk.
