@@ -82,6 +82,17 @@ import Testing
         #expect(try String(contentsOfFile: notes, encoding: .utf8) == "# my notes\n")
     }
 
+    @Test func anAgentFailingWhileTheHumanAnswersIsToldAtOnceAndTheAnswerIsKept() async throws {
+        let server = try FakeLLMServer()
+        defer { server.stop() }
+        server.inject(.status(400, message: "model not found"), times: 10)
+        let workspace = try workspace(server)
+        let result = try await CLIHarness.run(workspace.arguments, stdin: "Misting\n\n")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("the session ends as failed once the others in this phase finish"))
+        #expect(try workspace.events().ideas.filter { $0.author == "human" }.map(\.text) == ["Misting"])
+    }
+
     @Test func anInjectAfterTheLastPhaseIsAWarningInsteadOfDroppedSilently() async throws {
         let server = try FakeLLMServer()
         defer { server.stop() }

@@ -256,7 +256,11 @@ public actor Orchestrator {
                 case .finished(let result): commit.finished[result.speaker.id] = result
                 case .failed(let error):
                     // A cancelled child of a cancelled phase is no failure; any other error is.
-                    if failure == nil, !(Task.isCancelled && Self.isCancellation(error)) { failure = error }
+                    if failure == nil, !(Task.isCancelled && Self.isCancellation(error)) {
+                        failure = error
+                        // A person answering in this phase would otherwise learn of it only after answering.
+                        events?.yield(.notice("\(error); the session ends as failed once the others in this phase finish (your answer is kept)"))
+                    }
                 }
             }
         }

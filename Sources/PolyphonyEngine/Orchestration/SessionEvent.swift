@@ -12,4 +12,7 @@ public enum SessionEvent: Sendable {
     case delta(speaker: String, text: String)
     /// An event written to the transcript.
     case recorded(TranscriptEvent)
+    /// Something the person at the terminal must hear now, even while typing an answer
+    /// (a speaker failed, and the session ends once the others finish). Not recorded.
+    case notice(String)
 }

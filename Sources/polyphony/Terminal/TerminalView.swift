@@ -43,6 +43,10 @@ struct TerminalView: Sendable {
             case .json:
                 write(Self.json(event))
             case .live:
+                if case .notice(let text) = event {
+                    screen.notice(text)
+                    continue
+                }
                 if case .recorded(.session(let header)) = event { learn(header) }
                 if case .turnStarted(let speaker, _, _) = event, humans.contains(speaker) { continue }
                 var isTurn = false
@@ -68,6 +72,8 @@ struct TerminalView: Sendable {
                 output += bold("\(names[speaker] ?? speaker): ")
             }
             return output + text
+        case .notice(let text):
+            return "  (\(text))\n"
         case .recorded(let recorded):
             switch recorded {
             case .session(let header):
@@ -115,6 +121,8 @@ struct TerminalView: Sendable {
             object = ["type": "turn_started", "speaker": speaker, "round": round, "phase": phase]
         case .delta(let speaker, let text):
             object = ["type": "delta", "speaker": speaker, "text": text]
+        case .notice(let text):
+            object = ["type": "notice", "text": text]
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
