@@ -20,7 +20,7 @@ extension ExperimentReport {
         for table in metrics {
             lines.append("")
             lines.append("\(table.metric) — \(table.description)")
-            let width = max(9, conditions.map(\.count).max() ?? 0)
+            let width = max(9, (conditions.map(\.count).max() ?? 0) + 2)  // room for the per-topic indent
             lines.append(Self.pad("condition", width) + "   n        mean   \(level)% CI")
             for summary in table.conditions {
                 lines.append(Self.pad(summary.condition, width) + String(format: " %3d", summary.n) + "  " + Self.padLeft(Self.format(summary.mean), 10) + "   " + Self.format(summary.interval))
