@@ -2,8 +2,9 @@ import Foundation
 import PolyphonyCore
 
 /// What `polyphony experiment analyze` computes: every run's metrics, and per metric a
-/// mean with a bootstrap interval per condition, and pairwise differences with intervals and
-/// effect sizes. The JSON form (schema `polyphony.experiment/2`, snake_case) is a public contract; it
+/// mean with a bootstrap interval per condition (pooled and per topic), and pairwise
+/// differences (planned contrasts first) with intervals, effect sizes and Holm-adjusted p.
+/// Fields added after `/2` first shipped are optional, so older reports still decode. The JSON form (schema `polyphony.experiment/2`, snake_case) is a public contract; it
 /// holds no paths or times, so equal experiments give byte-equal reports.
 public struct ExperimentReport: Sendable, Hashable, Codable {
     /// The JSON schema this build writes.
