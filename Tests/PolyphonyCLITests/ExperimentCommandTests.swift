@@ -30,6 +30,7 @@ import Testing
           - id: water
             text: How might a town cut household water use by a fifth?
         seeds: [3, 4]
+        contrasts: [[solo, pair]]
         scoring:
           bootstrap: 2000
         """

@@ -84,6 +84,11 @@ import Testing
         let analysis = try await CLIHarness.run(["experiment", "analyze", workspace.path("out"), "--json", "--bootstrap", "200"])
         #expect(analysis.status == 0, "\(analysis.stderr)")
         try Self.expectConforms(analysis.stdout, to: "experiment")
+        // The grid plans one contrast and has 2 seeds per cell: planned first, and descriptive.
+        let compact = analysis.stdout.replacingOccurrences(of: " ", with: "")
+        #expect(compact.contains(#""descriptive":true"#))
+        #expect(compact.contains(#""kind":"planned""#) && compact.contains(#""p_holm":"#) && compact.contains(#""topics":["#))
+        #expect(!compact.contains(#""kind":"exploratory""#))  // two conditions: the one pair is the planned one
     }
 
     @Test func personasListJSONMatchesItsSchema() async throws {

@@ -63,6 +63,9 @@ import Testing
         ("    rounds: 1", "    rounds: 1\n    output: x.jsonl", 13, "unknown field 'output'"),
         ("replicates: 3", "replicates: 3\nreplicates: 4", 22, "field 'replicates' appears twice (first on line 21)"),
         ("    rounds: 1", "    rounds: 1\n    rounds: 2", 13, "field 'rounds' appears twice (first on line 12)"),
+        ("replicates: 3", "replicates: 3\ncontrasts:\n  - [solo, team]\n  - [team, crowd]", 24, "unknown condition 'crowd'"),
+        ("replicates: 3", "replicates: 3\ncontrasts:\n  - [solo, solo]", 23, "with itself"),
+        ("replicates: 3", "replicates: 3\ncontrasts: [[solo, team], [team, solo]]", 22, "listed twice"),
     ])
     func aMistakeIsReportedWithTheGridFileAndLine(original: String, replacement: String, line: Int, message: String) {
         let text = Self.grid.replacingOccurrences(of: original, with: replacement)
@@ -72,6 +75,13 @@ import Testing
             let description = "\(error)"
             return description.contains("g.yaml:\(line)") && description.contains(message)
         }
+    }
+
+    @Test func plannedContrastsAreReadInFileOrderWithTheirLines() throws {
+        let text = Self.grid.replacingOccurrences(of: "replicates: 3", with: "replicates: 3\ncontrasts:\n  - [team, solo]")
+        let grid = try ExperimentGridLoader().parse(text, file: "g.yaml")
+        #expect(grid.contrasts == [ExperimentGrid.Contrast(first: "team", second: "solo", line: 23)])
+        #expect(try ExperimentGridLoader().parse(Self.grid, file: "g.yaml").contrasts.isEmpty)
     }
 
     @Test(arguments: [1, 2, 3, 5, 12, 20])

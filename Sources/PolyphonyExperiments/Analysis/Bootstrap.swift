@@ -39,6 +39,27 @@ public struct Bootstrap: Sendable, Hashable {
         return interval(of: &differences)
     }
 
+    /// The interval of `mean(second) − mean(first)` as ``differenceInterval(_:_:seed:)`` draws it
+    /// (same seed, same resamples), with a two-sided bootstrap p-value for "no difference":
+    /// p = 2·min(#{d* ≤ 0} + 1, #{d* ≥ 0} + 1) / (B + 1), capped at 1. This inverts the
+    /// percentile interval (the smallest α whose 1 − α interval excludes 0; Efron & Tibshirani
+    /// 1993, §16.4), with the +1 correction that keeps a Monte Carlo p-value above 0 (Davison &
+    /// Hinkley 1997, *Bootstrap Methods and their Application*, §4.2.1).
+    /// - Returns: `nil` when either group is empty.
+    public func differenceTest(_ first: [Double], _ second: [Double], seed: UInt64) -> (interval: Interval, p: Double)? {
+        guard !first.isEmpty, !second.isEmpty else { return nil }
+        var generator = SeededGenerator(seed: seed)
+        var differences = [Double](repeating: 0, count: resamples)
+        for index in differences.indices {
+            let a = Self.resampledMean(first, using: &generator)
+            differences[index] = Self.resampledMean(second, using: &generator) - a
+        }
+        let atMost = differences.count { $0 <= 0 }
+        let atLeast = differences.count { $0 >= 0 }
+        let p = min(1, 2 * Double(min(atMost, atLeast) + 1) / Double(resamples + 1))
+        return (interval(of: &differences), p)
+    }
+
     /// The `p` quantile of sorted values, interpolating linearly between order statistics
     /// (Hyndman & Fan 1996, definition 7, the default of R and NumPy).
     public static func quantile(sorted values: [Double], _ p: Double) -> Double {

@@ -2,8 +2,9 @@ import Foundation
 import PolyphonyCore
 
 /// What `polyphony experiment analyze` computes: every run's metrics, and per metric a
-/// mean with a bootstrap interval per condition, and pairwise differences with intervals and
-/// effect sizes. The JSON form (schema `polyphony.experiment/2`, snake_case) is a public contract; it
+/// mean with a bootstrap interval per condition (pooled and per topic), and pairwise
+/// differences (planned contrasts first) with intervals, effect sizes and Holm-adjusted p.
+/// Fields added after `/2` first shipped are optional, so older reports still decode. The JSON form (schema `polyphony.experiment/2`, snake_case) is a public contract; it
 /// holds no paths or times, so equal experiments give byte-equal reports.
 public struct ExperimentReport: Sendable, Hashable, Codable {
     /// The JSON schema this build writes.
@@ -27,10 +28,27 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         public var interval: String
         /// Which effect size is reported.
         public var effectSize: String
+        /// How each comparison's p-value is computed.
+        public var pValue: String?
+        /// How p-values are adjusted for multiplicity, and over which families.
+        public var multiplicity: String?
+        /// Fewest scored runs in any condition × topic cell.
+        public var minimumRunsPerCell: Int?
+        /// Below this many runs per condition × topic cell, intervals and p-values are descriptive.
+        public var inferentialMinimum: Int?
+        /// True when some cell has fewer than ``inferentialMinimum`` runs: the intervals and
+        /// p-values then describe the sample and support no inference.
+        public var descriptive: Bool?
 
         /// Memberwise.
         public init(embedder: String, embedderIsSemantic: Bool, threshold: Double, seed: UInt64, bootstrapResamples: Int,
-                    confidence: Double, interval: String, effectSize: String) {
+                    confidence: Double, interval: String, effectSize: String, pValue: String? = nil, multiplicity: String? = nil,
+                    minimumRunsPerCell: Int? = nil, inferentialMinimum: Int? = nil, descriptive: Bool? = nil) {
+            self.pValue = pValue
+            self.multiplicity = multiplicity
+            self.minimumRunsPerCell = minimumRunsPerCell
+            self.inferentialMinimum = inferentialMinimum
+            self.descriptive = descriptive
             self.embedder = embedder
             self.embedderIsSemantic = embedderIsSemantic
             self.threshold = threshold
@@ -100,14 +118,46 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         public var interval: Interval?
         /// Hedges' g of second against first.
         public var hedgesG: Double?
+        /// `planned` (a grid contrast) or `exploratory` (every other pair).
+        public var kind: Kind?
+        /// Two-sided bootstrap p-value for "no difference", unadjusted.
+        public var pValue: Double?
+        /// Holm-adjusted p-value within the comparison's family (planned or exploratory) for this metric.
+        public var pHolm: Double?
+
+        /// Whether a comparison was named in advance.
+        public enum Kind: String, Sendable, Hashable, Codable {
+            /// Listed in the grid's `contrasts:`.
+            case planned
+            /// Any other pair of conditions.
+            case exploratory
+        }
 
         /// Memberwise.
-        public init(first: String, second: String, difference: Double?, interval: Interval?, hedgesG: Double?) {
+        public init(first: String, second: String, difference: Double?, interval: Interval?, hedgesG: Double?,
+                    kind: Kind? = nil, pValue: Double? = nil, pHolm: Double? = nil) {
+            self.kind = kind
+            self.pValue = pValue
+            self.pHolm = pHolm
             self.first = first
             self.second = second
             self.difference = difference
             self.interval = interval
             self.hedgesG = hedgesG
+        }
+    }
+
+    /// One topic's condition summaries of one metric.
+    public struct TopicSummary: Sendable, Hashable, Codable {
+        /// The topic id.
+        public var topic: String
+        /// One summary per condition, in grid order, over this topic's runs only.
+        public var conditions: [ConditionSummary]
+
+        /// Memberwise.
+        public init(topic: String, conditions: [ConditionSummary]) {
+            self.topic = topic
+            self.conditions = conditions
         }
     }
 
@@ -119,11 +169,15 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         public var description: String
         /// One summary per condition, in grid order.
         public var conditions: [ConditionSummary]
-        /// Every pair of conditions, in grid order.
+        /// Every pair of conditions: planned contrasts first (grid order), then the rest in grid order.
         public var comparisons: [Comparison]
+        /// The same summaries per topic, beside the pooled ``conditions``.
+        public var topics: [TopicSummary]?
 
         /// Memberwise.
-        public init(metric: String, description: String, conditions: [ConditionSummary], comparisons: [Comparison]) {
+        public init(metric: String, description: String, conditions: [ConditionSummary], comparisons: [Comparison],
+                    topics: [TopicSummary]? = nil) {
+            self.topics = topics
             self.metric = metric
             self.description = description
             self.conditions = conditions

@@ -28,4 +28,22 @@ public enum Statistics {
         let correction = 1 - 3 / (4 * (n1 + n2) - 9)
         return correction * (m2 - m1) / pooled
     }
+
+    /// Holm's step-down adjustment of p-values for a family of tests (Holm 1979, "A simple
+    /// sequentially rejective multiple test procedure", *Scand. J. Statist.* 6:65–70): sort
+    /// ascending, multiply the i-th smallest of m by (m − i + 1), carry the running maximum
+    /// forward and cap at 1. It controls the family-wise error rate under any dependence; the
+    /// same numbers as R's `p.adjust(p, "holm")`.
+    /// - Returns: Adjusted p-values in the order given.
+    public static func holm(_ pValues: [Double]) -> [Double] {
+        let m = pValues.count
+        let order = pValues.indices.sorted { (pValues[$0], $0) < (pValues[$1], $1) }
+        var adjusted = [Double](repeating: 1, count: m)
+        var running = 0.0
+        for (rank, index) in order.enumerated() {
+            running = max(running, min(1, Double(m - rank) * pValues[index]))
+            adjusted[index] = running
+        }
+        return adjusted
+    }
 }

@@ -23,6 +23,23 @@ public struct ExperimentGrid: Sendable {
         public var text: String
     }
 
+    /// A planned comparison named in the grid's `contrasts:`: `mean(second) − mean(first)`.
+    public struct Contrast: Sendable, Hashable {
+        /// The condition subtracted.
+        public var first: String
+        /// The condition subtracted from.
+        public var second: String
+        /// The line of the contrast in the grid file.
+        public var line: Int
+
+        /// Memberwise.
+        public init(first: String, second: String, line: Int = 1) {
+            self.first = first
+            self.second = second
+            self.line = line
+        }
+    }
+
     /// How `experiment analyze` scores runs and summarises conditions.
     public struct Scoring: Sendable, Hashable, Codable {
         /// An embedder name from the scoring registry (`lexical` is always available).
@@ -77,6 +94,8 @@ public struct ExperimentGrid: Sendable {
     public var seeds: [UInt64]
     /// Scoring and statistics settings.
     public var scoring: Scoring
+    /// Planned contrasts, in file order; reported before the exploratory pairs.
+    public var contrasts: [Contrast] = []
     /// Every session of the grid (conditions × topics × seeds), in a fixed order.
     public var runs: [ExperimentRun]
     /// SHA-256 of the grid file's text: slices of one experiment must share it.

@@ -9,7 +9,7 @@ import Yams
 /// `output`, plus `human_script`. Fields under `defaults:` apply to every condition that does
 /// not set them itself.
 public struct ExperimentGridLoader: Sendable {
-    static let allowedKeys = ["name", "defaults", "conditions", "topics", "seeds", "replicates", "scoring"]
+    static let allowedKeys = ["name", "defaults", "conditions", "topics", "seeds", "replicates", "scoring", "contrasts"]
     static let scoringKeys = ["embedder", "threshold", "seed", "floor_permutations", "bootstrap", "confidence", "metrics", "reference", "judge"]
     static let judgeKeys = ["backend", "rubric", "reviews"]
     static let conditionOnlyKeys = ["human_script"]
@@ -88,9 +88,38 @@ public struct ExperimentGridLoader: Sendable {
             }
             conditions.append(ExperimentGrid.Condition(name: conditionName, humanScript: humanScript, line: line))
         }
+        let contrasts = try parseContrasts(top["contrasts"], conditions: conditions.map(\.name), reader: reader)
         return ExperimentGrid(
-            file: file, name: name, conditions: conditions, topics: topics, seeds: seeds, scoring: scoring, runs: runs,
-            digest: SHA256.hex(text), text: text)
+            file: file, name: name, conditions: conditions, topics: topics, seeds: seeds, scoring: scoring,
+            contrasts: contrasts, runs: runs, digest: SHA256.hex(text), text: text)
+    }
+
+    /// `contrasts: [[first, second], …]`: planned comparisons, `mean(second) − mean(first)`.
+    /// Each must name two different conditions of the grid, and no pair twice.
+    private func parseContrasts(_ node: Node?, conditions: [String], reader: NodeReader) throws -> [ExperimentGrid.Contrast] {
+        guard let node else { return [] }
+        guard let items = node.sequence else {
+            throw reader.error("field 'contrasts' should be a list of condition pairs, e.g. [[solo, team]]", at: node)
+        }
+        var contrasts: [ExperimentGrid.Contrast] = []
+        for item in items {
+            guard let pair = item.sequence, pair.count == 2 else {
+                throw reader.error("a contrast should be a pair of condition names, e.g. [solo, team]", at: item)
+            }
+            let names = try pair.map { name -> String in
+                let condition = try reader.string(name, key: "contrasts")
+                guard conditions.contains(condition) else {
+                    throw reader.error("contrast names unknown condition '\(condition)' (conditions: \(conditions.joined(separator: ", ")))", at: name)
+                }
+                return condition
+            }
+            guard names[0] != names[1] else { throw reader.error("a contrast compares '\(names[0])' with itself", at: item) }
+            guard !contrasts.contains(where: { Set([$0.first, $0.second]) == Set(names) }) else {
+                throw reader.error("the contrast of '\(names[0])' and '\(names[1])' is listed twice", at: item)
+            }
+            contrasts.append(ExperimentGrid.Contrast(first: names[0], second: names[1], line: reader.line(item) ?? 1))
+        }
+        return contrasts
     }
 
     private func parseTopics(_ node: Node?, reader: NodeReader, rootLine: Int) throws -> [ExperimentGrid.Topic] {
