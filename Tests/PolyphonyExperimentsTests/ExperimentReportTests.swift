@@ -44,6 +44,20 @@ import Testing
         #expect(html.contains("<strong>1.500</strong>"))
     }
 
+    @Test func theHTMLReportHasAHeaderAndAxisTitlesOnEveryIntervalPlot() {
+        let html = Self.report.renderHTML(generated: Date(timeIntervalSince1970: 0))
+        #expect(html.contains("<header class=\"report-header\">"))
+        for field in ["Topic", "Sources", "Embedder", "Threshold", "Date", "Polyphony"] {
+            #expect(html.contains("<dd data-field=\"\(field)\">"), "header field \(field)")
+        }
+        let charts = html.components(separatedBy: "<svg").dropFirst().map { $0.components(separatedBy: "</svg>")[0] }
+        #expect(!charts.isEmpty)
+        for chart in charts {
+            #expect(chart.hasPrefix(" class=\"chart\""))
+            #expect(chart.components(separatedBy: "class=\"axis-title\"").count - 1 == 2)
+        }
+    }
+
     @Test func theJSONRoundTrips() throws {
         let decoded = try JSONOutput.makeDecoder().decode(ExperimentReport.self, from: try Self.report.jsonData())
         #expect(decoded == Self.report)

@@ -4,10 +4,18 @@ import PolyphonyScoring
 extension ExperimentReport {
     /// A self-contained HTML comparison page in the session report's style: per metric, a
     /// table of condition means with intervals, an interval plot, and the pairwise differences.
-    public func renderHTML() -> String {
+    /// - Parameter generated: The date the header shows.
+    public func renderHTML(generated: Date = Date()) -> String {
         let level = Int((settings.confidence * 100).rounded())
         var body: [String] = []
-        body.append("<h1>Experiment \(ReportHTML.escape(experiment))</h1>")
+        body.append(ReportHTML.header(title: "Experiment \(experiment)", fields: [
+            ("Topic", Array(Set(runs.map(\.topic))).sorted().map(ReportHTML.escape).joined(separator: "<br>")),
+            ("Sources", "\(runs.count) scored run(s) in \(conditions.count) condition(s): " + conditions.map { "<code>\(ReportHTML.escape($0))</code>" }.joined(separator: ", ")),
+            ("Embedder", "<code>\(ReportHTML.escape(settings.embedder))</code> (\(settings.embedderIsSemantic ? "semantic" : "lexical"))"),
+            ("Threshold", Self.format(settings.threshold, 2)),
+            ("Date", ReportHTML.timestamp(generated)),
+            ("Polyphony", "version \(ReportHTML.polyphonyVersion)"),
+        ]))
         let kindNote = settings.embedderIsSemantic
             ? "semantic embedder"
             : "<strong>lexical</strong> embedder: similarity means shared wording, not shared meaning"
@@ -16,7 +24,7 @@ extension ExperimentReport {
             "<span><span class=\"swatch\" style=\"background:\(Self.colour(index))\"></span>\(ReportHTML.escape(name))</span>"
         }.joined() + "</p>")
         for table in metrics {
-            body.append("<h2>\(ReportHTML.escape(table.metric))</h2><p>\(ReportHTML.escape(table.description))</p>")
+            body.append("<h2 title=\"\(ReportHTML.escape(table.description))\">\(ReportHTML.escape(table.metric))</h2><p>\(ReportHTML.escape(table.description))</p>")
             body.append("<div class=\"charts\">\(intervalPlot(table))</div>")
             var html = "<table><tr><th>condition</th><th>n</th><th>mean</th><th>SD</th><th>\(level)% CI</th></tr>"
             for summary in table.conditions {
@@ -59,9 +67,9 @@ extension ExperimentReport {
         low -= padding
         high += padding
         let width = 560.0, left = 150.0, right = 20.0, rowHeight = 22.0, top = 10.0
-        let height = top + rowHeight * Double(rows.count) + 24
+        let height = top + rowHeight * Double(rows.count) + 40
         func x(_ value: Double) -> Double { left + (value - low) / (high - low) * (width - left - right) }
-        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(ReportHTML.escape(table.metric)) by condition\">"
+        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(ReportHTML.escape(table.metric)) by condition\">"
         for (index, row) in rows.enumerated() {
             let y = top + rowHeight * (Double(index) + 0.5)
             svg += "<text x=\"\(Int(left - 6))\" y=\"\(Self.format(y + 4, 1))\" font-size=\"11\" text-anchor=\"end\">\(ReportHTML.escape(row.condition))</text>"
@@ -72,12 +80,14 @@ extension ExperimentReport {
                 svg += "<circle cx=\"\(Self.format(x(mean), 1))\" cy=\"\(Self.format(y, 1))\" r=\"4.5\" fill=\"\(Self.colour(index))\"><title>\(ReportHTML.escape(row.condition)): mean \(Self.format(mean)), CI \(Self.format(row.interval)), n = \(row.n)</title></circle>"
             }
         }
-        let axis = height - 16
+        let axis = height - 32
         svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(width - right))\" y1=\"\(Self.format(axis, 1))\" y2=\"\(Self.format(axis, 1))\" stroke=\"#999\"/>"
         for step in 0...4 {
             let value = low + (high - low) * Double(step) / 4
             svg += "<text x=\"\(Self.format(x(value), 1))\" y=\"\(Self.format(axis + 13, 1))\" font-size=\"10\" text-anchor=\"middle\">\(Self.format(value, 2))</text>"
         }
+        svg += "<text class=\"axis-title\" x=\"\(Int((left + width - right) / 2))\" y=\"\(Int(height - 4))\" font-size=\"11\" text-anchor=\"middle\">\(ReportHTML.escape(table.metric)) (mean and \(Int((settings.confidence * 100).rounded()))% interval)</text>"
+        svg += "<text class=\"axis-title\" x=\"4\" y=\"\(Int(height - 4))\" font-size=\"11\">condition</text>"
         return svg + "</svg>"
     }
 }
