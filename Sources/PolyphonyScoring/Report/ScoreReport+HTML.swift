@@ -52,13 +52,16 @@ extension ScoreReport {
     private func headerHTML(generated: Date) -> String {
         let topics = Array(Set(sources.compactMap(\.topic) + ideas.compactMap(\.prompt))).sorted()
         let agents = Array(Set(ideas.filter { $0.kind != .human }.map(\.author))).sorted()
-        var models = agents.map { "<code>\(Self.html($0))</code>" }.joined(separator: ", ")
-        if let judge = quality?.judge { models += (models.isEmpty ? "" : "; ") + "judge <code>\(Self.html(judge))</code>" }
-        if let settler = settings.settlingBackend { models += (models.isEmpty ? "" : "; ") + "settler <code>\(Self.html(settler))</code>" }
+        // Ideas carry their author (a persona), not the model behind it; the judge and the
+        // borderline settler are named by backend.
+        var models: [String] = []
+        if let judge = quality?.judge { models.append("judge <code>\(Self.html(judge))</code>") }
+        if let settler = settings.settlingBackend { models.append("settler <code>\(Self.html(settler))</code>") }
         return ReportHTML.header(title: "Idea diversity", fields: [
             ("Topic", topics.map(Self.html).joined(separator: "<br>")),
             ("Sources", sources.map { "<code>\(Self.html($0.id))</code> (\($0.kind.rawValue), \($0.ideaCount) ideas)" }.joined(separator: ", ")),
-            ("Models", models),
+            ("Agents", agents.map { "<code>\(Self.html($0))</code>" }.joined(separator: ", ")),
+            ("Models", models.joined(separator: "; ")),
             ("Embedder", "<code>\(Self.html(settings.embedder))</code> (\(settings.embedderIsSemantic ? "semantic" : "lexical"))"),
             ("Threshold", "\(Self.number(settings.threshold, 2)) (\(Self.html(settings.thresholdSource))); literature \(Self.number(settings.literatureThreshold, 2))"),
             ("Date", ReportHTML.timestamp(generated)),
