@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the DOM Chromium dumped after running a report's script with ?sort=COLUMN.
 
-Usage: check-report-dom.py DOM.html COLUMN
+Usage: check-report-dom.py DOM.html COLUMN   (COLUMN "-": a page without an idea table)
 
 Requires (1) the header with the Polyphony version, (2) that the idea table's COLUMN header
 was clicked (aria-sort="ascending") and its rows are now in ascending order, and (3) that
@@ -74,6 +74,16 @@ def key(value):
         return (1, 0.0, value.strip().lower())
 
 
+def check_charts(dom, report):
+    if not report.charts:
+        sys.exit(f"{dom}: no <svg class=\"chart\"> found")
+    bare = [c["label"] for c in report.charts if c["titles"] < 2]
+    if bare:
+        sys.exit(f"{dom}: charts without both axis titles: {', '.join(map(str, bare))}")
+    if report.downloads < len(report.charts):
+        sys.exit(f"{dom}: {report.downloads} SVG download links for {len(report.charts)} charts")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -82,6 +92,10 @@ def main():
     report.feed(open(dom, encoding="utf-8").read())
     if not report.header or not report.version:
         sys.exit(f"{dom}: no report header with the Polyphony version")
+    if column == "-":
+        check_charts(dom, report)
+        print(f"{dom}: header with version present; {len(report.charts)} charts, each with axis titles and an SVG download")
+        return
     if column not in report.columns:
         sys.exit(f"{dom}: the idea table has no sortable column {column!r} (has {report.columns})")
     index = report.columns.index(column)
@@ -91,13 +105,7 @@ def main():
     values = [key(row[index]) for row in rows]
     if len(rows) < 2 or values != sorted(values):
         sys.exit(f"{dom}: idea rows are not in ascending {column} order: {[row[index] for row in rows][:12]}")
-    if not report.charts:
-        sys.exit(f"{dom}: no <svg class=\"chart\"> found")
-    bare = [c["label"] for c in report.charts if c["titles"] < 2]
-    if bare:
-        sys.exit(f"{dom}: charts without both axis titles: {', '.join(map(str, bare))}")
-    if report.downloads < len(report.charts):
-        sys.exit(f"{dom}: {report.downloads} SVG download links for {len(report.charts)} charts")
+    check_charts(dom, report)
     first, last = rows[0][index][:30], rows[-1][index][:30]
     print(f"{dom}: header with version present; {len(rows)} idea rows sorted by {column} ({first} … {last}); "
           f"{len(report.charts)} charts, each with axis titles and an SVG download")

@@ -22,7 +22,7 @@ chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1
 poly_step "checking the screenshot"
 python3 scripts/check-report-render.py "$SHOT" "$REPORT"
 
-# Session reports have an idea table; an experiment report is checked with SORT= (empty).
+# Session reports have an idea table; check an experiment report with SORT=- (no table).
 for column in ${SORT-idea cluster}; do
     poly_step "sorting the idea table by $column in Chromium"
     DOM="${TMPDIR:-/tmp}/polyphony-report-$column.dom.html"
