@@ -24,9 +24,9 @@ extension ExperimentReport {
             "<span><span class=\"swatch\" style=\"background:\(Self.colour(index))\"></span>\(ReportHTML.escape(name))</span>"
         }.joined() + "</p>")
         for table in metrics {
-            body.append("<h2 title=\"\(ReportHTML.escape(table.description))\">\(ReportHTML.escape(table.metric))</h2><p>\(ReportHTML.escape(table.description))</p>")
+            body.append("<h2>\(ReportHTML.escape(table.metric))</h2><p>\(ReportHTML.escape(table.description))</p>")
             body.append("<div class=\"charts\">\(intervalPlot(table))</div>")
-            var html = "<table><tr><th>condition</th><th>n</th><th>mean</th><th>SD</th><th>\(level)% CI</th></tr>"
+            var html = "<table><tr><th>condition</th><th>n</th><th title=\"\(ReportHTML.escape(table.description))\">mean</th><th>SD</th><th>\(level)% CI</th></tr>"
             for summary in table.conditions {
                 html += "<tr><td>\(ReportHTML.escape(summary.condition))</td><td>\(summary.n)</td><td>\(Self.format(summary.mean))</td><td>\(Self.format(summary.standardDeviation))</td><td>\(Self.format(summary.interval))</td></tr>"
             }
