@@ -1,6 +1,6 @@
 import Foundation
 import PolyphonyCore
-import PolyphonyExperiments
+@testable import PolyphonyExperiments
 import Testing
 
 @Suite struct ExperimentReportTests {
@@ -56,6 +56,14 @@ import Testing
             #expect(chart.hasPrefix(" class=\"chart\""))
             #expect(chart.components(separatedBy: "class=\"axis-title\"").count - 1 == 2)
         }
+    }
+
+    @Test(arguments: [(4.16, 6.09, [4.5, 5.0, 5.5, 6.0], 1), (0.69, 1.01, [0.7, 0.8, 0.9, 1.0], 1), (-3.0, 12.0, [0, 5, 10], 0)])
+    func intervalPlotTicksFallOnRoundSteps(low: Double, high: Double, expected: [Double], digits: Int) {
+        let (ticks, used) = ExperimentReport.niceTicks(low, high)
+        #expect(used == digits)
+        #expect(ticks.count == expected.count)
+        for (tick, value) in zip(ticks, expected) { #expect(abs(tick - value) < 1e-9) }
     }
 
     @Test func theJSONRoundTrips() throws {

@@ -52,7 +52,25 @@ extension ExperimentReport {
         return ReportHTML.page(title: "Polyphony experiment \(experiment)", body: body.joined(separator: "\n"))
     }
 
-    private static func colour(_ index: Int) -> String { ReportHTML.palette[index % ReportHTML.palette.count] }
+    /// Ticks at round steps (1, 2 or 5 × 10ⁿ) inside `low...high`, about five of them, and
+    /// the decimals that step needs, so an axis reads 4.2, 4.4, … rather than 4.16, 4.64, ….
+    static func niceTicks(_ low: Double, _ high: Double) -> (ticks: [Double], digits: Int) {
+        let span = high - low
+        guard span > 0, span.isFinite else { return ([low], 2) }
+        let raw = span / 5
+        let magnitude = pow(10, (log10(raw)).rounded(.down))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let digits = max(0, -Int((log10(step)).rounded(.down)))
+        var ticks: [Double] = []
+        var value = (low / step).rounded(.up) * step
+        while value <= high + step * 1e-9, ticks.count < 12 {
+            ticks.append(abs(value) < step * 1e-9 ? 0 : value)
+            value += step
+        }
+        return (ticks, digits)
+    }
+
+        private static func colour(_ index: Int) -> String { ReportHTML.palette[index % ReportHTML.palette.count] }
 
     /// One row per condition: the mean as a dot, the interval as a bar.
     private func intervalPlot(_ table: MetricTable) -> String {
@@ -82,9 +100,10 @@ extension ExperimentReport {
         }
         let axis = height - 32
         svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(width - right))\" y1=\"\(Self.format(axis, 1))\" y2=\"\(Self.format(axis, 1))\" stroke=\"#999\"/>"
-        for step in 0...4 {
-            let value = low + (high - low) * Double(step) / 4
-            svg += "<text x=\"\(Self.format(x(value), 1))\" y=\"\(Self.format(axis + 13, 1))\" font-size=\"10\" text-anchor=\"middle\">\(Self.format(value, 2))</text>"
+        let (ticks, digits) = Self.niceTicks(low, high)
+        for value in ticks {
+            svg += "<line x1=\"\(Self.format(x(value), 1))\" x2=\"\(Self.format(x(value), 1))\" y1=\"\(Self.format(axis, 1))\" y2=\"\(Self.format(axis + 3, 1))\" stroke=\"#999\"/>"
+            svg += "<text x=\"\(Self.format(x(value), 1))\" y=\"\(Self.format(axis + 13, 1))\" font-size=\"10\" text-anchor=\"middle\">\(Self.format(value, digits))</text>"
         }
         svg += "<text class=\"axis-title\" x=\"\(Int((left + width - right) / 2))\" y=\"\(Int(height - 4))\" font-size=\"11\" text-anchor=\"middle\">\(ReportHTML.escape(table.metric)) (mean and \(Int((settings.confidence * 100).rounded()))% interval)</text>"
         svg += "<text class=\"axis-title\" x=\"4\" y=\"\(Int(height - 4))\" font-size=\"11\">condition</text>"
