@@ -121,6 +121,20 @@ struct ScoreReportOutputTests {
         }
     }
 
+    @Test func ideasOnOneSpotOfTheMapAreCountedAndPointsNameTheirCluster() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        var (report, _) = try await report(in: scratch)
+        for index in report.ideas.indices.prefix(2) {
+            report.ideas[index].mapX = 0.5
+            report.ideas[index].mapY = 0.5
+        }
+        report.ideas[report.ideas.count - 1].mapX = 10
+        let html = report.renderHTML()
+        #expect(html.contains(">×2</text>"))
+        #expect(html.components(separatedBy: "class=\"map-point\" data-cluster=").count - 1 == report.ideas.count)
+    }
+
     @Test func summaryMetricsCarryTheirDefinitionOnHover() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -16,6 +16,7 @@ public enum ReportHTML {
         .report-header dt{font-weight:bold}.report-header dd{margin:0}
         th[data-sort]{cursor:pointer}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
         a.download{font-size:11px;margin-right:1em}td.text{text-align:left}
+        .map-point.cluster-hover{stroke:#000;stroke-width:2}
         """
 
     /// The version of Polyphony that writes reports; `polyphony --version` prints the same.
@@ -23,7 +24,7 @@ public enum ReportHTML {
 
     /// The inline script: click a `th[data-sort]` to sort its table (numbers by `data-value`),
     /// type in an `input[data-filter]` to hide rows without the text, and get an "SVG" link
-    /// under every `svg.chart`. `?sort=COLUMN` clicks that column on load and `?filter=TEXT`
+    /// under every `svg.chart`; hovering an idea-map point outlines its cluster. `?sort=COLUMN` clicks that column on load and `?filter=TEXT`
     /// fills the filter box, which both readers and the headless-browser check use.
     public static let script = #"""
         (function(){
@@ -52,6 +53,10 @@ public enum ReportHTML {
           a.download=(svg.getAttribute('aria-label')||'figure').replace(/[^A-Za-z0-9_-]+/g,'-')+'.svg';
           a.href='data:image/svg+xml;charset=utf-8,'+encodeURIComponent(copy.outerHTML);
           var holder=document.createElement('div');svg.parentNode.insertBefore(holder,svg);holder.appendChild(svg);holder.appendChild(document.createElement('br'));holder.appendChild(a);
+        });
+        document.querySelectorAll('[data-cluster]').forEach(function(point){
+          function mark(on){document.querySelectorAll('[data-cluster="'+point.getAttribute('data-cluster')+'"]').forEach(function(p){p.classList.toggle('cluster-hover',on);});}
+          point.addEventListener('mouseenter',function(){mark(true);});point.addEventListener('mouseleave',function(){mark(false);});
         });
         var params=new URLSearchParams(location.search),sort=params.get('sort'),filter=params.get('filter');
         if(filter!==null){document.querySelectorAll('input[data-filter]').forEach(function(box){box.value=filter;box.dispatchEvent(new Event('input'));});}

@@ -23,7 +23,7 @@ extension ScoreReport {
         body.append("<h2>Diversity per round</h2>")
         body.append(roundCharts())
         body.append("<h2>Idea map</h2>")
-        body.append("<p>Each dot is an idea, placed by the first two principal components of the embeddings and coloured by participant. Hover for the text.</p>")
+        body.append("<p>Each dot is an idea, placed by the first two principal components of the embeddings and coloured by participant. Hover for the text; the other ideas of its cluster are outlined. ×n counts ideas drawn on one spot.</p>")
         body.append(ideaMap())
         body.append("<h2>Contributions per participant</h2>")
         body.append(contributionChart())
@@ -150,14 +150,26 @@ extension ScoreReport {
         let (minX, maxX) = (xs.min() ?? 0, xs.max() ?? 1), (minY, maxY) = (ys.min() ?? 0, ys.max() ?? 1)
         let spanX = max(maxX - minX, 1e-9), spanY = max(maxY - minY, 1e-9)
         var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"idea map\">"
+        func place(_ idea: ScoredIdea) -> (Double, Double) {
+            (margin + (idea.mapX - minX) / spanX * (width - 2 * margin), height - margin - (idea.mapY - minY) / spanY * (height - 2 * margin))
+        }
+        // Points closer than a dot's width are drawn on top of each other; a count says how many.
+        var stacks: [String: (Double, Double, Int)] = [:]
         for idea in ideas {
-            let x = margin + (idea.mapX - minX) / spanX * (width - 2 * margin)
-            let y = height - margin - (idea.mapY - minY) / spanY * (height - 2 * margin)
+            let (x, y) = place(idea)
+            let cell = "\(Int((x / 6).rounded())),\(Int((y / 6).rounded()))"
+            stacks[cell, default: (x, y, 0)].2 += 1
+        }
+        for idea in ideas {
+            let (x, y) = place(idea)
             let key = "\(idea.group)/\(idea.author)"
             let shape = idea.kind == .human
                 ? "<rect x=\"\(Self.number(x - 4, 1))\" y=\"\(Self.number(y - 4, 1))\" width=\"8\" height=\"8\""
                 : "<circle cx=\"\(Self.number(x, 1))\" cy=\"\(Self.number(y, 1))\" r=\"4\""
-            svg += "\(shape) fill=\"\(colour[key] ?? "#888")\" fill-opacity=\"0.75\"><title>\(Self.html(key)) (cluster \(idea.cluster), rarity \(idea.rarity)): \(Self.html(idea.text))</title>\(idea.kind == .human ? "</rect>" : "</circle>")"
+            svg += "\(shape) class=\"map-point\" data-cluster=\"\(idea.cluster)\" fill=\"\(colour[key] ?? "#888")\" fill-opacity=\"0.75\"><title>\(Self.html(key)) (cluster \(idea.cluster), rarity \(idea.rarity)): \(Self.html(idea.text))</title>\(idea.kind == .human ? "</rect>" : "</circle>")"
+        }
+        for (x, y, count) in stacks.values.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) where count > 1 {
+            svg += "<text class=\"overlap\" x=\"\(Self.number(x + 6, 1))\" y=\"\(Self.number(y - 5, 1))\" font-size=\"10\">×\(count)</text>"
         }
         svg += ReportHTML.axisTitles(x: "first principal component", y: "second principal component", width: width, height: height)
         svg += "</svg>"
