@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Renders an HTML report in a real headless browser (Chromium from Debian) and checks the
-# screenshot shows its charts, not a blank page.
+# screenshot shows its charts, not a blank page; then lets Chromium run the page's script with
+# ?sort=COLUMN and checks the dumped DOM: header present, the idea table sorted by that
+# column, every chart with axis titles and an SVG download.
 #   bash scripts/check-report-render.sh [REPORT.html] [SCREENSHOT.png]
 source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
@@ -19,3 +21,13 @@ chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1
 
 poly_step "checking the screenshot"
 python3 scripts/check-report-render.py "$SHOT" "$REPORT"
+
+# Session reports have an idea table; check an experiment report with SORT=- (no table).
+for column in ${SORT-idea cluster}; do
+    poly_step "sorting the idea table by $column in Chromium"
+    DOM="${TMPDIR:-/tmp}/polyphony-report-$column.dom.html"
+    chromium --headless --no-sandbox --disable-gpu --dump-dom --virtual-time-budget=2000 \
+        "file://$(realpath "$REPORT")?sort=$column" >"$DOM" 2>/dev/null || true
+    [ -s "$DOM" ] || poly_die "Chromium dumped no DOM" "run the chromium --dump-dom command above by hand to see why"
+    python3 scripts/check-report-dom.py "$DOM" "$column"
+done

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import PolyphonyCore
+import PolyphonyScoring
 
 /// The `polyphony` command: parses, validates, wires concrete types and hands off.
 /// Each subcommand lives in its own `<Name>Command.swift`.
 @main
 struct Polyphony: AsyncParsableCommand {
-    static let version = "0.1.0"
+    /// One version string: reports print it in their header, transcripts record it.
+    static let version = ReportHTML.polyphonyVersion
 
     static let configuration = CommandConfiguration(
         commandName: "polyphony",

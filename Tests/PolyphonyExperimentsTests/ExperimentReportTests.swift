@@ -1,6 +1,6 @@
 import Foundation
 import PolyphonyCore
-import PolyphonyExperiments
+@testable import PolyphonyExperiments
 import Testing
 
 @Suite struct ExperimentReportTests {
@@ -42,6 +42,28 @@ import Testing
         #expect(!html.contains("study<1>"))
         #expect(html.components(separatedBy: "<svg").count == 2)
         #expect(html.contains("<strong>1.500</strong>"))
+    }
+
+    @Test func theHTMLReportHasAHeaderAndAxisTitlesOnEveryIntervalPlot() {
+        let html = Self.report.renderHTML(generated: Date(timeIntervalSince1970: 0))
+        #expect(html.contains("<header class=\"report-header\">"))
+        for field in ["Topic", "Sources", "Embedder", "Threshold", "Date", "Polyphony"] {
+            #expect(html.contains("<dd data-field=\"\(field)\">"), "header field \(field)")
+        }
+        let charts = html.components(separatedBy: "<svg").dropFirst().map { $0.components(separatedBy: "</svg>")[0] }
+        #expect(!charts.isEmpty)
+        for chart in charts {
+            #expect(chart.hasPrefix(" class=\"chart\""))
+            #expect(chart.components(separatedBy: "class=\"axis-title\"").count - 1 == 2)
+        }
+    }
+
+    @Test(arguments: [(4.16, 6.09, [4.5, 5.0, 5.5, 6.0], 1), (0.69, 1.01, [0.7, 0.8, 0.9, 1.0], 1), (-3.0, 12.0, [0, 5, 10], 0)])
+    func intervalPlotTicksFallOnRoundSteps(low: Double, high: Double, expected: [Double], digits: Int) {
+        let (ticks, used) = ExperimentReport.niceTicks(low, high)
+        #expect(used == digits)
+        #expect(ticks.count == expected.count)
+        for (tick, value) in zip(ticks, expected) { #expect(abs(tick - value) < 1e-9) }
     }
 
     @Test func theJSONRoundTrips() throws {

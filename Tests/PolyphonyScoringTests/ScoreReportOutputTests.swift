@@ -74,11 +74,72 @@ struct ScoreReportOutputTests {
         let (report, _) = try await report(in: scratch)
         let html = report.renderHTML()
         #expect(html.hasPrefix("<!DOCTYPE html>"))
-        #expect(!html.contains("<script"))
+        #expect(!html.contains("<script src") && !html.contains("<link"))
         #expect(!html.contains("http://") && !html.contains("https://"))
         #expect(html.components(separatedBy: "<svg").count - 1 >= 5)
         #expect(html.contains("Fountains &lt;in&gt; squares"))
         #expect(html.contains("White roofs &amp; walls"))
         #expect(html.contains("lexical"))
+    }
+
+    @Test func htmlHeaderNamesTopicSourcesEmbedderThresholdDateAndVersion() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let html = report.renderHTML(generated: Date(timeIntervalSince1970: 0))
+        #expect(html.contains("<header class=\"report-header\">"))
+        for field in ["Sources", "Embedder", "Threshold", "Date", "Polyphony"] {
+            #expect(html.contains("<dd data-field=\"\(field)\">"), "header field \(field)")
+        }
+        #expect(html.contains("1970-01-01T00:00:00Z"))
+        #expect(html.contains("version \(ReportHTML.polyphonyVersion)"))
+    }
+
+    @Test func htmlIdeaTableHasASortableColumnPerFieldAndARowPerIdea() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let html = report.renderHTML()
+        #expect(html.contains("<table id=\"ideas\" class=\"sortable\">"))
+        #expect(html.contains("data-filter=\"ideas\""))
+        for column in ["idea", "author", "kind", "group", "round", "cluster", "rarity"] {
+            #expect(html.contains("<th data-sort=\"\(column)\">"), "column \(column)")
+        }
+        let table = html.components(separatedBy: "<table id=\"ideas\"")[1].components(separatedBy: "</table>")[0]
+        #expect(table.components(separatedBy: "<tr>").count - 2 == report.ideas.count)
+    }
+
+    @Test func everyChartHasAnXAndAYAxisTitle() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let charts = report.renderHTML().components(separatedBy: "<svg").dropFirst().map { $0.components(separatedBy: "</svg>")[0] }
+        #expect(charts.count >= 5)
+        for chart in charts {
+            #expect(chart.hasPrefix(" class=\"chart\""))
+            #expect(chart.components(separatedBy: "class=\"axis-title\"").count - 1 == 2, "\(chart.prefix(200))")
+        }
+    }
+
+    @Test func ideasOnOneSpotOfTheMapAreCountedAndPointsNameTheirCluster() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        var (report, _) = try await report(in: scratch)
+        for index in report.ideas.indices.prefix(2) {
+            report.ideas[index].mapX = 0.5
+            report.ideas[index].mapY = 0.5
+        }
+        report.ideas[report.ideas.count - 1].mapX = 10
+        let html = report.renderHTML()
+        #expect(html.contains(">×2</text>"))
+        #expect(html.components(separatedBy: "class=\"map-point\" data-cluster=").count - 1 == report.ideas.count)
+    }
+
+    @Test func summaryMetricsCarryTheirDefinitionOnHover() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let html = report.renderHTML()
+        #expect(html.contains("<th title=\"Vendi score: the effective number"))
     }
 }

@@ -4,10 +4,18 @@ import PolyphonyScoring
 extension ExperimentReport {
     /// A self-contained HTML comparison page in the session report's style: per metric, a
     /// table of condition means with intervals, an interval plot, and the pairwise differences.
-    public func renderHTML() -> String {
+    /// - Parameter generated: The date the header shows.
+    public func renderHTML(generated: Date = Date()) -> String {
         let level = Int((settings.confidence * 100).rounded())
         var body: [String] = []
-        body.append("<h1>Experiment \(ReportHTML.escape(experiment))</h1>")
+        body.append(ReportHTML.header(title: "Experiment \(experiment)", fields: [
+            ("Topic", Array(Set(runs.map(\.topic))).sorted().map(ReportHTML.escape).joined(separator: "<br>")),
+            ("Sources", "\(runs.count) scored run(s) in \(conditions.count) condition(s): " + conditions.map { "<code>\(ReportHTML.escape($0))</code>" }.joined(separator: ", ")),
+            ("Embedder", "<code>\(ReportHTML.escape(settings.embedder))</code> (\(settings.embedderIsSemantic ? "semantic" : "lexical"))"),
+            ("Threshold", Self.format(settings.threshold, 2)),
+            ("Date", ReportHTML.timestamp(generated)),
+            ("Polyphony", "version \(ReportHTML.polyphonyVersion)"),
+        ]))
         let kindNote = settings.embedderIsSemantic
             ? "semantic embedder"
             : "<strong>lexical</strong> embedder: similarity means shared wording, not shared meaning"
@@ -18,7 +26,7 @@ extension ExperimentReport {
         for table in metrics {
             body.append("<h2>\(ReportHTML.escape(table.metric))</h2><p>\(ReportHTML.escape(table.description))</p>")
             body.append("<div class=\"charts\">\(intervalPlot(table))</div>")
-            var html = "<table><tr><th>condition</th><th>n</th><th>mean</th><th>SD</th><th>\(level)% CI</th></tr>"
+            var html = "<table><tr><th>condition</th><th>n</th><th title=\"\(ReportHTML.escape(table.description))\">mean</th><th>SD</th><th>\(level)% CI</th></tr>"
             for summary in table.conditions {
                 html += "<tr><td>\(ReportHTML.escape(summary.condition))</td><td>\(summary.n)</td><td>\(Self.format(summary.mean))</td><td>\(Self.format(summary.standardDeviation))</td><td>\(Self.format(summary.interval))</td></tr>"
             }
@@ -44,7 +52,25 @@ extension ExperimentReport {
         return ReportHTML.page(title: "Polyphony experiment \(experiment)", body: body.joined(separator: "\n"))
     }
 
-    private static func colour(_ index: Int) -> String { ReportHTML.palette[index % ReportHTML.palette.count] }
+    /// Ticks at round steps (1, 2 or 5 × 10ⁿ) inside `low...high`, about five of them, and
+    /// the decimals that step needs, so an axis reads 4.2, 4.4, … rather than 4.16, 4.64, ….
+    static func niceTicks(_ low: Double, _ high: Double) -> (ticks: [Double], digits: Int) {
+        let span = high - low
+        guard span > 0, span.isFinite else { return ([low], 2) }
+        let raw = span / 5
+        let magnitude = pow(10, (log10(raw)).rounded(.down))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let digits = max(0, -Int((log10(step)).rounded(.down)))
+        var ticks: [Double] = []
+        var value = (low / step).rounded(.up) * step
+        while value <= high + step * 1e-9, ticks.count < 12 {
+            ticks.append(abs(value) < step * 1e-9 ? 0 : value)
+            value += step
+        }
+        return (ticks, digits)
+    }
+
+        private static func colour(_ index: Int) -> String { ReportHTML.palette[index % ReportHTML.palette.count] }
 
     /// One row per condition: the mean as a dot, the interval as a bar.
     private func intervalPlot(_ table: MetricTable) -> String {
@@ -59,9 +85,9 @@ extension ExperimentReport {
         low -= padding
         high += padding
         let width = 560.0, left = 150.0, right = 20.0, rowHeight = 22.0, top = 10.0
-        let height = top + rowHeight * Double(rows.count) + 24
+        let height = top + rowHeight * Double(rows.count) + 40
         func x(_ value: Double) -> Double { left + (value - low) / (high - low) * (width - left - right) }
-        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(ReportHTML.escape(table.metric)) by condition\">"
+        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(ReportHTML.escape(table.metric)) by condition\">"
         for (index, row) in rows.enumerated() {
             let y = top + rowHeight * (Double(index) + 0.5)
             svg += "<text x=\"\(Int(left - 6))\" y=\"\(Self.format(y + 4, 1))\" font-size=\"11\" text-anchor=\"end\">\(ReportHTML.escape(row.condition))</text>"
@@ -72,12 +98,15 @@ extension ExperimentReport {
                 svg += "<circle cx=\"\(Self.format(x(mean), 1))\" cy=\"\(Self.format(y, 1))\" r=\"4.5\" fill=\"\(Self.colour(index))\"><title>\(ReportHTML.escape(row.condition)): mean \(Self.format(mean)), CI \(Self.format(row.interval)), n = \(row.n)</title></circle>"
             }
         }
-        let axis = height - 16
+        let axis = height - 32
         svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(width - right))\" y1=\"\(Self.format(axis, 1))\" y2=\"\(Self.format(axis, 1))\" stroke=\"#999\"/>"
-        for step in 0...4 {
-            let value = low + (high - low) * Double(step) / 4
-            svg += "<text x=\"\(Self.format(x(value), 1))\" y=\"\(Self.format(axis + 13, 1))\" font-size=\"10\" text-anchor=\"middle\">\(Self.format(value, 2))</text>"
+        let (ticks, digits) = Self.niceTicks(low, high)
+        for value in ticks {
+            svg += "<line x1=\"\(Self.format(x(value), 1))\" x2=\"\(Self.format(x(value), 1))\" y1=\"\(Self.format(axis, 1))\" y2=\"\(Self.format(axis + 3, 1))\" stroke=\"#999\"/>"
+            svg += "<text x=\"\(Self.format(x(value), 1))\" y=\"\(Self.format(axis + 13, 1))\" font-size=\"10\" text-anchor=\"middle\">\(Self.format(value, digits))</text>"
         }
+        svg += "<text class=\"axis-title\" x=\"\(Int((left + width - right) / 2))\" y=\"\(Int(height - 4))\" font-size=\"11\" text-anchor=\"middle\">\(ReportHTML.escape(table.metric)) (mean and \(Int((settings.confidence * 100).rounded()))% interval)</text>"
+        svg += "<text class=\"axis-title\" x=\"4\" y=\"\(Int(height - 4))\" font-size=\"11\">condition</text>"
         return svg + "</svg>"
     }
 }

@@ -49,7 +49,7 @@ extension ScoreReport {
         func sx(_ x: Double) -> Double { left + (x - low) / (high - low) * (width - left - right) }
         func sy(_ y: Double) -> Double { height - bottom - (y - low) / (high - low) * (height - top - bottom) }
         let title = "\(dimension): judge vs people"
-        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(Self.html(title))\">"
+        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(Self.html(title))\">"
         svg += "<text x=\"\(Int(left))\" y=\"16\" font-size=\"12\" font-weight=\"bold\">\(Self.html(title))</text>"
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - right))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(top))\" x2=\"\(Int(left))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
@@ -58,9 +58,9 @@ extension ScoreReport {
             svg += "<text x=\"\(Self.number(sx(tick), 1))\" y=\"\(Int(height - bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(Self.number(tick, 1))</text>"
             svg += "<text x=\"\(Int(left - 4))\" y=\"\(Self.number(sy(tick) + 4, 1))\" font-size=\"10\" text-anchor=\"end\">\(Self.number(tick, 1))</text>"
         }
-        svg += "<text x=\"\(Self.number((left + width - right) / 2, 1))\" y=\"\(Int(height - 6))\" font-size=\"11\" text-anchor=\"middle\">judge mean</text>"
+        svg += "<text class=\"axis-title\" x=\"\(Self.number((left + width - right) / 2, 1))\" y=\"\(Int(height - 6))\" font-size=\"11\" text-anchor=\"middle\">judge mean</text>"
         let middle = Self.number((top + height - bottom) / 2, 1)
-        svg += "<text x=\"14\" y=\"\(middle)\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(middle))\">raters' mean</text>"
+        svg += "<text class=\"axis-title\" x=\"14\" y=\"\(middle)\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(middle))\">raters' mean</text>"
         for point in points {
             let text = point.index < ideas.count ? ideas[point.index].text : ""
             svg += "<circle cx=\"\(Self.number(sx(point.judge), 1))\" cy=\"\(Self.number(sy(point.human), 1))\" r=\"4\" fill=\"\(ReportHTML.palette[0])\" fill-opacity=\"0.6\"><title>judge \(Self.number(point.judge, 2)), people \(Self.number(point.human, 2)): \(Self.html(text))</title></circle>"

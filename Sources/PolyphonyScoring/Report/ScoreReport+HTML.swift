@@ -1,15 +1,17 @@
 import Foundation
 
 extension ScoreReport {
-    /// A single self-contained HTML page: summary tables and inline SVG charts (diversity per
-    /// round, an idea map, contributions per participant, score distributions). No scripts,
-    /// no external files; it reads the same offline.
-    public func renderHTML() -> String {
+    /// A single self-contained HTML page: a header with the settings, summary tables, a
+    /// sortable and filterable idea table, and inline SVG charts (diversity per round, an idea
+    /// map, contributions per participant, score distributions). No external files; it reads
+    /// the same offline.
+    /// - Parameter generated: The date the header shows.
+    public func renderHTML(generated: Date = Date()) -> String {
         var body: [String] = []
         let kindNote = settings.embedderIsSemantic
             ? "semantic embedder"
             : "<strong>lexical</strong> embedder: similarity means shared wording, not shared meaning"
-        body.append("<h1>Idea diversity</h1>")
+        body.append(headerHTML(generated: generated))
         body.append("<p>\(overall.ideas) ideas from \(sources.count) source(s); embedder <code>\(Self.html(settings.embedder))</code> (\(kindNote)); near-duplicate threshold \(Self.number(settings.threshold, 2)) (\(Self.html(settings.thresholdSource))), literature threshold \(Self.number(settings.literatureThreshold, 2)) shown beside it.</p>")
         if let note = originalityNote { body.append("<p>\(Self.html(note.prefix(1).uppercased() + note.dropFirst())).</p>") }
         body.append("<h2>Groups side by side</h2>")
@@ -21,7 +23,7 @@ extension ScoreReport {
         body.append("<h2>Diversity per round</h2>")
         body.append(roundCharts())
         body.append("<h2>Idea map</h2>")
-        body.append("<p>Each dot is an idea, placed by the first two principal components of the embeddings and coloured by participant. Hover for the text.</p>")
+        body.append("<p>Each dot is an idea, placed by the first two principal components of the embeddings and coloured by participant. Hover for the text; the other ideas of its cluster are outlined. ×n counts ideas drawn on one spot.</p>")
         body.append(ideaMap())
         body.append("<h2>Contributions per participant</h2>")
         body.append(contributionChart())
@@ -33,6 +35,8 @@ extension ScoreReport {
             body.append(qualityTable(quality))
         }
         body.append(humanRatingsHTML())
+        body.append("<h2>Ideas</h2>")
+        body.append(ideaTable())
         body.append("<h2>Largest clusters</h2>")
         body.append(clusterList())
         let warnings = sources.flatMap(\.warnings)
@@ -45,9 +49,67 @@ extension ScoreReport {
 
     private static let palette = ReportHTML.palette
 
+    private func headerHTML(generated: Date) -> String {
+        let topics = Array(Set(sources.compactMap(\.topic) + ideas.compactMap(\.prompt))).sorted()
+        let agents = Array(Set(ideas.filter { $0.kind != .human }.map(\.author))).sorted()
+        // Ideas carry their author (a persona), not the model behind it; the judge and the
+        // borderline settler are named by backend.
+        var models: [String] = []
+        if let judge = quality?.judge { models.append("judge <code>\(Self.html(judge))</code>") }
+        if let settler = settings.settlingBackend { models.append("settler <code>\(Self.html(settler))</code>") }
+        return ReportHTML.header(title: "Idea diversity", fields: [
+            ("Topic", topics.map(Self.html).joined(separator: "<br>")),
+            ("Sources", sources.map { "<code>\(Self.html($0.id))</code> (\($0.kind.rawValue), \($0.ideaCount) ideas)" }.joined(separator: ", ")),
+            ("Agents", agents.map { "<code>\(Self.html($0))</code>" }.joined(separator: ", ")),
+            ("Models", models.joined(separator: "; ")),
+            ("Embedder", "<code>\(Self.html(settings.embedder))</code> (\(settings.embedderIsSemantic ? "semantic" : "lexical"))"),
+            ("Threshold", "\(Self.number(settings.threshold, 2)) (\(Self.html(settings.thresholdSource))); literature \(Self.number(settings.literatureThreshold, 2))"),
+            ("Date", ReportHTML.timestamp(generated)),
+            ("Polyphony", "version \(ReportHTML.polyphonyVersion)"),
+        ])
+    }
+
+    /// Every idea, one row each; a click on a column sorts, the box above filters.
+    private func ideaTable() -> String {
+        let judged = quality?.dimensions ?? []
+        let rated = humanRatings?.dimensions ?? []
+        let people = Dictionary(humanRatings?.ideas.map { ($0.index, $0) } ?? [], uniquingKeysWith: { first, _ in first })
+        var columns = ["idea", "author", "kind", "group", "round", "cluster", "rarity"]
+        columns += judged.map { "judge-\($0)" } + rated.map { "human-\($0)" }
+        let titles = ["idea", "author", "kind", "group", "round", "cluster", "rarity"] + judged.map { "judge: \($0)" } + rated.map { "people: \($0)" }
+        var html = "<p><input type=\"search\" data-filter=\"ideas\" placeholder=\"Filter ideas\" aria-label=\"Filter ideas\"> <small>Click a column to sort.</small></p>"
+        html += "<table id=\"ideas\" class=\"sortable\"><thead><tr>"
+            + zip(columns, titles).map { "<th data-sort=\"\(Self.html(Self.slug($0.0)))\">\(Self.html($0.1))</th>" }.joined() + "</tr></thead><tbody>"
+        for idea in ideas {
+            func cell(_ value: Double?) -> String {
+                "<td data-value=\"\(value.map { Self.number($0, 3) } ?? "")\">\(Self.optional(value, 2))</td>"
+            }
+            html += "<tr><td class=\"text\">\(Self.html(idea.text))</td><td>\(Self.html(idea.author))</td><td>\(idea.kind.rawValue)</td><td>\(Self.html(idea.group))</td>"
+                + "<td data-value=\"\(idea.round.map(String.init) ?? "")\">\(idea.round.map(String.init) ?? "")</td><td data-value=\"\(idea.cluster)\">\(idea.cluster)</td><td data-value=\"\(idea.rarity)\">\(idea.rarity)</td>"
+                + judged.map { cell(idea.quality?[$0]) }.joined()
+                + rated.map { cell(people[idea.index]?.mean[$0]) }.joined() + "</tr>"
+        }
+        return html + "</tbody></table>"
+    }
+
+    private static func slug(_ text: String) -> String {
+        String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+    }
+
     private func summaryTable(_ rows: [DiversitySummary]) -> String {
         let t = Self.number(settings.threshold, 2), lit = Self.number(settings.literatureThreshold, 2)
-        var html = "<table><tr><th></th><th>ideas</th><th>participants</th><th>unique@\(t)</th><th>yield</th><th>unique@\(lit) (lit.)</th><th>Vendi</th><th>mean distance</th><th>distinct-1</th><th>distinct-2</th><th>distinct-3</th><th>prompt distance</th>"
+        let headers: [(String, String)] = [
+            ("ideas", "Ideas scored."), ("participants", "Distinct authors."),
+            ("unique@\(t)", "Clusters at the near-duplicate threshold: ideas left once near-duplicates (cosine similarity ≥ \(t)) are merged."),
+            ("yield", "Unique ideas divided by ideas."),
+            ("unique@\(lit) (lit.)", "Clusters at the literature threshold \(lit), for comparison with published numbers."),
+            ("Vendi", "Vendi score: the effective number of distinct ideas, exp of the entropy of the similarity matrix's eigenvalues."),
+            ("mean distance", "Mean pairwise cosine distance (1 − similarity) between ideas."),
+            ("distinct-1", "Distinct unigrams divided by all unigrams."), ("distinct-2", "Distinct bigrams divided by all bigrams."),
+            ("distinct-3", "Distinct trigrams divided by all trigrams."),
+            ("prompt distance", "Mean cosine distance from the prompt (SemDis-style); higher is further from the obvious."),
+        ]
+        var html = "<table><tr><th></th>" + headers.map { "<th title=\"\(Self.html($0.1))\">\($0.0)</th>" }.joined()
             + originalityHeaders.map { "<th>\($0)</th>" }.joined() + "</tr>"
         for row in rows {
             let cells = [
@@ -73,30 +135,43 @@ extension ScoreReport {
         let hasRounds = trajectory.contains { $0.round != nil }
         guard hasRounds else { return "<p>No round numbers were recorded.</p>" }
         return "<div class=\"charts\">"
-            + Self.lineChart(title: "Vendi score", series: series { $0.summary.vendi })
-            + Self.lineChart(title: "Unique ideas (yield) at \(Self.number(settings.threshold, 2))", series: series { $0.summary.yield })
-            + Self.lineChart(title: "New clusters reached", series: series { Double($0.newClusters) })
-            + Self.lineChart(title: "Mean pairwise distance", series: series { $0.summary.meanPairwiseDistance })
+            + Self.lineChart(title: "Vendi score", yTitle: "effective ideas", series: series { $0.summary.vendi })
+            + Self.lineChart(title: "Unique ideas (yield) at \(Self.number(settings.threshold, 2))", yTitle: "unique / ideas", series: series { $0.summary.yield })
+            + Self.lineChart(title: "New clusters reached", yTitle: "new clusters", series: series { Double($0.newClusters) })
+            + Self.lineChart(title: "Mean pairwise distance", yTitle: "1 − cosine", series: series { $0.summary.meanPairwiseDistance })
             + "</div>" + Self.legend(groups)
     }
 
     private func ideaMap() -> String {
         let participants = byParticipant.map(\.key)
         let colour = Dictionary(uniqueKeysWithValues: participants.enumerated().map { ($1, Self.palette[$0 % Self.palette.count]) })
-        let width = 720.0, height = 480.0, margin = 20.0
+        let width = 720.0, height = 480.0, margin = 28.0
         let xs = ideas.map(\.mapX), ys = ideas.map(\.mapY)
         let (minX, maxX) = (xs.min() ?? 0, xs.max() ?? 1), (minY, maxY) = (ys.min() ?? 0, ys.max() ?? 1)
         let spanX = max(maxX - minX, 1e-9), spanY = max(maxY - minY, 1e-9)
-        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"idea map\">"
+        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"idea map\">"
+        func place(_ idea: ScoredIdea) -> (Double, Double) {
+            (margin + (idea.mapX - minX) / spanX * (width - 2 * margin), height - margin - (idea.mapY - minY) / spanY * (height - 2 * margin))
+        }
+        // Points closer than a dot's width are drawn on top of each other; a count says how many.
+        var stacks: [String: (Double, Double, Int)] = [:]
         for idea in ideas {
-            let x = margin + (idea.mapX - minX) / spanX * (width - 2 * margin)
-            let y = height - margin - (idea.mapY - minY) / spanY * (height - 2 * margin)
+            let (x, y) = place(idea)
+            let cell = "\(Int((x / 6).rounded())),\(Int((y / 6).rounded()))"
+            stacks[cell, default: (x, y, 0)].2 += 1
+        }
+        for idea in ideas {
+            let (x, y) = place(idea)
             let key = "\(idea.group)/\(idea.author)"
             let shape = idea.kind == .human
                 ? "<rect x=\"\(Self.number(x - 4, 1))\" y=\"\(Self.number(y - 4, 1))\" width=\"8\" height=\"8\""
                 : "<circle cx=\"\(Self.number(x, 1))\" cy=\"\(Self.number(y, 1))\" r=\"4\""
-            svg += "\(shape) fill=\"\(colour[key] ?? "#888")\" fill-opacity=\"0.75\"><title>\(Self.html(key)) (cluster \(idea.cluster), rarity \(idea.rarity)): \(Self.html(idea.text))</title>\(idea.kind == .human ? "</rect>" : "</circle>")"
+            svg += "\(shape) class=\"map-point\" data-cluster=\"\(idea.cluster)\" fill=\"\(colour[key] ?? "#888")\" fill-opacity=\"0.75\"><title>\(Self.html(key)) (cluster \(idea.cluster), rarity \(idea.rarity)): \(Self.html(idea.text))</title>\(idea.kind == .human ? "</rect>" : "</circle>")"
         }
+        for (x, y, count) in stacks.values.sorted(by: { ($0.0, $0.1) < ($1.0, $1.1) }) where count > 1 {
+            svg += "<text class=\"overlap\" x=\"\(Self.number(x + 6, 1))\" y=\"\(Self.number(y - 5, 1))\" font-size=\"10\">×\(count)</text>"
+        }
+        svg += ReportHTML.axisTitles(x: "first principal component", y: "second principal component", width: width, height: height)
         svg += "</svg>"
         return svg + Self.legend(participants) + "<p><small>Circles are agents, squares are humans.</small></p>"
     }
@@ -106,8 +181,8 @@ extension ScoreReport {
         guard !rows.isEmpty else { return "" }
         let barHeight = 14.0, gap = 10.0, labelWidth = 220.0, width = 720.0
         let maximum = Double(rows.map(\.ideas).max() ?? 1)
-        let height = Double(rows.count) * (3 * barHeight + gap) + 30
-        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"contributions\">"
+        let height = Double(rows.count) * (3 * barHeight + gap) + 40
+        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"contributions\">"
         let measures: [(String, (Contribution) -> Int, String)] = [
             ("ideas", { $0.ideas }, "#9ecae1"), ("clusters reached", { $0.clustersReached }, "#3182bd"),
             ("exclusive clusters", { $0.exclusiveClusters }, "#e6550d"),
@@ -123,6 +198,8 @@ extension ScoreReport {
                 svg += "<text x=\"\(Self.number(labelWidth + length + 4, 1))\" y=\"\(Self.number(y + barHeight - 4, 1))\" font-size=\"10\">\(value)</text>"
             }
         }
+        svg += "<text class=\"axis-title\" x=\"\(Int((labelWidth + width) / 2))\" y=\"\(Int(height - 4))\" font-size=\"11\" text-anchor=\"middle\">count</text>"
+        svg += "<text class=\"axis-title\" x=\"4\" y=\"\(Int(height - 4))\" font-size=\"11\">participant</text>"
         svg += "</svg>"
         return svg + "<div class=\"legend\">" + measures.map { "<span><span class=\"swatch\" style=\"background:\($0.2)\"></span>\($0.0)</span>" }.joined() + "</div>"
     }
@@ -142,22 +219,22 @@ extension ScoreReport {
         var charts = ""
         let promptDistances = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.promptDistance)) }
         if promptDistances.contains(where: { !$0.1.isEmpty }) {
-            charts += Self.histogram(title: "Distance from the prompt", series: promptDistances, range: 0...1.2)
+            charts += Self.histogram(title: "Distance from the prompt", xTitle: "1 − cosine to the prompt", series: promptDistances, range: 0...1.2)
         }
         let originality = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.originality)) }
         if originality.contains(where: { !$0.1.isEmpty }) {
-            charts += Self.histogram(title: "Learned originality (1–5, calibrated on alternate-uses tasks)", series: originality, range: 1...5, bins: 16)
+            charts += Self.histogram(title: "Learned originality (1–5, calibrated on alternate-uses tasks)", xTitle: "originality (1–5)", series: originality, range: 1...5, bins: 16)
         }
         let novelty = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.referenceNovelty)) }
         if novelty.contains(where: { !$0.1.isEmpty }) {
-            charts += Self.histogram(title: "Novelty against the reference pool", series: novelty, range: 0...1.2)
+            charts += Self.histogram(title: "Novelty against the reference pool", xTitle: "1 − mean cosine to nearest references", series: novelty, range: 0...1.2)
         }
         let rarities = groups.map { group in (group, ideas.filter { $0.group == group }.map { Double($0.rarity) }) }
         let maxRarity = Double(ideas.map(\.rarity).max() ?? 1)
-        charts += Self.histogram(title: "Rarity (ideas sharing the cluster)", series: rarities, range: 0.5...(maxRarity + 0.5), bins: min(20, Int(maxRarity)))
+        charts += Self.histogram(title: "Rarity (ideas sharing the cluster)", xTitle: "ideas in the cluster", series: rarities, range: 0.5...(maxRarity + 0.5), bins: min(20, Int(maxRarity)))
         for dimension in quality?.dimensions ?? [] {
             let scores = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap { $0.quality?[dimension] }) }
-            charts += Self.histogram(title: "Judge: \(dimension)", series: scores, range: 0.5...10.5, bins: 10)
+            charts += Self.histogram(title: "Judge: \(dimension)", xTitle: "judge score (1–10)", series: scores, range: 0.5...10.5, bins: 10)
         }
         return "<div class=\"charts\">\(charts)</div>" + Self.legend(groups)
     }
@@ -196,7 +273,7 @@ extension ScoreReport {
         }.joined() + "</div>"
     }
 
-    private static func lineChart(title: String, series: [(String, [(Double, Double)])]) -> String {
+    private static func lineChart(title: String, yTitle: String, series: [(String, [(Double, Double)])]) -> String {
         let width = 340.0, height = 220.0, left = 44.0, bottom = 28.0, top = 24.0, right = 12.0
         let points = series.flatMap(\.1)
         guard !points.isEmpty else { return "" }
@@ -204,7 +281,7 @@ extension ScoreReport {
         let maxY = max(points.map(\.1).max() ?? 1, 1e-9), minY = min(0, points.map(\.1).min() ?? 0)
         func sx(_ x: Double) -> Double { left + (maxX == minX ? 0.5 : (x - minX) / (maxX - minX)) * (width - left - right) }
         func sy(_ y: Double) -> Double { height - bottom - (y - minY) / (maxY - minY) * (height - top - bottom) }
-        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(html(title))\">"
+        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(html(title))\">"
         svg += "<text x=\"\(Int(left))\" y=\"16\" font-size=\"12\" font-weight=\"bold\">\(html(title))</text>"
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - right))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(top))\" x2=\"\(Int(left))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
@@ -214,7 +291,7 @@ extension ScoreReport {
         for round in Set(points.map(\.0)).sorted() {
             svg += "<text x=\"\(number(sx(round), 1))\" y=\"\(Int(height - bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(Int(round))</text>"
         }
-        svg += "<text x=\"\(Int(width - right))\" y=\"\(Int(height - 2))\" font-size=\"10\" text-anchor=\"end\">round</text>"
+        svg += ReportHTML.axisTitles(x: "round", y: yTitle, width: width, height: height)
         for (index, (name, values)) in series.enumerated() where !values.isEmpty {
             let colour = palette[index % palette.count]
             let path = values.sorted { $0.0 < $1.0 }.map { "\(number(sx($0.0), 1)),\(number(sy($0.1), 1))" }.joined(separator: " ")
@@ -226,7 +303,7 @@ extension ScoreReport {
         return svg + "</svg>"
     }
 
-    private static func histogram(title: String, series: [(String, [Double])], range: ClosedRange<Double>, bins requested: Int = 12) -> String {
+    private static func histogram(title: String, xTitle: String, series: [(String, [Double])], range: ClosedRange<Double>, bins requested: Int = 12) -> String {
         let bins = max(1, requested)
         let width = 340.0, height = 220.0, left = 36.0, bottom = 28.0, top = 24.0, right = 12.0
         let binWidth = (range.upperBound - range.lowerBound) / Double(bins)
@@ -241,7 +318,7 @@ extension ScoreReport {
         let maxCount = max(1, counts.flatMap { $0 }.max() ?? 1)
         let slot = (width - left - right) / Double(bins)
         let barWidth = slot / Double(max(1, series.count))
-        var svg = "<svg width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(html(title))\">"
+        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(html(title))\">"
         svg += "<text x=\"\(Int(left))\" y=\"16\" font-size=\"12\" font-weight=\"bold\">\(html(title))</text>"
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - right))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
         svg += "<text x=\"\(Int(left - 4))\" y=\"\(Int(top + 8))\" font-size=\"10\" text-anchor=\"end\">\(maxCount)</text>"
@@ -257,6 +334,7 @@ extension ScoreReport {
             let x = left + (tick - range.lowerBound) / (range.upperBound - range.lowerBound) * (width - left - right)
             svg += "<text x=\"\(number(x, 1))\" y=\"\(Int(height - bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(number(tick, 1))</text>"
         }
+        svg += ReportHTML.axisTitles(x: xTitle, y: "ideas", width: width, height: height)
         return svg + "</svg>"
     }
 
