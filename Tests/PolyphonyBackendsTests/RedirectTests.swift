@@ -152,7 +152,7 @@ import Testing
             try server.backendsYAML(kinds: [.openai], apiKeyEnvironmentVariable: "REDIRECT_KEY")
                 .write(toFile: folder + "/backends.yaml", atomically: true, encoding: .utf8)
             let process = Process()
-            process.executableURL = Self.polyphony
+            process.executableURL = BuiltExecutable.url(named: "polyphony")
             process.arguments = ["backends", "check", "--backends", folder + "/backends.yaml"]
             var environment = ProcessInfo.processInfo.environment
             for name in ["http_proxy", "HTTP_PROXY", "ALL_PROXY", "all_proxy"] { environment[name] = proxy.baseURL }
@@ -171,18 +171,6 @@ import Testing
             #expect(proxy.requestCount == 0)
             #expect(server.requestCount >= 1)
         }
-    }
-
-    /// The `polyphony` binary built beside this test bundle.
-    static var polyphony: URL {
-        var folder = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-            .deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("polyphony")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: ".build/debug/polyphony")
     }
 
     @Test func aRedirectLoopWithinTheOriginStopsWithAnError() async throws {

@@ -11,16 +11,7 @@ struct CLIHarness {
     }
 
     /// The `polyphony` binary next to the test bundle in the build folder.
-    static var binary: URL {
-        let testBinary = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
-        var folder = testBinary.deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("polyphony")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: ".build/debug/polyphony")
-    }
+    static var binary: URL { BuiltExecutable.url(named: "polyphony") }
 
     /// Starts `polyphony ARGS` without waiting for it.
     static func start(_ arguments: [String], currentDirectory: String? = nil, stdout: Any? = nil, stderr: Any? = nil) throws -> Process {

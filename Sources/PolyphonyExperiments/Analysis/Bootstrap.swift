@@ -29,14 +29,7 @@ public struct Bootstrap: Sendable, Hashable {
     /// The interval for `mean(second) − mean(first)`, resampling each group independently;
     /// `nil` when either group is empty.
     public func differenceInterval(_ first: [Double], _ second: [Double], seed: UInt64) -> Interval? {
-        guard !first.isEmpty, !second.isEmpty else { return nil }
-        var generator = SeededGenerator(seed: seed)
-        var differences = [Double](repeating: 0, count: resamples)
-        for index in differences.indices {
-            let a = Self.resampledMean(first, using: &generator)
-            differences[index] = Self.resampledMean(second, using: &generator) - a
-        }
-        return interval(of: &differences)
+        differenceTest(first, second, seed: seed)?.interval
     }
 
     /// The interval of `mean(second) − mean(first)` as ``differenceInterval(_:_:seed:)`` draws it

@@ -44,18 +44,7 @@ public struct DiversityAnalyzer: Sendable {
         guard !pool.ideas.isEmpty else {
             throw PolyphonyError.invalidInput("no ideas to score: the inputs hold no idea events or rows")
         }
-        let texts = pool.ideas.map(\.text)
-        var vectors: [[Float]] = []
-        vectors.reserveCapacity(texts.count)
-        for start in stride(from: 0, to: texts.count, by: batchSize) {
-            let batch = Array(texts[start..<min(texts.count, start + batchSize)])
-            let embedded = try await embedder.embed(batch)
-            guard embedded.count == batch.count else {
-                throw PolyphonyError.invalidInput("embedder \(embedder.name) returned \(embedded.count) vectors for \(batch.count) texts")
-            }
-            vectors.append(contentsOf: embedded)
-        }
-        let matrix = try EmbeddingMatrix(vectors).normalized()
+        let matrix = try await Self.embedInBatches(pool.ideas.map(\.text), embedder: embedder, batchSize: batchSize)
         let prompts = Array(Set(pool.ideas.compactMap(\.prompt))).sorted()
         var promptVectors: [String: [Float]] = [:]
         if !prompts.isEmpty {
@@ -67,17 +56,7 @@ public struct DiversityAnalyzer: Sendable {
         }
         var referenceMatrix: EmbeddingMatrix?
         if let reference, !reference.ideas.isEmpty {
-            var referenceVectors: [[Float]] = []
-            let referenceTexts = reference.ideas.map(\.text)
-            for start in stride(from: 0, to: referenceTexts.count, by: batchSize) {
-                let batch = Array(referenceTexts[start..<min(referenceTexts.count, start + batchSize)])
-                let embedded = try await embedder.embed(batch)
-                guard embedded.count == batch.count else {
-                    throw PolyphonyError.invalidInput("embedder \(embedder.name) returned \(embedded.count) vectors for \(batch.count) texts")
-                }
-                referenceVectors.append(contentsOf: embedded)
-            }
-            referenceMatrix = try EmbeddingMatrix(referenceVectors).normalized()
+            referenceMatrix = try await Self.embedInBatches(reference.ideas.map(\.text), embedder: embedder, batchSize: batchSize)
         }
         return try await analyze(
             pool, embeddings: matrix, promptVectors: promptVectors, embedderName: embedder.name,
@@ -438,4 +417,22 @@ func ordered<Key: Hashable>(_ rows: [Int], by key: (Int) -> Key) -> [(key: Key, 
         members[value, default: []].append(row)
     }
     return order.map { ($0, members[$0] ?? []) }
+}
+
+extension DiversityAnalyzer {
+    /// `texts` embedded `batchSize` at a time and normalised, checking the embedder returned
+    /// one vector per text.
+    static func embedInBatches(_ texts: [String], embedder: any Embedder, batchSize: Int) async throws -> EmbeddingMatrix {
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(texts.count)
+        for start in stride(from: 0, to: texts.count, by: batchSize) {
+            let batch = Array(texts[start..<min(texts.count, start + batchSize)])
+            let embedded = try await embedder.embed(batch)
+            guard embedded.count == batch.count else {
+                throw PolyphonyError.invalidInput("embedder \(embedder.name) returned \(embedded.count) vectors for \(batch.count) texts")
+            }
+            vectors.append(contentsOf: embedded)
+        }
+        return try EmbeddingMatrix(vectors).normalized()
+    }
 }
