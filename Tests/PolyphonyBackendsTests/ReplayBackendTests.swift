@@ -41,20 +41,19 @@ import Testing
 
     @Test func aDivergedRequestFailsLoudly() async throws {
         let replay = ReplayBackend(turns: [turn(0, [.user("recorded")], "answer")], source: "t.jsonl")
-        let error = await #expect(throws: PolyphonyError.self) {
+        let error = await #expect(throws: PolyphonyError.replayDiverged) {
             try await replay.complete(ChatRequest(messages: [.user("something else")]))
         }
-        #expect(error == .replayDiverged(error?.message ?? "", file: "t.jsonl"))
-        #expect(error?.description.contains("matches no unanswered recorded turn") == true)
-        #expect(error?.description.contains("#0 by a0") == true)
+        #expect(error?.file == "t.jsonl")
+        // Which recorded turn was expected is told only in the message.
+        #expect(error?.message.contains("#0 by a0") == true)
     }
 
     @Test func runningPastTheRecordingFails() async throws {
         let messages = [ChatMessage.user("once")]
         let replay = ReplayBackend(turns: [turn(0, messages, "answer")])
         _ = try await replay.complete(ChatRequest(messages: messages))
-        let error = await #expect(throws: PolyphonyError.self) { try await replay.complete(ChatRequest(messages: messages)) }
-        #expect(error?.description.contains("every recorded turn has been answered") == true)
+        await #expect(throws: PolyphonyError.replayDiverged) { try await replay.complete(ChatRequest(messages: messages)) }
     }
 
     @Test func matchesTurnsRecordedWithOnlyTheirMessages() async throws {

@@ -78,7 +78,7 @@ import Testing
     }
 
     @Test func rejectsAVocabularyWithoutTheUnknownToken() {
-        #expect(throws: PolyphonyError.invalidInput("tokenizer vocabulary has no unknown token [UNK]")) {
+        #expect(throws: PolyphonyError.invalidInput) {
             _ = try BertTokenizer(vocabulary: ["[CLS]", "[SEP]", "a"])
         }
     }
@@ -106,8 +106,9 @@ import Testing
         let path = NSTemporaryDirectory() + "polyphony-tokenizer-\(UUID().uuidString).json"
         try Data(#"{"model":{"type":"BPE","vocab":{}}}"#.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(throws: PolyphonyError.invalidInput("model.type is BPE, expected WordPiece", file: path)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             _ = try BertTokenizer(contentsOfTokenizerJSON: path)
         }
+        #expect(error?.file == path)
     }
 }

@@ -45,9 +45,10 @@ import Testing
     @Test func reportsAnUnusableWeightsFileByName() throws {
         let folder = try Self.folder(with: MiniLMEmbedder.requiredFiles)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        #expect(throws: PolyphonyError.invalidInput("not a safetensors file: 0 bytes, shorter than the 8-byte header length", file: folder + "/model.safetensors")) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             _ = try MiniLMEmbedder.load(folder)
         }
+        #expect(error?.file == folder + "/model.safetensors")
     }
 
     @Test func chunksShortestFirstWithinTheTokenBudget() {

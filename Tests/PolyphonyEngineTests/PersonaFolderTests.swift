@@ -19,10 +19,9 @@ import Testing
         let root = NSTemporaryDirectory() + "polyphony-personas-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: root + "/empty/personas", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let error = #expect(throws: PolyphonyError.self) {
+        let error = #expect(throws: PolyphonyError.io) {
             try PersonaFolder.locate(sessionFile: "s.yaml", currentDirectory: root + "/empty", environment: [:], executable: root + "/bin/polyphony")
         }
-        #expect(error?.isInvalidInput == false)
         for folder in [root + "/empty/personas", root + "/personas", root + "/share/polyphony/personas"] {
             #expect(error?.description.contains(folder) == true, "\(folder) missing from: \(error?.description ?? "")")
         }

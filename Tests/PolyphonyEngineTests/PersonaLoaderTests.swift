@@ -30,42 +30,44 @@ import Testing
     }
 
     @Test(arguments: [
-        ("id: a\nrole: member\ncolour: red", 4, "unknown field 'colour'"),
-        ("id: a\nrole: chair", 3, "field 'role' has unknown value 'chair'"),
-        ("id: a", 2, "missing required field 'role'"),
-        ("role: member", 2, "missing required field 'id'"),
-        ("id: a\nrole: member\nexpertise: urbanism", 4, "field 'expertise' should be a list"),
-        ("id: a\nrole: member\ntemperature: warm", 4, "field 'temperature' should be a number, found \"warm\""),
-        ("id: a\nrole: member\ntemperature: 7", 4, "field 'temperature' should be between 0.0 and 2.0"),
-        ("id: a\nrole: member\nseniority: emeritus", 4, "field 'seniority' has unknown value 'emeritus'"),
-        ("id: [a, b]\nrole: member", 2, "field 'id' should be text, found a list"),
-        ("id: a\nrole: member\n  bad: indent: here", 4, "not valid YAML"),
-        ("id: has space\nrole: member", 2, "field 'id' should be letters, digits"),
-        ("id: a\nrole: member\ntemperature: 0.5\nrole: leader", 5, "field 'role' appears twice (first on line 3)"),
+        ("id: a\nrole: member\ncolour: red", 4),
+        ("id: a\nrole: chair", 3),
+        ("id: a", 2),
+        ("role: member", 2),
+        ("id: a\nrole: member\nexpertise: urbanism", 4),
+        ("id: a\nrole: member\ntemperature: warm", 4),
+        ("id: a\nrole: member\ntemperature: 7", 4),
+        ("id: a\nrole: member\nseniority: emeritus", 4),
+        ("id: [a, b]\nrole: member", 2),
+        ("id: a\nrole: member\n  bad: indent: here", 4),
+        ("id: has space\nrole: member", 2),
+        ("id: a\nrole: member\ntemperature: 0.5\nrole: leader", 5),
     ])
-    func aMalformedFieldIsReportedWithItsLine(frontMatter: String, line: Int, message: String) {
+    func aMalformedFieldIsReportedWithItsLine(frontMatter: String, line: Int) {
         let (_, problems) = loader.check("---\n\(frontMatter)\n---\nYou are A.", file: "p.md")
         #expect(problems.first?.file == "p.md")
         #expect(problems.first?.line == line)
-        #expect(problems.first?.message.contains(message) == true, "\(problems)")
+        #expect(problems.first?.code == .invalidInput, "\(problems)")
     }
 
     @Test func aFileWithoutFrontMatterIsRejectedAtLineOne() {
-        #expect(throws: PolyphonyError.invalidInput("a persona file starts with a '---' line opening its YAML front matter", file: "p.md", line: 1)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try loader.parse("You are nobody.", file: "p.md")
         }
+        #expect(error?.file == "p.md" && error?.line == 1)
     }
 
     @Test func unclosedFrontMatterIsRejected() {
-        #expect(throws: PolyphonyError.invalidInput("the front matter opened on line 1 is never closed by a '---' line", file: "p.md", line: 1)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try loader.parse("---\nid: a\nrole: member\n", file: "p.md")
         }
+        #expect(error?.file == "p.md" && error?.line == 1)
     }
 
     @Test func anEmptyBodyIsRejectedAtTheLineAfterTheFrontMatter() {
         let (_, problems) = loader.check("---\nid: a\nrole: member\n---\n\n  \n", file: "p.md")
         #expect(problems.map(\.line) == [4])
-        #expect(problems.first?.message.contains("no body") == true)
+        #expect(problems.map(\.code) == [.invalidInput])
     }
 
     @Test func everyProblemInAFileIsReportedInLineOrder() {

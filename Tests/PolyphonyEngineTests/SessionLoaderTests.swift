@@ -6,15 +6,17 @@ import Testing
 @Suite struct SessionLoaderTests {
     @Test func aFieldGivenTwiceIsReportedAtItsSecondLine() {
         let yaml = "topic: Heat\nprotocol: solo\nrounds: 1\nparticipants: [hci-mid]\nrounds: 2\n"
-        #expect(throws: PolyphonyError.invalidInput("field 'rounds' appears twice (first on line 3)", file: "s.yaml", line: 5)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try SessionLoader().parse(yaml, file: "s.yaml")
         }
+        #expect(error?.file == "s.yaml" && error?.line == 5)
     }
 
     @Test func aFieldGivenTwiceInANestedMappingIsReportedAtItsSecondLine() {
         let yaml = "topic: Heat\nprotocol: solo\nparticipants: [hci-mid]\nlimits:\n  ideas_per_turn: 3\n  token_budget: 100\n  ideas_per_turn: 4\n"
-        #expect(throws: PolyphonyError.invalidInput("field 'ideas_per_turn' appears twice (first on line 5)", file: "s.yaml", line: 7)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try SessionLoader().parse(yaml, file: "s.yaml")
         }
+        #expect(error?.file == "s.yaml" && error?.line == 7)
     }
 }

@@ -27,15 +27,17 @@ struct CSVParserTests {
     }
 
     @Test func unterminatedQuoteNamesTheLineItOpenedOn() {
-        #expect(throws: PolyphonyError.invalidInput("quoted field opened here is never closed", file: "ideas.csv", line: 3)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try table("text,author\nok,me\n\"never closed,me\nmore\n")
         }
+        #expect(error?.file == "ideas.csv" && error?.line == 3)
     }
 
     @Test func textAfterClosingQuoteIsAnErrorOnItsLine() {
-        #expect(throws: PolyphonyError.invalidInput("text after a closing quote; a quoted field must end at a comma or line end", file: "ideas.csv", line: 2)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try table("text,author\n\"quoted\"tail,me\n")
         }
+        #expect(error?.file == "ideas.csv" && error?.line == 2)
     }
 
     @Test func strayQuoteInsideUnquotedFieldIsAnError() {
@@ -51,18 +53,21 @@ struct CSVParserTests {
     }
 
     @Test func wrongFieldCountNamesTheRecordLineAfterMultilineField() {
-        #expect(throws: PolyphonyError.invalidInput("expected 2 fields as in the header, found 3", file: "ideas.csv", line: 4)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try table("text,author\n\"two\nlines\",me\na,b,c\n")
         }
+        #expect(error?.file == "ideas.csv" && error?.line == 4)
     }
 
     @Test func duplicateAndEmptyHeaderNamesAreRejected() {
-        #expect(throws: PolyphonyError.invalidInput("the header row names column 'Text' twice", file: "ideas.csv", line: 1)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try table("text,Text\n")
         }
-        #expect(throws: PolyphonyError.invalidInput("empty CSV file: expected a header row", file: "ideas.csv", line: 1)) {
+        #expect(error?.file == "ideas.csv" && error?.line == 1)
+        let error2 = #expect(throws: PolyphonyError.invalidInput) {
             try table("")
         }
+        #expect(error2?.file == "ideas.csv" && error2?.line == 1)
     }
 
     @Test func invalidUTF8IsAnErrorNotATrap() {

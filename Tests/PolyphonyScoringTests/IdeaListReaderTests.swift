@@ -16,21 +16,24 @@ struct IdeaListReaderTests {
     }
 
     @Test func csvWithoutTextColumnIsRejected() {
-        #expect(throws: PolyphonyError.invalidInput("the header has no 'text' column (found: idea, author)", file: "a.csv", line: 1)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try IdeaListReader().read(bytes: Array("idea,author\nx,y\n".utf8), format: .csv, path: "a.csv")
         }
+        #expect(error?.file == "a.csv" && error?.line == 1)
     }
 
     @Test func emptyTextRowIsAnErrorWithItsLine() {
-        #expect(throws: PolyphonyError.invalidInput("'text' is empty; every row must hold an idea", file: "a.csv", line: 3)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try IdeaListReader().read(bytes: Array("text,author\nok,me\n  ,me\n".utf8), format: .csv, path: "a.csv")
         }
+        #expect(error?.file == "a.csv" && error?.line == 3)
     }
 
     @Test func badRoundIsAnErrorWithItsLine() {
-        #expect(throws: PolyphonyError.invalidInput("'round' is 'two'; expected a whole number", file: "a.csv", line: 2)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try IdeaListReader().read(bytes: Array("text,author,round\nok,me,two\n".utf8), format: .csv, path: "a.csv")
         }
+        #expect(error?.file == "a.csv" && error?.line == 2)
     }
 
     @Test func jsonlLinesBecomeIdeasAndBadLinesNameTheirLine() throws {
@@ -40,20 +43,24 @@ struct IdeaListReaderTests {
         #expect(ideas.map(\.kind) == [.agent, .human])
         #expect(ideas.map(\.line) == [1, 3])
         #expect(ideas.map(\.group) == ["x", "g"])
-        #expect(throws: PolyphonyError.invalidInput("missing field 'author'", file: "x.jsonl", line: 2)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try IdeaListReader().read(bytes: Array("{\"text\":\"a\",\"author\":\"b\"}\n{\"text\":\"c\"}\n".utf8), format: .jsonl, path: "x.jsonl")
         }
-        #expect(throws: PolyphonyError.invalidInput("field 'round' should be a whole number", file: "x.jsonl", line: 1)) {
+        #expect(error?.file == "x.jsonl" && error?.line == 2)
+        let error2 = #expect(throws: PolyphonyError.invalidInput) {
             try IdeaListReader().read(bytes: Array("{\"text\":\"a\",\"author\":\"b\",\"round\":1.5}\n".utf8), format: .jsonl, path: "x.jsonl")
         }
-        #expect(throws: PolyphonyError.invalidInput("not a JSON object", file: "x.jsonl", line: 1)) {
+        #expect(error2?.file == "x.jsonl" && error2?.line == 1)
+        let error3 = #expect(throws: PolyphonyError.invalidInput) {
             try IdeaListReader().read(bytes: Array("[1,2]\n".utf8), format: .jsonl, path: "x.jsonl")
         }
+        #expect(error3?.file == "x.jsonl" && error3?.line == 1)
     }
 
     @Test func unknownExtensionIsRejected() {
-        #expect(throws: PolyphonyError.invalidInput("idea lists must end in .csv, .jsonl or .ndjson", file: "ideas.txt")) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try IdeaListReader.Format(path: "ideas.txt")
         }
+        #expect(error?.file == "ideas.txt")
     }
 }

@@ -33,9 +33,10 @@ struct QualityJudgeTests {
 
     @Test func rubricAnchorOffTheScaleIsRejected() {
         let json = #"{"name":"x","version":1,"scale":{"min":1,"max":5},"instructions":"i","dimensions":[{"id":"a","question":"q","anchors":{"9":"too high"}}]}"#
-        #expect(throws: PolyphonyError.invalidInput("anchor '9' of 'a' is not a score on the 1–5 scale", file: "r.json")) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try Rubric(json: Data(json.utf8), file: "r.json")
         }
+        #expect(error?.file == "r.json")
     }
 
     @Test func reviewsAreBlindAndAggregateToMeanAndSpread() async throws {

@@ -72,9 +72,10 @@ struct ThresholdCalibrationTests {
         try result.thresholdFile.write(to: path)
         let read = try ThresholdFile.read(from: path, embedder: "fixed")
         #expect(read.threshold == result.recommended.threshold)
-        #expect(throws: PolyphonyError.invalidInput("calibrated for embedder fixed, but this run uses lexical-hash-384; recalibrate with the same embedder", file: path)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try ThresholdFile.read(from: path, embedder: "lexical-hash-384")
         }
+        #expect(error?.file == path)
     }
 
     @Test func aVersionOneThresholdFileInCamelCaseIsStillRead() throws {
@@ -96,8 +97,9 @@ struct ThresholdCalibrationTests {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let path = try scratch.write("coded.csv", "text,label\nx,A\ny,\n")
-        #expect(throws: PolyphonyError.invalidInput("'label' is empty; every idea needs a same-idea label", file: path, line: 3)) {
+        let error = #expect(throws: PolyphonyError.invalidInput) {
             try ThresholdCalibration.readCoded(path: path)
         }
+        #expect(error?.file == path && error?.line == 3)
     }
 }

@@ -3,21 +3,44 @@ import Foundation
 /// An error a user can act on: it names the file and line, the field, or the backend and
 /// HTTP status that caused it.
 ///
+/// Callers match the ``code``, never the wording: two errors are equal when their codes are,
+/// so `#expect(throws: PolyphonyError.invalidInput) { … }` or `error.code == .backend` work
+/// whatever the message or data. The file, line, backend and status are data to inspect.
 /// The CLI prints ``description`` as one line on stderr and exits non-zero. Construct values
 /// with the static factories so the message shape stays uniform.
 public struct PolyphonyError: Error, Sendable, CustomStringConvertible, Equatable {
-    private enum Code: String, Sendable, Equatable {
-        case invalidInput
-        case io
-        case backend
-        case unsupportedSchema
-        case cancelled
-        case budgetExhausted
-        case replayDiverged
-        case inUse
+    /// The kind of failure, compared by kind only.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Kind: String, Sendable {
+            case invalidInput, io, backend, unsupportedSchema, cancelled, budgetExhausted, replayDiverged, inUse
+        }
+
+        private let kind: Kind
+        private init(_ kind: Kind) { self.kind = kind }
+
+        /// A user-supplied file or value is malformed.
+        public static let invalidInput = Code(.invalidInput)
+        /// Reading or writing a file failed.
+        public static let io = Code(.io)
+        /// A model server refused or failed a request.
+        public static let backend = Code(.backend)
+        /// A file declares a schema version this build cannot read.
+        public static let unsupportedSchema = Code(.unsupportedSchema)
+        /// The work was cancelled.
+        public static let cancelled = Code(.cancelled)
+        /// The session's token budget ran out.
+        public static let budgetExhausted = Code(.budgetExhausted)
+        /// A replayed session sent a request the recording does not contain.
+        public static let replayDiverged = Code(.replayDiverged)
+        /// Another process holds the file.
+        public static let inUse = Code(.inUse)
+
+        /// The code's name, such as `invalidInput`.
+        public var description: String { kind.rawValue }
     }
 
-    private let code: Code
+    /// What kind of failure this is; the only thing `==` compares.
+    public let code: Code
     /// What went wrong, in words a user can act on.
     public let message: String
     /// The file the problem is in, when there is one.
@@ -43,6 +66,26 @@ public struct PolyphonyError: Error, Sendable, CustomStringConvertible, Equatabl
         self.status = status
         self.isRetryable = isRetryable
     }
+
+    /// Equal when the codes are equal: callers match the kind, and read the data from the value.
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+
+    /// Matches any error with code ``Code/invalidInput``.
+    public static let invalidInput = Self(.invalidInput, "invalid input")
+    /// Matches any error with code ``Code/io``.
+    public static let io = Self(.io, "input/output error")
+    /// Matches any error with code ``Code/backend``.
+    public static let backend = Self(.backend, "backend failure")
+    /// Matches any error with code ``Code/unsupportedSchema``.
+    public static let unsupportedSchema = Self(.unsupportedSchema, "unsupported schema")
+    /// Matches any error with code ``Code/cancelled``.
+    public static let cancelled = Self(.cancelled, "cancelled")
+    /// Matches any error with code ``Code/budgetExhausted``.
+    public static let budgetExhausted = Self(.budgetExhausted, "token budget exhausted")
+    /// Matches any error with code ``Code/replayDiverged``.
+    public static let replayDiverged = Self(.replayDiverged, "replay diverged")
+    /// Matches any error with code ``Code/inUse``.
+    public static let inUse = Self(.inUse, "in use")
 
     /// A user-supplied file or value is malformed.
     /// - Parameters:
