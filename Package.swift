@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way, toward PolyphonyCore (see ../shared/DESIGN.md).
-// Only PolyphonyBackends talks HTTP. YAML is read by Engine (personas, sessions) and
-// Backends (the backends file); Core and Scoring stay dependency-free.
+// Only PolyphonyBackends talks HTTP. Only PolyphonyYAML imports Yams: personas, sessions,
+// grids and the backends file are all read through it. Core and Scoring stay dependency-free.
 let package = Package(
     name: "Polyphony",
     platforms: [.macOS(.v15)],
@@ -25,14 +25,10 @@ let package = Package(
         // libcurl (Debian: libcurl4-openssl-dev) with typed wrappers for its variadic setters.
         // Only PolyphonyBackends imports it.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
-        .target(
-            name: "PolyphonyBackends",
-            dependencies: ["PolyphonyCore", "CCurl", .product(name: "Yams", package: "Yams")]
-        ),
-        .target(
-            name: "PolyphonyEngine",
-            dependencies: ["PolyphonyCore", .product(name: "Yams", package: "Yams")]
-        ),
+        // The one YAML reader: line-carrying values and the one error mapping, behind `internal import Yams`.
+        .target(name: "PolyphonyYAML", dependencies: ["PolyphonyCore", .product(name: "Yams", package: "Yams")]),
+        .target(name: "PolyphonyBackends", dependencies: ["PolyphonyCore", "PolyphonyYAML", "CCurl"]),
+        .target(name: "PolyphonyEngine", dependencies: ["PolyphonyCore", "PolyphonyYAML"]),
         .target(name: "PolyphonyScoring", dependencies: ["PolyphonyCore"]),
         // The offline all-MiniLM-L6-v2 sentence embedder. It loads the system BLAS (OpenBLAS;
         // Debian: libopenblas0) with dlopen at first use, so building needs no BLAS headers.
@@ -41,7 +37,7 @@ let package = Package(
         .target(
             name: "PolyphonyExperiments",
             dependencies: [
-                "PolyphonyCore", "PolyphonyEngine", "PolyphonyScoring", .product(name: "Yams", package: "Yams"),
+                "PolyphonyCore", "PolyphonyYAML", "PolyphonyEngine", "PolyphonyScoring",
             ]
         ),
         .executableTarget(

@@ -1,6 +1,6 @@
 import Foundation
 import PolyphonyCore
-import Yams
+import PolyphonyYAML
 
 /// The backends file: named model-server entries, plus built-in entries for the common providers.
 ///
@@ -78,61 +78,47 @@ public struct BackendsFile: Sendable, Equatable {
     /// Reads one backends file (without built-ins).
     /// - Throws: ``PolyphonyError`` naming the file and line of the first problem.
     public static func load(path: String) throws -> BackendsFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PolyphonyError.io(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file", file: path)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PolyphonyError.invalidInput("not UTF-8 text", file: path)
-        }
-        return try parse(text, file: path)
+        try parse(try TextFile.read(path), file: path)
     }
 
     /// Parses backends-file YAML.
     /// - Parameter file: The name errors report.
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` with the line of the first problem.
     public static func parse(_ yaml: String, file: String) throws -> BackendsFile {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw yamlProblem(error, text: yaml, file: file)
-        }
-        guard let root else { return BackendsFile(entries: [], path: file) }
+        guard let root = try YAMLDocument.parse(yaml, file: file) else { return BackendsFile(entries: [], path: file) }
         guard let top = root.mapping else {
-            throw PolyphonyError.invalidInput("the top level must be a mapping with a backends: key", file: file, line: root.mark?.line)
+            throw root.error("the top level must be a mapping with a backends: key")
         }
-        var backendsNode: Node?
+        var backendsNode: YAMLNode?
         var defaultBackend: String?
-        for (key, value) in top {
-            switch key.string {
+        for (key, value) in top.entries.map({ ($0.key, $0.value) }) {
+            switch key.text {
             case "backends":
                 backendsNode = value
             case "default":
-                guard case .scalar(let scalar) = value, !scalar.string.isEmpty else {
-                    throw PolyphonyError.invalidInput("default: must name a backend entry", file: file, line: value.mark?.line)
+                guard let name = value.text, !name.isEmpty else {
+                    throw value.error("default: must name a backend entry")
                 }
-                defaultBackend = scalar.string
+                defaultBackend = name
             default:
-                throw PolyphonyError.invalidInput(
-                    "unknown top-level key \"\(key.string ?? "?")\"; expected backends: (and optionally default:)", file: file, line: key.mark?.line
-                )
+                throw key.error("unknown top-level key \"\(key.text ?? "?")\"; expected backends: (and optionally default:)")
             }
         }
         guard let backendsNode else {
-            throw PolyphonyError.invalidInput("missing backends: mapping", file: file, line: root.mark?.line)
+            throw root.error("missing backends: mapping")
         }
-        if case .scalar(let scalar) = backendsNode, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" {
+        if let text = backendsNode.text, text.isEmpty || text == "~" || text == "null" {
             return BackendsFile(entries: [], path: file, defaultBackend: defaultBackend)
         }
         guard let mapping = backendsNode.mapping else {
-            throw PolyphonyError.invalidInput("backends: must map entry names to settings", file: file, line: backendsNode.mark?.line)
+            throw backendsNode.error("backends: must map entry names to settings")
         }
         var entries: [BackendConfiguration] = []
-        for (key, value) in mapping {
-            guard let name = key.string, !name.isEmpty else {
-                throw PolyphonyError.invalidInput("a backend name must be a non-empty string", file: file, line: key.mark?.line)
+        for (key, value) in mapping.entries.map({ ($0.key, $0.value) }) {
+            guard let name = key.text, !name.isEmpty else {
+                throw key.error("a backend name must be a non-empty string")
             }
-            entries.append(try entry(named: name, node: value, file: file, nameLine: key.mark?.line))
+            entries.append(try entry(named: name, node: value))
         }
         return BackendsFile(entries: entries, path: file, defaultBackend: defaultBackend)
     }
@@ -205,46 +191,42 @@ public struct BackendsFile: Sendable, Equatable {
         ]
     }
 
-    private static func entry(named name: String, node: Node, file: String, nameLine: Int?) throws -> BackendConfiguration {
+    private static func entry(named name: String, node: YAMLNode) throws -> BackendConfiguration {
         guard let mapping = node.mapping else {
-            throw PolyphonyError.invalidInput("backend \"\(name)\" must be a mapping of settings", file: file, line: node.mark?.line ?? nameLine)
+            throw node.error("backend \"\(name)\" must be a mapping of settings")
         }
-        var fields: [String: Node] = [:]
-        for (key, value) in mapping {
-            guard let field = key.string, fieldNames.contains(field) else {
+        var fields: [String: YAMLNode] = [:]
+        for (key, value) in mapping.entries.map({ ($0.key, $0.value) }) {
+            guard let field = key.text, fieldNames.contains(field) else {
                 let known = fieldNames.sorted().joined(separator: ", ")
-                throw PolyphonyError.invalidInput(
-                    "backend \"\(name)\": unknown field \"\(key.string ?? "?")\" (known: \(known))", file: file, line: key.mark?.line
-                )
+                throw key.error("backend \"\(name)\": unknown field \"\(key.text ?? "?")\" (known: \(known))")
             }
             fields[field] = value
         }
         func string(_ field: String) throws -> String? {
             guard let value = fields[field] else { return nil }
-            guard case .scalar(let scalar) = value, !scalar.string.isEmpty else {
-                throw PolyphonyError.invalidInput("backend \"\(name)\": \(field) must be a non-empty string", file: file, line: value.mark?.line)
+            guard let text = value.text, !text.isEmpty else {
+                throw value.error("backend \"\(name)\": \(field) must be a non-empty string")
             }
-            return scalar.string
+            return text
         }
         func required(_ field: String) throws -> String {
             guard let value = try string(field) else {
-                throw PolyphonyError.invalidInput("backend \"\(name)\": missing \(field)", file: file, line: node.mark?.line ?? nameLine)
+                throw node.error("backend \"\(name)\": missing \(field)")
             }
             return value
         }
         func positiveInt(_ field: String) throws -> Int? {
             guard let value = fields[field] else { return nil }
-            guard let number = value.int, number > 0 else {
-                throw PolyphonyError.invalidInput("backend \"\(name)\": \(field) must be a positive whole number", file: file, line: value.mark?.line)
+            guard let number = value.scalar?.int, number > 0 else {
+                throw value.error("backend \"\(name)\": \(field) must be a positive whole number")
             }
             return number
         }
         func seconds(_ field: String, allowZero: Bool = false) throws -> Double? {
             guard let value = fields[field] else { return nil }
-            guard let number = value.float, number.isFinite, allowZero ? number >= 0 : number > 0 else {
-                throw PolyphonyError.invalidInput(
-                    "backend \"\(name)\": \(field) must be a \(allowZero ? "non-negative" : "positive") number of seconds", file: file, line: value.mark?.line
-                )
+            guard let number = value.scalar?.double, number.isFinite, allowZero ? number >= 0 : number > 0 else {
+                throw value.error("backend \"\(name)\": \(field) must be a \(allowZero ? "non-negative" : "positive") number of seconds")
             }
             return number
         }
@@ -252,23 +234,23 @@ public struct BackendsFile: Sendable, Equatable {
         let kindText = try required("kind")
         guard let kind = BackendConfiguration.Kind(rawValue: kindText) else {
             let kinds = BackendConfiguration.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-            throw PolyphonyError.invalidInput("backend \"\(name)\": unknown kind \"\(kindText)\" (expected one of \(kinds))", file: file, line: fields["kind"]?.mark?.line)
+            throw PolyphonyError.invalidInput("backend \"\(name)\": unknown kind \"\(kindText)\" (expected one of \(kinds))", file: fields["kind"]?.file, line: fields["kind"]?.line)
         }
         // A local entry's server is started by Polyphony on a free port: it has no base_url.
         let baseURL = kind == .local ? (try string("base_url") ?? LocalModelServers.placeholderURL) : try required("base_url")
         // Checked here, not when the first request is built hours into an experiment.
         if let port = writtenPort(baseURL), port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber), !(Int(port).map { (1...65535).contains($0) } ?? false) {
-            throw PolyphonyError.invalidInput("backend \"\(name)\": base_url port \(port) is outside 1–65535", file: file, line: fields["base_url"]?.mark?.line)
+            throw PolyphonyError.invalidInput("backend \"\(name)\": base_url port \(port) is outside 1–65535", file: fields["base_url"]?.file, line: fields["base_url"]?.line)
         }
         guard let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw PolyphonyError.invalidInput("backend \"\(name)\": base_url must be an http(s) URL, got \(baseURL)", file: file, line: fields["base_url"]?.mark?.line)
+            throw PolyphonyError.invalidInput("backend \"\(name)\": base_url must be an http(s) URL, got \(baseURL)", file: fields["base_url"]?.file, line: fields["base_url"]?.line)
         }
         let keyVariable = try string("api_key_env")
         if let keyVariable, keyVariable.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil {
             // A value that is not a variable name is most likely a pasted key: never echo it.
             throw PolyphonyError.invalidInput(
                 "backend \"\(name)\": api_key_env must be the NAME of an environment variable (like OPENAI_API_KEY), not a key",
-                file: file, line: fields["api_key_env"]?.mark?.line
+                file: fields["api_key_env"]?.file, line: fields["api_key_env"]?.line
             )
         }
         let defaults = BackendConfiguration(name: name, kind: kind, baseURL: baseURL, model: "", maxConcurrency: kind == .local ? 1 : 4)
@@ -293,16 +275,5 @@ public struct BackendsFile: Sendable, Equatable {
         guard let colon = authority.lastIndex(of: ":"), !authority[colon...].contains("]") else { return nil }
         let port = authority[authority.index(after: colon)...]
         return port.isEmpty ? nil : port
-    }
-
-    private static func yamlProblem(_ error: YamlError, text: String, file: String) -> PolyphonyError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return .invalidInput("YAML syntax error: \(problem)", file: file, line: mark.line)
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return YAMLDuplicateKey.error(key: duplicates.first ?? "?", text: text, firstLine: context.mark.line, firstColumn: context.mark.column, file: file)
-        default:
-            return .invalidInput("YAML error: \(String(describing: error).replacingOccurrences(of: "\n", with: " "))", file: file)
-        }
     }
 }

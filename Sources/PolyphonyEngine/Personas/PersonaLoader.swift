@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyYAML
 
 /// Reads persona files: Markdown with YAML front matter between `---` lines.
 ///
@@ -51,7 +52,7 @@ public struct PersonaLoader: Sendable {
         }
         let fields: YAMLMapping
         do {
-            fields = try YAMLMapping.parse(lines[1..<closing].joined(separator: "\n"), file: file, lineOffset: 1)
+            fields = try YAMLDocument.parseMapping(lines[1..<closing].joined(separator: "\n"), file: file, lineOffset: 1)
         } catch {
             return (nil, [error as? PolyphonyError ?? .invalidInput("\(error)", file: file, line: 1)])
         }

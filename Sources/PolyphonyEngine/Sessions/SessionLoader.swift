@@ -1,6 +1,6 @@
 import Foundation
 import PolyphonyCore
-import Yams
+import PolyphonyYAML
 
 /// Reads session files (YAML). Every error names the file and line.
 public struct SessionLoader: Sendable {
@@ -22,18 +22,17 @@ public struct SessionLoader: Sendable {
 
     /// Parses session YAML; `file` is used in errors and to resolve relative paths.
     public func parse(_ text: String, file: String) throws -> SessionSpec {
-        try parse(fields: try YAMLMapping.parse(text, file: file), topic: nil)
+        try parse(fields: try YAMLDocument.parseMapping(text, file: file), topic: nil)
     }
 
     /// Parses a session template embedded in a larger YAML file, such as a condition of an
     /// experiment grid: the caller supplies the topic, and errors name the lines of `file`.
     /// - Parameters:
-    ///   - node: The template mapping: session fields without `topic` (and without `output`).
-    ///   - file: The file the node was read from.
+    ///   - fields: The template: session fields without `topic` (and without `output`), with
+    ///     the lines of the file they were read from.
     ///   - topic: The brief this instance of the template ideates on.
     /// - Throws: ``PolyphonyError`` naming the file and line of the first problem.
-    public func parse(template node: Node, file: String, topic: String) throws -> SessionSpec {
-        let fields = try YAMLMapping(node: node, file: file, lineOffset: 0, what: "a session template")
+    package func parse(template fields: YAMLMapping, topic: String) throws -> SessionSpec {
         try fields.rejectUnknownKeys(allowed: Self.allowedKeys.filter { $0 != "topic" && $0 != "output" })
         return try parse(fields: fields, topic: topic)
     }
@@ -80,12 +79,12 @@ public struct SessionLoader: Sendable {
     }
 
     /// A seat is either a persona id (`- ada`) or a mapping (`- persona: ada\n  backend: local`).
-    private func seat(_ node: Node, fields: YAMLMapping, key: String) throws -> SessionSpec.Seat {
-        let line = fields.lineOf(node)
-        if case .scalar(let scalar) = node {
-            return SessionSpec.Seat(persona: scalar.string, line: line)
+    private func seat(_ node: YAMLNode, fields: YAMLMapping, key: String) throws -> SessionSpec.Seat {
+        let line = node.line
+        if let persona = node.text {
+            return SessionSpec.Seat(persona: persona, line: line)
         }
-        let mapping = try YAMLMapping(node: node, file: fields.file, lineOffset: fields.lineOffset, what: "an entry of '\(key)'")
+        let mapping = try YAMLMapping(node, what: "an entry of '\(key)'")
         try mapping.rejectUnknownKeys(allowed: Self.seatKeys)
         return SessionSpec.Seat(
             persona: try mapping.requiredString("persona"),

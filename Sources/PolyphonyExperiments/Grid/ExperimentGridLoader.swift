@@ -1,7 +1,7 @@
 import Foundation
 import PolyphonyCore
 import PolyphonyEngine
-import Yams
+import PolyphonyYAML
 
 /// Reads experiment grid files (YAML). Every error names the file and line.
 ///
@@ -25,41 +25,35 @@ public struct ExperimentGridLoader: Sendable {
 
     /// Parses grid YAML; `file` is used in errors.
     public func parse(_ text: String, file: String) throws -> ExperimentGrid {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: text)
-        } catch let error as YamlError {
-            throw YAMLProblem.describe(error, text: text, file: file)
-        } catch {
-            throw PolyphonyError.invalidInput("not valid YAML: \(error)", file: file, line: 1)
-        }
+        // Empty text or a non-mapping root is one error, at the root's line.
+        let root = try YAMLDocument.parse(text, file: file)
         guard let root, let top = root.mapping else {
-            throw PolyphonyError.invalidInput("the grid should be a mapping of key: value lines", file: file, line: 1)
+            throw PolyphonyError.invalidInput("the grid should be a mapping of key: value lines", file: file, line: root?.line ?? 1)
         }
         let reader = NodeReader(file: file)
-        try reader.rejectUnknownKeys(top, allowed: Self.allowedKeys)
+        try top.rejectUnknownKeys(allowed: Self.allowedKeys)
 
         let name = try top["name"].map { try reader.string($0, key: "name") } ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         try reader.checkIdentifier(name, what: "experiment name", line: reader.line(top["name"]) ?? 1)
 
-        var defaults: [(Node, Node)] = []
+        var defaults: [YAMLMapping.Entry] = []
         if let node = top["defaults"] {
             guard let mapping = node.mapping else { throw reader.error("field 'defaults' should be a mapping of session fields", at: node) }
-            defaults = Array(mapping)
+            defaults = mapping.entries
         }
-        let topics = try parseTopics(top["topics"], reader: reader, rootLine: reader.line(root) ?? 1)
+        let topics = try parseTopics(top["topics"], reader: reader, rootLine: top.line)
         let seeds = try parseSeeds(top, reader: reader)
         let scoring = try parseScoring(top["scoring"], reader: reader)
 
         guard let conditionsNode = top["conditions"] else {
-            throw PolyphonyError.invalidInput("missing field 'conditions': name at least one condition", file: file, line: 1)
+            throw PolyphonyError.invalidInput("missing field 'conditions': name at least one condition", file: file, line: top.line)
         }
         guard let conditionMapping = conditionsNode.mapping, !conditionMapping.isEmpty else {
             throw reader.error("field 'conditions' should map condition names to session templates", at: conditionsNode)
         }
         var conditions: [ExperimentGrid.Condition] = []
         var runs: [ExperimentRun] = []
-        for (key, value) in conditionMapping {
+        for (key, value) in conditionMapping.entries.map({ ($0.key, $0.value) }) {
             let conditionName = try reader.string(key, key: "conditions")
             let line = reader.line(key) ?? 1
             try reader.checkIdentifier(conditionName, what: "condition name", line: line)
@@ -72,12 +66,12 @@ public struct ExperimentGridLoader: Sendable {
             }
             // Condition fields override defaults; the session loader then checks the result
             // with the grid file's own line numbers.
-            let own = fields.filter { !Self.conditionOnlyKeys.contains($0.key.string ?? "") }
-            let ownKeys = Set(own.compactMap { $0.key.string })
-            let merged = defaults.filter { !ownKeys.contains($0.0.string ?? "") } + own.map { ($0.key, $0.value) }
-            let template = Node.mapping(Node.Mapping(merged, .implicit, .block, fields.mark))
+            let own = fields.entries.filter { !Self.conditionOnlyKeys.contains($0.name) }
+            let ownKeys = Set(own.map(\.name))
+            let merged = defaults.filter { !ownKeys.contains($0.name) } + own
+            let template = YAMLMapping(file: file, line: fields.line, entries: merged)
             for topic in topics {
-                let spec = try SessionLoader().parse(template: template, file: file, topic: topic.text)
+                let spec = try SessionLoader().parse(template: template, topic: topic.text)
                 for seed in seeds {
                     var seeded = spec
                     seeded.seed = seed
@@ -96,7 +90,7 @@ public struct ExperimentGridLoader: Sendable {
 
     /// `contrasts: [[first, second], …]`: planned comparisons, `mean(second) − mean(first)`.
     /// Each must name two different conditions of the grid, and no pair twice.
-    private func parseContrasts(_ node: Node?, conditions: [String], reader: NodeReader) throws -> [ExperimentGrid.Contrast] {
+    private func parseContrasts(_ node: YAMLNode?, conditions: [String], reader: NodeReader) throws -> [ExperimentGrid.Contrast] {
         guard let node else { return [] }
         guard let items = node.sequence else {
             throw reader.error("field 'contrasts' should be a list of condition pairs, e.g. [[solo, team]]", at: node)
@@ -122,7 +116,7 @@ public struct ExperimentGridLoader: Sendable {
         return contrasts
     }
 
-    private func parseTopics(_ node: Node?, reader: NodeReader, rootLine: Int) throws -> [ExperimentGrid.Topic] {
+    private func parseTopics(_ node: YAMLNode?, reader: NodeReader, rootLine: Int) throws -> [ExperimentGrid.Topic] {
         guard let node else {
             throw PolyphonyError.invalidInput("missing field 'topics': list at least one brief", file: reader.file, line: rootLine)
         }
@@ -133,7 +127,7 @@ public struct ExperimentGridLoader: Sendable {
         for (index, item) in items.enumerated() {
             let topic: ExperimentGrid.Topic
             if let mapping = item.mapping {
-                try reader.rejectUnknownKeys(mapping, allowed: ["id", "text"])
+                try mapping.rejectUnknownKeys(allowed: ["id", "text"])
                 guard let textNode = mapping["text"] else { throw reader.error("a topic mapping needs 'text'", at: item) }
                 topic = ExperimentGrid.Topic(
                     id: try mapping["id"].map { try reader.string($0, key: "id") } ?? "t\(index + 1)",
@@ -153,14 +147,14 @@ public struct ExperimentGridLoader: Sendable {
         return topics
     }
 
-    private func parseSeeds(_ top: Node.Mapping, reader: NodeReader) throws -> [UInt64] {
+    private func parseSeeds(_ top: YAMLMapping, reader: NodeReader) throws -> [UInt64] {
         switch (top["seeds"], top["replicates"]) {
         case (.some(let node), .some):
             throw reader.error("give either 'seeds' or 'replicates', not both", at: node)
         case (.some(let node), nil):
             guard let items = node.sequence, !items.isEmpty else { throw reader.error("field 'seeds' should be a list of whole numbers", at: node) }
             let seeds = try items.map { item -> UInt64 in
-                guard let string = item.scalar?.string, let seed = UInt64(string) else {
+                guard let string = item.text, let seed = UInt64(string) else {
                     throw reader.error("field 'seeds' should hold whole numbers ≥ 0", at: item)
                 }
                 return seed
@@ -168,7 +162,7 @@ public struct ExperimentGridLoader: Sendable {
             guard Set(seeds).count == seeds.count else { throw reader.error("field 'seeds' repeats a seed", at: node) }
             return seeds
         case (nil, .some(let node)):
-            guard let string = node.scalar?.string, let count = Int(string), (1...100_000).contains(count) else {
+            guard let string = node.text, let count = Int(string), (1...100_000).contains(count) else {
                 throw reader.error("field 'replicates' should be a whole number from 1 to 100000", at: node)
             }
             return (1...count).map(UInt64.init)
@@ -177,11 +171,11 @@ public struct ExperimentGridLoader: Sendable {
         }
     }
 
-    private func parseScoring(_ node: Node?, reader: NodeReader) throws -> ExperimentGrid.Scoring {
+    private func parseScoring(_ node: YAMLNode?, reader: NodeReader) throws -> ExperimentGrid.Scoring {
         var scoring = ExperimentGrid.Scoring()
         guard let node else { return scoring }
         guard let fields = node.mapping else { throw reader.error("field 'scoring' should be a mapping", at: node) }
-        try reader.rejectUnknownKeys(fields, allowed: Self.scoringKeys)
+        try fields.rejectUnknownKeys(allowed: Self.scoringKeys)
         if let value = fields["embedder"] { scoring.embedder = try reader.string(value, key: "embedder") }
         if let value = fields["threshold"] {
             let threshold = try reader.double(value, key: "threshold")
@@ -189,17 +183,17 @@ public struct ExperimentGridLoader: Sendable {
             scoring.threshold = threshold
         }
         if let value = fields["seed"] {
-            guard let seed = value.scalar.flatMap({ UInt64($0.string) }) else { throw reader.error("field 'seed' should be a whole number ≥ 0", at: value) }
+            guard let seed = value.text.flatMap({ UInt64($0) }) else { throw reader.error("field 'seed' should be a whole number ≥ 0", at: value) }
             scoring.seed = seed
         }
         if let value = fields["floor_permutations"] {
-            guard let count = value.scalar.flatMap({ Int($0.string) }), (0...10_000).contains(count) else {
+            guard let count = value.text.flatMap({ Int($0) }), (0...10_000).contains(count) else {
                 throw reader.error("field 'floor_permutations' should be a whole number from 0 to 10000", at: value)
             }
             scoring.floorPermutations = count
         }
         if let value = fields["bootstrap"] {
-            guard let count = value.scalar.flatMap({ Int($0.string) }), (100...10_000_000).contains(count) else {
+            guard let count = value.text.flatMap({ Int($0) }), (100...10_000_000).contains(count) else {
                 throw reader.error("field 'bootstrap' (resamples) should be a whole number from 100 to 10000000", at: value)
             }
             scoring.bootstrapResamples = count
@@ -233,14 +227,14 @@ public struct ExperimentGridLoader: Sendable {
     /// `judge: { backend: NAME, rubric: PATH?, reviews: N? }`. The rubric path is kept as
     /// written: `experiment analyze` reads the grid from the experiment folder's copy, so a
     /// relative path means the folder analyze runs in.
-    private func parseJudge(_ node: Node, reader: NodeReader) throws -> ExperimentGrid.Scoring.Judge {
+    private func parseJudge(_ node: YAMLNode, reader: NodeReader) throws -> ExperimentGrid.Scoring.Judge {
         guard let fields = node.mapping else { throw reader.error("field 'judge' should be a mapping with backend, rubric and reviews", at: node) }
-        try reader.rejectUnknownKeys(fields, allowed: Self.judgeKeys)
+        try fields.rejectUnknownKeys(allowed: Self.judgeKeys)
         guard let backendNode = fields["backend"] else { throw reader.error("field 'judge' needs a 'backend' (a backends-file entry)", at: node) }
         var judge = ExperimentGrid.Scoring.Judge(backend: try reader.string(backendNode, key: "backend"))
         if let value = fields["rubric"] { judge.rubric = try reader.string(value, key: "rubric") }
         if let value = fields["reviews"] {
-            guard let count = value.scalar.flatMap({ Int($0.string) }), (1...20).contains(count) else {
+            guard let count = value.text.flatMap({ Int($0) }), (1...20).contains(count) else {
                 throw reader.error("field 'reviews' should be a whole number from 1 to 20", at: value)
             }
             judge.reviews = count
@@ -249,29 +243,21 @@ public struct ExperimentGridLoader: Sendable {
     }
 }
 
-/// Typed access to Yams nodes with errors that name the grid file and line.
+/// Typed access to grid values with errors that name the grid file and line.
 struct NodeReader {
     let file: String
 
-    func line(_ node: Node?) -> Int? { node?.mark?.line }
+    func line(_ node: YAMLNode?) -> Int? { node?.line }
 
-    func error(_ message: String, at node: Node) -> PolyphonyError {
-        PolyphonyError.invalidInput(message, file: file, line: node.mark?.line ?? 1)
+    func error(_ message: String, at node: YAMLNode) -> PolyphonyError { node.error(message) }
+
+    func string(_ node: YAMLNode, key: String) throws -> String {
+        guard let text = node.text else { throw error("field '\(key)' should be text", at: node) }
+        return text
     }
 
-    func rejectUnknownKeys(_ mapping: Node.Mapping, allowed: [String]) throws {
-        for key in mapping.keys where !allowed.contains(key.string ?? "") {
-            throw error("unknown field '\(key.string ?? "\(key)")' (allowed: \(allowed.joined(separator: ", ")))", at: key)
-        }
-    }
-
-    func string(_ node: Node, key: String) throws -> String {
-        guard let scalar = node.scalar else { throw error("field '\(key)' should be text", at: node) }
-        return scalar.string
-    }
-
-    func double(_ node: Node, key: String) throws -> Double {
-        guard let value = node.scalar.flatMap({ Double($0.string) }), value.isFinite else {
+    func double(_ node: YAMLNode, key: String) throws -> Double {
+        guard let value = node.text.flatMap({ Double($0) }), value.isFinite else {
             throw error("field '\(key)' should be a number", at: node)
         }
         return value

@@ -1,9 +1,11 @@
+import PolyphonyCore
+
 /// The error for a key given twice in one YAML mapping, reported where the second one is.
 ///
 /// The YAML library names the duplicated key and where its *first* occurrence is, so the
 /// YAML readers (personas, sessions, grids, the backends file) share this one search for the
 /// repeat: the next line of the same mapping, at the same column, that starts with the key.
-public enum YAMLDuplicateKey {
+enum YAMLDuplicateKey {
     /// - Parameters:
     ///   - key: The duplicated key.
     ///   - text: The YAML the key was read from.
@@ -11,7 +13,7 @@ public enum YAMLDuplicateKey {
     ///   - firstColumn: Its 1-based column.
     ///   - file: The file to name.
     ///   - lineOffset: Lines of `file` before `text` (a persona's front matter starts on line 2).
-    public static func error(key: String, text: String, firstLine: Int, firstColumn: Int, file: String, lineOffset: Int = 0) -> PolyphonyError {
+    static func error(key: String, text: String, firstLine: Int, firstColumn: Int, file: String, lineOffset: Int = 0) -> PolyphonyError {
         let first = firstLine + lineOffset
         guard let repeated = lineOfRepeat(key: key, text: text, firstLine: firstLine, firstColumn: firstColumn) else {
             return .invalidInput("field '\(key)' appears twice in this mapping", file: file, line: first)
