@@ -31,6 +31,6 @@ import Testing
 
     @Test func refusesKindsWithoutAnEmbeddingEndpoint() throws {
         let config = BackendConfiguration(name: "claude", kind: .anthropic, baseURL: "https://api.anthropic.com", model: "m", embeddingModel: "x")
-        #expect(throws: PolyphonyError.self) { try HTTPEmbedder(configuration: config, apiKey: nil) }
+        #expect(throws: PolyphonyError.invalidInput) { try HTTPEmbedder(configuration: config, apiKey: nil) }
     }
 }

@@ -89,7 +89,7 @@ import Testing
             let backend = try makeBackend(config, environment: ["ECHO_KEY": key], cacheDirectory: nil)
             let echoed = "twice \(key) and \(key); cut \(key.prefix(14))…; masked \(key.prefix(9))****\(key.suffix(9))"
             server.inject(.status(400, message: echoed))
-            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            let error = await #expect(throws: PolyphonyError.backend) { try await backend.complete(Fixtures.prompt) }
             let description = error?.description ?? ""
             #expect(description.contains("[redacted]"))
             let bytes = Array(key.utf8)
@@ -104,7 +104,7 @@ import Testing
         try await Fixtures.withServer(.init(requiredAPIKey: "the-right-key-0000")) { server in
             let config = server.configuration(name: "auth", kind: .openai, apiKeyEnvironmentVariable: "MY_SECRET_KEY_VARIABLE")
             let backend = try makeBackend(config, environment: ["MY_SECRET_KEY_VARIABLE": "a-wrong-key-1111"], cacheDirectory: nil)
-            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            let error = await #expect(throws: PolyphonyError.backend) { try await backend.complete(Fixtures.prompt) }
             #expect(error?.status == 401)
             #expect(error?.description.contains("MY_SECRET_KEY_VARIABLE") == false)
         }

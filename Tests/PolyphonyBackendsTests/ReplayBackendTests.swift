@@ -27,7 +27,7 @@ import Testing
         let first = [ChatMessage.user("one")]
         let second = [ChatMessage.user("two")]
         let replay = ReplayBackend(turns: [turn(0, first, "answer one"), turn(1, second, "answer two")], strictOrder: true)
-        await #expect(throws: PolyphonyError.self) { try await replay.complete(ChatRequest(messages: second)) }
+        await #expect(throws: PolyphonyError.replayDiverged) { try await replay.complete(ChatRequest(messages: second)) }
         #expect(try await replay.complete(ChatRequest(messages: first)).text == "answer one")
         #expect(try await replay.complete(ChatRequest(messages: second)).text == "answer two")
     }

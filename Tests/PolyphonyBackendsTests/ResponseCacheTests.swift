@@ -46,7 +46,7 @@ import Testing
             let config = server.configuration(name: "cached", kind: .openai, maxAttempts: 1)
             let backend = try makeBackend(config, environment: [:], cacheDirectory: directory)
             server.inject(.serverError)
-            await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            await #expect(throws: PolyphonyError.backend) { try await backend.complete(Fixtures.prompt) }
             _ = try await backend.complete(Fixtures.prompt)
             #expect(server.requestCount == 2)
         }

@@ -81,7 +81,7 @@ import Testing
 
     @Test func critiqueReviseRejectsASingleRound() {
         let cast = Cast(members: members(["ada"]), critics: [EngineFixtures.participant("c", seat: .critic, backend: backend)])
-        #expect(throws: PolyphonyError.self) { try CritiqueReviseProtocol.validate(cast: cast, rounds: 1) }
+        #expect(throws: PolyphonyError.invalidInput) { try CritiqueReviseProtocol.validate(cast: cast, rounds: 1) }
     }
 
     @Test func aTokenBudgetStopsTheSessionCleanly() async throws {

@@ -49,13 +49,13 @@ struct BorderlineSettlerTests {
         #expect(backend.requests.withLock { $0.count } == 2)
         let prompt = backend.requests.withLock { $0[0].messages.map(\.content).joined() }
         #expect(prompt.contains("Idea A:\nx"))
-        await #expect(throws: PolyphonyError.self) {
+        await #expect(throws: PolyphonyError.backend) {
             try await ChatSameIdeaJudge(backend: ScriptedBackend(answers: ["hmm", "hmm", "hmm"])).isSameIdea("x", "y")
         }
     }
 
     @Test func invertedBandIsRejected() {
-        #expect(throws: PolyphonyError.self) {
+        #expect(throws: PolyphonyError.invalidInput) {
             try BorderlineSettler(judge: ListJudge(same: []), lower: 0.9, upper: 0.5, fallbackThreshold: 0.8)
         }
     }

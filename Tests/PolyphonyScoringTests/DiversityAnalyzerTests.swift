@@ -75,7 +75,7 @@ struct DiversityAnalyzerTests {
     }
 
     @Test func emptyPoolIsAnError() async throws {
-        await #expect(throws: PolyphonyError.self) {
+        await #expect(throws: PolyphonyError.invalidInput) {
             try await DiversityAnalyzer().analyze(IdeaPool(), embedder: LexicalEmbedder())
         }
     }

@@ -40,7 +40,7 @@ struct IdeaPoolTests {
         let path = try await scratch.writeTranscript(
             "s.jsonl", sessionId: "s1", protocolName: "p", topic: "t", participants: [("a", .member)],
             ideas: [IdeaRecord(id: "i1", author: "a", round: 1, text: "x")])
-        #expect(throws: PolyphonyError.self) { try IdeaPool.load(transcripts: [path, path]) }
+        #expect(throws: PolyphonyError.invalidInput) { try IdeaPool.load(transcripts: [path, path]) }
     }
 
     @Test(arguments: [
@@ -84,15 +84,15 @@ struct IdeaPoolTests {
             "a.jsonl", sessionId: "s1", protocolName: "solo", topic: "t",
             participants: [("ava", .member)], ideas: [IdeaRecord(id: "i1", author: "ava", round: 1, text: "Shade trees")])
         let grouping = try IdeaGrouping(labels: [("elsewhere/a.jsonl", "x")])
-        #expect(throws: PolyphonyError.self) { try IdeaPool.load(transcripts: [path], grouping: grouping) }
+        #expect(throws: PolyphonyError.invalidInput) { try IdeaPool.load(transcripts: [path], grouping: grouping) }
     }
 
     @Test func groupLabelArgumentsSplitAtTheLastEqualsSign() throws {
         let pair = try #require(try IdeaGrouping.parseLabel("runs/a=b.jsonl=with expert"))
         #expect(pair.path == "runs/a=b.jsonl" && pair.label == "with expert")
         #expect(try IdeaGrouping.parseLabel("llm") == nil)
-        #expect(throws: PolyphonyError.self) { try IdeaGrouping.parseLabel("a.jsonl=") }
-        #expect(throws: PolyphonyError.self) { try IdeaGrouping(labels: [("a.jsonl", "x"), ("./a.jsonl", "y")]) }
+        #expect(throws: PolyphonyError.invalidInput) { try IdeaGrouping.parseLabel("a.jsonl=") }
+        #expect(throws: PolyphonyError.invalidInput) { try IdeaGrouping(labels: [("a.jsonl", "x"), ("./a.jsonl", "y")]) }
     }
 
     @Test func fileNamesFallBackToThePathWhenTwoInputsShareABaseName() {

@@ -55,6 +55,6 @@ struct OriginalityModelTests {
 
     @Test func aModelFileWithTheWrongNumberOfWeightsIsRefused() {
         let json = #"{"schema":"polyphony.originality-model/1","name":"t","embedder":"minilm","dimension":2,"intercept":0,"weights":[1],"range":[1,5]}"#
-        #expect(throws: PolyphonyError.self) { try OriginalityModel.decode(Data(json.utf8)) }
+        #expect(throws: PolyphonyError.invalidInput) { try OriginalityModel.decode(Data(json.utf8)) }
     }
 }

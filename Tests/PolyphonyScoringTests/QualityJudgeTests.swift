@@ -118,7 +118,7 @@ struct QualityJudgeTests {
         let quality = try #require(judged.quality)
         #expect(quality.reviewCounts.scored == 0)
         #expect(quality.reviewCounts.failed == 4)
-        let error = #expect(throws: PolyphonyError.self) { try quality.checkReviews() }
+        let error = #expect(throws: PolyphonyError.backend) { try quality.checkReviews() }
         #expect(error?.isBackendFailure == true)
         #expect(error?.description.contains("I would rate this idea highly!") == true)
     }

@@ -75,7 +75,7 @@ import Testing
 
     @Test func ideasWithTheSameSourceAndIdAreRefusedBecauseTheirRatingsWouldMix() {
         let twin = InputIdea(id: "i1", text: "Another list's first row", author: "x", kind: .human, group: "g", source: "secret-session")
-        #expect(throws: PolyphonyError.self) { try RatingSession.refuseAmbiguous(Self.ideas + [twin]) }
+        #expect(throws: PolyphonyError.invalidInput) { try RatingSession.refuseAmbiguous(Self.ideas + [twin]) }
         #expect(throws: Never.self) { try RatingSession.refuseAmbiguous(Self.ideas) }
     }
 

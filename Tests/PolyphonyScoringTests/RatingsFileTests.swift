@@ -37,8 +37,8 @@ import Testing
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let path = try scratch.write("ideas.csv", "text,author\nShade,ana\n")
-        #expect(throws: PolyphonyError.self) { try RatingsFile.read(path: path) }
-        #expect(throws: PolyphonyError.self) {
+        #expect(throws: PolyphonyError.invalidInput) { try RatingsFile.read(path: path) }
+        #expect(throws: PolyphonyError.invalidInput) {
             try RatingsLog(path: path).append([Rating(ideaId: "i", source: "s", rater: "r", dimension: "d", score: 1, time: "t")])
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "text,author\nShade,ana\n", "a file that is not a ratings file is left alone")

@@ -43,6 +43,6 @@ struct SymmetricEigenvaluesTests {
     }
 
     @Test func wrongStorageSizeIsAnError() {
-        #expect(throws: PolyphonyError.self) { try SymmetricEigenvalues.compute([1, 2, 3], size: 2) }
+        #expect(throws: PolyphonyError.invalidInput) { try SymmetricEigenvalues.compute([1, 2, 3], size: 2) }
     }
 }
