@@ -82,6 +82,9 @@ import Testing
         try "---\nrole: member\nid: a\n---\nTwo.".write(toFile: folder + "/two.md", atomically: true, encoding: .utf8)
         let library = try loader.loadLibrary(directory: folder)
         #expect(library.personas.count == 1)
-        #expect(library.problems == [.invalidInput("duplicate id 'a', already used by \(folder)/one.md", file: folder + "/two.md", line: 3)])
+        #expect(library.problems.map(\.code) == [.invalidInput])
+        #expect(library.problems.first?.file == folder + "/two.md" && library.problems.first?.line == 3)
+        // The file that claimed the id first is named.
+        #expect(library.problems.first?.message.contains("\(folder)/one.md") == true)
     }
 }
