@@ -34,7 +34,7 @@ public struct ExperimentGridLoader: Sendable {
         try top.rejectUnknownKeys(allowed: Self.allowedKeys)
 
         let name = try top["name"].map { try reader.string($0, key: "name") } ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        try reader.checkIdentifier(name, what: "experiment name", line: reader.line(top["name"]) ?? 1)
+        try reader.checkIdentifier(name, what: "experiment name", line: top["name"]?.line ?? top.line)
 
         var defaults: [YAMLMapping.Entry] = []
         if let node = top["defaults"] {
@@ -55,7 +55,7 @@ public struct ExperimentGridLoader: Sendable {
         var runs: [ExperimentRun] = []
         for (key, value) in conditionMapping.entries.map({ ($0.key, $0.value) }) {
             let conditionName = try reader.string(key, key: "conditions")
-            let line = reader.line(key) ?? 1
+            let line = key.line
             try reader.checkIdentifier(conditionName, what: "condition name", line: line)
             guard let fields = value.mapping else {
                 throw reader.error("condition '\(conditionName)' should be a mapping of session fields", at: value)
@@ -111,7 +111,7 @@ public struct ExperimentGridLoader: Sendable {
             guard !contrasts.contains(where: { Set([$0.first, $0.second]) == Set(names) }) else {
                 throw reader.error("the contrast of '\(names[0])' and '\(names[1])' is listed twice", at: item)
             }
-            contrasts.append(ExperimentGrid.Contrast(first: names[0], second: names[1], line: reader.line(item) ?? 1))
+            contrasts.append(ExperimentGrid.Contrast(first: names[0], second: names[1], line: item.line))
         }
         return contrasts
     }
@@ -135,7 +135,7 @@ public struct ExperimentGridLoader: Sendable {
             } else {
                 topic = ExperimentGrid.Topic(id: "t\(index + 1)", text: try reader.string(item, key: "topics"))
             }
-            try reader.checkIdentifier(topic.id, what: "topic id", line: reader.line(item) ?? 1)
+            try reader.checkIdentifier(topic.id, what: "topic id", line: item.line)
             guard !topic.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw reader.error("topic '\(topic.id)' is empty", at: item)
             }
@@ -246,8 +246,6 @@ public struct ExperimentGridLoader: Sendable {
 /// Typed access to grid values with errors that name the grid file and line.
 struct NodeReader {
     let file: String
-
-    func line(_ node: YAMLNode?) -> Int? { node?.line }
 
     func error(_ message: String, at node: YAMLNode) -> PolyphonyError { node.error(message) }
 
