@@ -57,7 +57,7 @@ extension ScoreCommand {
                 features.withUnsafeBufferPointer { bytes.append(Data(buffer: $0)) }
             }
             try AtomicFile.write(bytes, to: output)
-            FileHandle.standardError.write(Data("\(rows.count) rows × \(2 * ideas.dimension + 3) features: \(output)\n".utf8))
+            StandardError.writeLine("\(rows.count) rows × \(2 * ideas.dimension + 3) features: \(output)")
         }
     }
 }
