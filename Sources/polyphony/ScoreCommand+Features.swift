@@ -40,12 +40,7 @@ extension ScoreCommand {
                 }
             }
             let embedder = try embedding.make()
-            var vectors: [[Float]] = []
-            for start in stride(from: 0, to: rows.count, by: 512) {
-                let batch = rows[start..<min(rows.count, start + 512)].map(\.text)
-                vectors.append(contentsOf: try await embedder.embed(batch))
-            }
-            let ideas = try EmbeddingMatrix(vectors).normalized()
+            let ideas = try await EmbeddingMatrix.embedding(rows.map(\.text), with: embedder)
             let prompts = Array(Set(rows.map(\.prompt))).sorted()
             let promptMatrix = try EmbeddingMatrix(try await embedder.embed(prompts)).normalized()
             var promptRows: [String: Int] = [:]

@@ -44,7 +44,7 @@ public struct DiversityAnalyzer: Sendable {
         guard !pool.ideas.isEmpty else {
             throw PolyphonyError.invalidInput("no ideas to score: the inputs hold no idea events or rows")
         }
-        let matrix = try await Self.embedInBatches(pool.ideas.map(\.text), embedder: embedder, batchSize: batchSize)
+        let matrix = try await EmbeddingMatrix.embedding(pool.ideas.map(\.text), with: embedder, batchSize: batchSize)
         let prompts = Array(Set(pool.ideas.compactMap(\.prompt))).sorted()
         var promptVectors: [String: [Float]] = [:]
         if !prompts.isEmpty {
@@ -56,7 +56,7 @@ public struct DiversityAnalyzer: Sendable {
         }
         var referenceMatrix: EmbeddingMatrix?
         if let reference, !reference.ideas.isEmpty {
-            referenceMatrix = try await Self.embedInBatches(reference.ideas.map(\.text), embedder: embedder, batchSize: batchSize)
+            referenceMatrix = try await EmbeddingMatrix.embedding(reference.ideas.map(\.text), with: embedder, batchSize: batchSize)
         }
         return try await analyze(
             pool, embeddings: matrix, promptVectors: promptVectors, embedderName: embedder.name,
@@ -219,23 +219,5 @@ public struct DiversityAnalyzer: Sendable {
             meanOriginality: originality.isEmpty ? nil : originality.reduce(0, +) / Double(originality.count),
             meanReferenceNovelty: reference.isEmpty ? nil : reference.reduce(0) { $0 + $1.novelty } / Double(reference.count),
             hivemindShare: reference.isEmpty ? nil : Double(reference.filter(\.inReference).count) / Double(reference.count))
-    }
-}
-
-extension DiversityAnalyzer {
-    /// `texts` embedded `batchSize` at a time and normalised, checking the embedder returned
-    /// one vector per text.
-    static func embedInBatches(_ texts: [String], embedder: any Embedder, batchSize: Int) async throws -> EmbeddingMatrix {
-        var vectors: [[Float]] = []
-        vectors.reserveCapacity(texts.count)
-        for start in stride(from: 0, to: texts.count, by: batchSize) {
-            let batch = Array(texts[start..<min(texts.count, start + batchSize)])
-            let embedded = try await embedder.embed(batch)
-            guard embedded.count == batch.count else {
-                throw PolyphonyError.invalidInput("embedder \(embedder.name) returned \(embedded.count) vectors for \(batch.count) texts")
-            }
-            vectors.append(contentsOf: embedded)
-        }
-        return try EmbeddingMatrix(vectors).normalized()
     }
 }
