@@ -8,6 +8,7 @@
 // every dialect of FakeLLMServer until it gets SIGTERM or SIGINT. With --log,
 // each chat request's last user message is appended to FILE as one JSON line.
 import Foundation
+import PolyphonyCore
 import PolyphonyTestSupport
 
 #if canImport(Glibc)
@@ -72,6 +73,6 @@ do {
     // Serve until a signal ends the process; the server runs on its own threads.
     while true { sleep(3600) }
 } catch {
-    FileHandle.standardError.write(Data("polyphony-fake-server: \(error)\n".utf8))
+    StandardError.writeLine("polyphony-fake-server: \(error)")
     exit(64)
 }

@@ -85,7 +85,7 @@ struct BaselineCommand: AsyncParsableCommand {
                 ideasPerCall: ideasPerCall, temperature: temperature, maxTokens: maxTokens, concurrency: concurrency)
             let total = backend.count * topics.count * samples
             return try await pool.run(output: out) { progress in
-                FileHandle.standardError.write(Data("[\(progress.calls + progress.skipped)/\(total)] \(progress.ideas) ideas\n".utf8))
+                StandardError.writeLine("[\(progress.calls + progress.skipped)/\(total)] \(progress.ideas) ideas")
             }
         }
         print("\(summary.calls) calls, \(summary.ideas) ideas written to \(out); \(summary.skipped) calls already in the file"

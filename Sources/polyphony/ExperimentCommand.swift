@@ -96,14 +96,14 @@ struct ExperimentCommand: AsyncParsableCommand {
             let progress = outcome.progress
             print("\(outcome.interrupted ? "interrupted" : "done"): \(progress.completed)/\(progress.total) sessions completed (\(progress.skipped) already), \(progress.failed) failed, \(progress.tokens) tokens — \(folder)\(slice == .all ? "" : " (slice \(slice))")")
             for failure in outcome.failures {
-                FileHandle.standardError.write(Data("polyphony: \(failure.id) failed: \(failure.reason)\n".utf8))
+                StandardError.writeLine("polyphony: \(failure.id) failed: \(failure.reason)")
             }
             if outcome.interrupted {
-                FileHandle.standardError.write(Data("polyphony: interrupted; run the same command again to resume\n".utf8))
+                StandardError.writeLine("polyphony: interrupted; run the same command again to resume")
                 throw ExitCode(130)
             }
             if progress.failed > 0 {
-                FileHandle.standardError.write(Data("polyphony: \(progress.failed) session(s) failed; run the same command again to resume them\n".utf8))
+                StandardError.writeLine("polyphony: \(progress.failed) session(s) failed; run the same command again to resume them")
                 throw ExitCode(1)
             }
         }

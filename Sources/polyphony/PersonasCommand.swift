@@ -53,7 +53,7 @@ struct PersonasCommand: AsyncParsableCommand {
                 print("\(library.personas.count) personas: \(experts.count) with declared expertise (\(disciplines.count) domains), \(library.personas.count - experts.count) without")
             }
             for problem in library.problems {
-                FileHandle.standardError.write(Data("polyphony: \(problem.description)\n".utf8))
+                StandardError.writeLine("polyphony: \(problem.description)")
             }
             if !library.problems.isEmpty { throw ExitCode(65) }
         }
@@ -70,7 +70,7 @@ struct PersonasCommand: AsyncParsableCommand {
             let directory = try directory ?? PersonasCommand.defaultFolder()
             let library = try PersonaLoader().loadLibrary(directory: directory)
             for problem in library.problems {
-                FileHandle.standardError.write(Data("polyphony: \(problem.description)\n".utf8))
+                StandardError.writeLine("polyphony: \(problem.description)")
             }
             if library.problems.isEmpty {
                 print("\(library.personas.count) personas OK in \(directory)")

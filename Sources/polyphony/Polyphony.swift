@@ -52,7 +52,7 @@ struct Polyphony: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as PolyphonyError {
-            FileHandle.standardError.write(Data("polyphony: \(error.description)\n".utf8))
+            StandardError.writeLine("polyphony: \(error.description)")
             Foundation.exit(error.isInvalidInput ? 65 : 1)
         } catch {
             exit(withError: error)

@@ -46,7 +46,7 @@ struct ReplayCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data(renderer.render(event, state: &state).utf8))
         }
         for warning in summary.warnings {
-            FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+            StandardError.writeLine("polyphony: warning: \(warning)")
         }
     }
 
@@ -83,12 +83,12 @@ struct ReplayCommand: AsyncParsableCommand {
             return
         }
         for difference in comparison.differences.prefix(20) {
-            FileHandle.standardError.write(Data("polyphony: \(transcript): \(difference)\n".utf8))
+            StandardError.writeLine("polyphony: \(transcript): \(difference)")
         }
         if comparison.differences.count > 20 {
-            FileHandle.standardError.write(Data("polyphony: … and \(comparison.differences.count - 20) more differences\n".utf8))
+            StandardError.writeLine("polyphony: … and \(comparison.differences.count - 20) more differences")
         }
-        FileHandle.standardError.write(Data("polyphony: the rerun differs from the recording; its transcript is \(path)\n".utf8))
+        StandardError.writeLine("polyphony: the rerun differs from the recording; its transcript is \(path)")
         throw ExitCode(1)
     }
 }

@@ -40,12 +40,7 @@ extension ScoreCommand {
                 }
             }
             let embedder = try embedding.make()
-            var vectors: [[Float]] = []
-            for start in stride(from: 0, to: rows.count, by: 512) {
-                let batch = rows[start..<min(rows.count, start + 512)].map(\.text)
-                vectors.append(contentsOf: try await embedder.embed(batch))
-            }
-            let ideas = try EmbeddingMatrix(vectors).normalized()
+            let ideas = try await EmbeddingMatrix.embedding(rows.map(\.text), with: embedder)
             let prompts = Array(Set(rows.map(\.prompt))).sorted()
             let promptMatrix = try EmbeddingMatrix(try await embedder.embed(prompts)).normalized()
             var promptRows: [String: Int] = [:]
@@ -57,7 +52,7 @@ extension ScoreCommand {
                 features.withUnsafeBufferPointer { bytes.append(Data(buffer: $0)) }
             }
             try AtomicFile.write(bytes, to: output)
-            FileHandle.standardError.write(Data("\(rows.count) rows × \(2 * ideas.dimension + 3) features: \(output)\n".utf8))
+            StandardError.writeLine("\(rows.count) rows × \(2 * ideas.dimension + 3) features: \(output)")
         }
     }
 }

@@ -245,7 +245,7 @@ struct ScoreCommand: AsyncParsableCommand {
             }
             let (grouping, everyTranscript) = try resolvedGrouping()
             if everyTranscript != nil {
-                FileHandle.standardError.write(Data("polyphony: warning: a bare --group LABEL is deprecated; use --group PATH=LABEL or --group-by\n".utf8))
+                StandardError.writeLine("polyphony: warning: a bare --group LABEL is deprecated; use --group PATH=LABEL or --group-by")
             }
             let pool = try IdeaPool.load(
                 transcripts: transcriptPaths, ideaLists: ideaPaths, group: everyTranscript, grouping: grouping,
@@ -268,7 +268,7 @@ struct ScoreCommand: AsyncParsableCommand {
             if !ratingPaths.isEmpty {
                 report.humanRatings = HumanRatingsReport(report: report, ratings: humanRatings, files: ratingPaths, seed: seed)
                 for warning in report.humanRatings?.warnings ?? [] {
-                    FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+                    StandardError.writeLine("polyphony: warning: \(warning)")
                 }
             }
 
@@ -276,10 +276,10 @@ struct ScoreCommand: AsyncParsableCommand {
             try FileIdentity.refuseOverwriting(inputs: inputs, with: (noSave ? [] : report.scoreFilePaths) + [csv, html].compactMap { $0 })
             var notes: [String] = []
             if !referencePaths.isEmpty && report.overall.meanReferenceNovelty == nil {
-                FileHandle.standardError.write(Data("polyphony: warning: no reference-pool idea answers the prompt of any scored idea; pools are matched by prompt (set one with --prompt or a prompt column)\n".utf8))
+                StandardError.writeLine("polyphony: warning: no reference-pool idea answers the prompt of any scored idea; pools are matched by prompt (set one with --prompt or a prompt column)")
             }
                         if let warning = try report.quality?.checkReviews() {
-                FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+                StandardError.writeLine("polyphony: warning: \(warning)")
             }
             if !noSave {
                 for path in try report.saveBesideTranscripts() { notes.append("scores: \(path)") }
@@ -345,7 +345,7 @@ struct ScoreCommand: AsyncParsableCommand {
             if json {
                 FileHandle.standardOutput.write(try JSONOutput.data(result))
                 FileHandle.standardOutput.write(Data("\n".utf8))
-                FileHandle.standardError.write(Data("saved: \(path)\n".utf8))
+                StandardError.writeLine("saved: \(path)")
                 return
             }
             print("Calibrated \(result.ideas) coded ideas in \(result.groups) group(s), \(result.humanClusters) human same-idea clusters, embedder \(result.embedder)\(embedder.isSemantic ? "" : " (lexical)")")

@@ -29,7 +29,7 @@ struct TranscriptCommand: AsyncParsableCommand {
                 print(String(decoding: try JSONOutput.data(output), as: UTF8.self))
             } else {
                 for warning in report.warnings {
-                    FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+                    StandardError.writeLine("polyphony: warning: \(warning)")
                 }
                 let status = report.endStatus?.rawValue ?? "cut off (no end event)"
                 print("\(file): valid — \(report.events) events, \(report.turns) turns (\(report.humanTurns) human), \(report.ideas) ideas; \(status)")
@@ -51,7 +51,7 @@ struct TranscriptCommand: AsyncParsableCommand {
                 print(renderer.render(event, state: &state), terminator: "")
             }
             for warning in summary.warnings {
-                FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+                StandardError.writeLine("polyphony: warning: \(warning)")
             }
         }
     }

@@ -152,7 +152,7 @@ import Testing
         let html = try String(contentsOfFile: workspace.path("report.html"), encoding: .utf8)
         #expect(html.contains("<h2>vendi</h2>") && html.contains("<svg"))
         let csv = try String(contentsOfFile: workspace.path("runs.csv"), encoding: .utf8)
-        #expect(csv.hasPrefix("run,condition,topic,seed,metric,value\n"))
+        #expect(csv.hasPrefix("run,condition,topic,seed,metric,value\r\n"))
         #expect(csv.contains("pair__water__s4,pair,water,4,ideas,"))
 
         // Two slices into two folders, merged, analyse to the very same report.

@@ -40,15 +40,23 @@ import Testing
 
     static func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
+    /// The command was refused as a usage error (exit 65, one line on stderr) and `path`
+    /// still holds `before`, byte for byte.
+    static func expectRefused(
+        _ result: CLIHarness.Result, leaving path: String, as before: Data, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        #expect(result.status == 65, "\(path): \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(path): \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(try bytes(path) == before, "\(path)", sourceLocation: sourceLocation)
+    }
+
     @Test(arguments: ["same", "symlink", "hardlink", "dotdot"])
     func scoreRefusesAnHTMLReportOverItsOwnTranscript(spelling: String) async throws {
         let folder = try TemporaryFolder()
         let transcript = try folder.write("t.jsonl", Self.transcript)
         let result = try await CLIHarness.run(["score", transcript, "--embedder", "lexical", "--html", try Self.alias(of: transcript, spelling)])
-        #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        try Self.expectRefused(result, leaving: transcript, as: Data(Self.transcript.utf8))
         #expect(result.stderr.contains(transcript))
-        #expect(try Self.bytes(transcript) == Data(Self.transcript.utf8))
         #expect(!FileManager.default.fileExists(atPath: transcript + ".scores"), "nothing is written when one output is refused")
     }
 
@@ -57,18 +65,14 @@ import Testing
         let folder = try TemporaryFolder()
         let people = try folder.write("people.csv", Self.people)
         let result = try await CLIHarness.run(["score", "--ideas", people, "--embedder", "lexical", "--csv", try Self.alias(of: people, spelling)])
-        #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        #expect(try Self.bytes(people) == Data(Self.people.utf8))
+        try Self.expectRefused(result, leaving: people, as: Data(Self.people.utf8))
     }
 
     @Test func calibrateRefusesToSaveItsRecommendationOverTheCodedFile() async throws {
         let folder = try TemporaryFolder()
         let coded = try folder.write("c.csv", Self.coded)
         let result = try await CLIHarness.run(["score", "calibrate", coded, "--embedder", "lexical", "--output", coded])
-        #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        #expect(try Self.bytes(coded) == Data(Self.coded.utf8))
+        try Self.expectRefused(result, leaving: coded, as: Data(Self.coded.utf8))
     }
 
     /// A hard link to the old file keeps the old bytes: the new file was renamed over the
@@ -109,9 +113,7 @@ import Testing
         try #require(run.status == 0, "\(run.stderr)")
         let recorded = try Self.bytes(workspace.transcript)
         let result = try await CLIHarness.run(["replay", "--rerun", workspace.transcript, "--out", try Self.alias(of: workspace.transcript, "hardlink")])
-        #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        #expect(try Self.bytes(workspace.transcript) == recorded)
+        try Self.expectRefused(result, leaving: workspace.transcript, as: recorded)
     }
 
     @Test func experimentAnalyzeRefusesAReportOverAFileOfTheExperiment() async throws {
@@ -133,9 +135,7 @@ import Testing
         for (option, target) in [("--html", out + "/manifest.json"), ("--csv", out + "/runs/" + transcript), ("--csv", out + "/grid.yaml")] {
             let before = try Self.bytes(target)
             let result = try await CLIHarness.run(["experiment", "analyze", out, option, target])
-            #expect(result.status == 65, "\(option) \(target): \(result.stderr)")
-            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-            #expect(try Self.bytes(target) == before)
+            try Self.expectRefused(result, leaving: target, as: before)
         }
     }
 }

@@ -49,6 +49,24 @@ final class HoldAtRequest: Sendable {
         RunCommandTests.sessionYAML(protocol: "round-robin", rounds: 2, participants: ["hci-mid", "generalist-tinkerer"])
     }
 
+    /// Runs `arguments` while `first` is held inside a turn, then lets `first` finish: the
+    /// second process exits 1 at once with one line naming the transcript and the holder's
+    /// pid, and `first` completes.
+    private static func expectRefusedWhileHeld(
+        _ arguments: [String], first: Process, hold: HoldAtRequest, transcript: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let second = try await CLIHarness.run(arguments)
+        hold.release()
+        await CLIHarness.wait(first)
+
+        #expect(second.status == 1, "\(second.stderr)", sourceLocation: sourceLocation)
+        #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)", sourceLocation: sourceLocation)
+        #expect(second.stderr.contains(transcript), sourceLocation: sourceLocation)
+        #expect(second.stderr.contains("pid \(first.processIdentifier)"), "\(second.stderr)", sourceLocation: sourceLocation)
+        #expect(first.terminationStatus == 0, sourceLocation: sourceLocation)
+    }
+
     @Test func aSecondRunOntoATranscriptBeingWrittenExitsAtOnceNamingTheFileAndTheHolder() async throws {
         let hold = HoldAtRequest(atRequest: 1)
         let server = try FakeLLMServer(responder: hold.responder)
@@ -57,15 +75,7 @@ final class HoldAtRequest: Sendable {
         let first = try CLIHarness.start(workspace.arguments + ["--quiet"])
         try await hold.waitUntilHeld()
 
-        let second = try await CLIHarness.run(workspace.arguments + ["--quiet"])
-        hold.release()
-        await CLIHarness.wait(first)
-
-        #expect(second.status == 1, "\(second.stderr)")
-        #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
-        #expect(second.stderr.contains(workspace.transcript))
-        #expect(second.stderr.contains("pid \(first.processIdentifier)"), "\(second.stderr)")
-        #expect(first.terminationStatus == 0)
+        try await Self.expectRefusedWhileHeld(workspace.arguments + ["--quiet"], first: first, hold: hold, transcript: workspace.transcript)
         let events = try workspace.events()
         #expect(events.filter { if case .session = $0 { true } else { false } }.count == 1)
         #expect(events.turns.count == 4)
@@ -93,15 +103,7 @@ final class HoldAtRequest: Sendable {
         let first = try CLIHarness.start(resume)
         try await hold.waitUntilHeld()
 
-        let second = try await CLIHarness.run(resume)
-        hold.release()
-        await CLIHarness.wait(first)
-
-        #expect(second.status == 1, "\(second.stderr)")
-        #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
-        #expect(second.stderr.contains(workspace.transcript))
-        #expect(second.stderr.contains("pid \(first.processIdentifier)"), "\(second.stderr)")
-        #expect(first.terminationStatus == 0)
+        try await Self.expectRefusedWhileHeld(resume, first: first, hold: hold, transcript: workspace.transcript)
         let events = try workspace.events()
         #expect(events.turns.count == 4)
         #expect(Set(events.turns.map(\.index)).count == 4)

@@ -31,3 +31,22 @@ struct JSONOutputTests {
         #expect(Double(shortestDecimal: .infinity) == .infinity)
     }
 }
+
+struct JSONOutputKeysTests {
+    private struct Manifest: Codable {
+        var gridDigest: String
+        var schema: String
+    }
+
+    @Test func swiftNamedKeysStayAsTheyAreWhilePrettySortedAndUnescapedSlashesRemain() throws {
+        let data = try JSONOutput.makeEncoder(keys: .useDefaultKeys).encode(Manifest(gridDigest: "ab", schema: "polyphony.x/1"))
+        #expect(String(decoding: data, as: UTF8.self) == "{\n  \"gridDigest\" : \"ab\",\n  \"schema\" : \"polyphony.x/1\"\n}")
+    }
+}
+
+struct JSONLineEncoderTests {
+    @Test func writesOneCompactSortedObjectWithSlashesAsTheyAre() throws {
+        let data = try JSONOutput.makeLineEncoder().encode(["b": "x/y", "a": "1"])
+        #expect(String(decoding: data, as: UTF8.self) == #"{"a":"1","b":"x/y"}"#)
+    }
+}

@@ -24,6 +24,11 @@ import Testing
         #expect(parser.parse(text) == [IdeaParser.ParsedIdea(text: "Water refill map", buildsOn: ["i2"]), IdeaParser.ParsedIdea(text: "Tree canopy targets")])
     }
 
+    @Test func jsonIdeasAreFoundAfterProseThatHoldsBracesOfItsOwn() {
+        let text = "I filled in {city} as asked.\n{\"ideas\": [\"Water refill map\", \"Tree canopy targets\"]}\nHope {this} helps."
+        #expect(parser.parse(text).map(\.text) == ["Water refill map", "Tree canopy targets"])
+    }
+
     @Test func echoedIdIdsAreListMarkersAsSmallModelsWriteThem() {
         let ideas = parser.parse("[i1] Building a shelter network\n[i2] Eco-lodges in every district")
         #expect(ideas.map(\.text) == ["Building a shelter network", "Eco-lodges in every district"])

@@ -1,4 +1,4 @@
-import PolyphonyExperiments
+@testable import PolyphonyExperiments
 import Testing
 
 /// How `experiment analyze` lays out one metric: planned contrasts first, Holm within each

@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func theCSVHasOneRowPerRunAndReportedMetric() {
-        let rows = Self.report.runsCSV().split(separator: "\n")
+        let rows = Self.report.runsCSV().split(separator: "\r\n")
         // between_participant_similarity is not among the report's metrics, so it is left out.
         #expect(rows == ["run,condition,topic,seed,metric,value", "solo__t1__s1,solo,t1,1,vendi,2.5", "team__t1__s1,team,t1,1,vendi,4.0"])
     }

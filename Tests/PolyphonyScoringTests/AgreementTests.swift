@@ -1,3 +1,4 @@
+import PolyphonyCore
 import PolyphonyScoring
 import Testing
 

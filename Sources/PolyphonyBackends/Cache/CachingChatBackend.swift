@@ -38,7 +38,7 @@ public struct CachingChatBackend: ChatBackend {
 
     /// Writes `polyphony: warning: MESSAGE` to stderr.
     public static let warnOnStandardError: @Sendable (String) -> Void = { message in
-        FileHandle.standardError.write(Data("polyphony: warning: \(message)\n".utf8))
+        StandardError.writeLine("polyphony: warning: \(message)")
     }
 
     /// The cache key this backend uses for `request`.

@@ -37,27 +37,3 @@ public final class LocalChatBackend: ChatBackend, Sendable {
         }
     }
 }
-
-/// The embedder of a `kind: local` entry, on the same managed server (mean pooling).
-public final class LocalEmbedder: Embedder, Sendable {
-    public let name: String
-    public var isSemantic: Bool { true }
-    private let configuration: BackendConfiguration
-    private let servers: LocalModelServers
-    private let limiter: RateLimiter?
-    private let inner = Mutex<HTTPEmbedder?>(nil)
-
-    init(configuration: BackendConfiguration, servers: LocalModelServers, limiter: RateLimiter?) {
-        self.name = "\(configuration.name)/\(configuration.embeddingModel ?? configuration.model)"
-        self.configuration = configuration
-        self.servers = servers
-        self.limiter = limiter
-    }
-
-    public func embed(_ texts: [String]) async throws -> [[Float]] {
-        if let existing = inner.withLock({ $0 }) { return try await existing.embed(texts) }
-        let client = try HTTPEmbedder(configuration: try await servers.openAIConfiguration(for: configuration), apiKey: nil, limiter: limiter)
-        inner.withLock { $0 = $0 ?? client }
-        return try await client.embed(texts)
-    }
-}

@@ -10,10 +10,21 @@ import Foundation
 /// described in `docs/schemas/`.
 public enum JSONOutput {
     /// An encoder for `--json` output and report files.
-    public static func makeEncoder() -> JSONEncoder {
+    /// - Parameter keys: How property names become keys; snake_case for every documented
+    ///   output. A file that has always been written with Swift's names (an experiment
+    ///   manifest) passes `.useDefaultKeys` and keeps the rest: pretty, sorted, `/` unescaped.
+    public static func makeEncoder(keys: JSONEncoder.KeyEncodingStrategy = .convertToSnakeCase) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.keyEncodingStrategy = keys
+        return encoder
+    }
+
+    /// A compact encoder for JSON Lines files and wire bodies: one object per line, keys
+    /// sorted so equal values are equal bytes, `/` unescaped, Swift's names as keys.
+    public static func makeLineEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
 

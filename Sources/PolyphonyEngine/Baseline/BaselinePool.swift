@@ -98,8 +98,7 @@ public struct BaselinePool: Sendable {
         try handle.seekToEnd()
         var summary = Summary(calls: 0, skipped: skipped, ideas: 0, empty: 0)
         let parser = IdeaParser()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.makeLineEncoder()
         try await withThrowingTaskGroup(of: (Call, ChatResponse).self) { group in
             var next = 0
             func launch() {
@@ -174,8 +173,7 @@ public struct BaselinePool: Sendable {
         let complete = Set(rows.filter { counts[$0.call] == $0.ideas_in_call }.map(\.call))
         let kept = rows.filter { complete.contains($0.call) }
         if torn || kept.count != rows.count || (data.last.map { $0 != 0x0A } ?? false) {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let encoder = JSONOutput.makeLineEncoder()
             var text = Data()
             for row in kept {
                 text.append(try encoder.encode(row))

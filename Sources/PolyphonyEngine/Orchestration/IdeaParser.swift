@@ -67,16 +67,14 @@ public struct IdeaParser: Sendable {
     }
 
     private func parseJSON(_ text: String) -> [ParsedIdea]? {
-        guard let start = text.firstIndex(of: "{"), let end = text.lastIndex(of: "}"), start < end else { return nil }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text[start...end].utf8)) as? [String: Any],
-              let items = object["ideas"] as? [Any]
+        guard let items = JSONExtraction.firstObject(in: text, where: { $0["ideas"]?.arrayValue != nil })?["ideas"]?.arrayValue
         else { return nil }
         return items.compactMap { item in
-            if let text = item as? String {
+            if let text = item.stringValue {
                 return splitReferences(clean(text))
             }
-            guard let fields = item as? [String: Any], let text = fields["text"] as? String else { return nil }
-            let references = (fields["builds_on"] as? [Any] ?? []).compactMap { $0 as? String }
+            guard let text = item["text"]?.stringValue else { return nil }
+            let references = (item["builds_on"]?.arrayValue ?? []).compactMap(\.stringValue)
             let parsed = splitReferences(clean(text))
             return ParsedIdea(text: parsed.text, buildsOn: Self.unique(references + parsed.buildsOn))
         }.filter { $0.text.count >= minimumLength }

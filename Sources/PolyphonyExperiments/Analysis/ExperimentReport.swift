@@ -4,8 +4,11 @@ import PolyphonyCore
 /// What `polyphony experiment analyze` computes: every run's metrics, and per metric a
 /// mean with a bootstrap interval per condition (pooled and per topic), and pairwise
 /// differences (planned contrasts first) with intervals, effect sizes and Holm-adjusted p.
-/// Fields added after `/2` first shipped are optional, so older reports still decode. The JSON form (schema `polyphony.experiment/2`, snake_case) is a public contract; it
-/// holds no paths or times, so equal experiments give byte-equal reports.
+/// Fields added after `/2` first shipped are optional, so older reports still decode. The
+/// JSON form (schema `polyphony.experiment/2`, snake_case) is a public contract; it holds no
+/// paths or times, so equal experiments give byte-equal reports. Reports come from
+/// ``ExperimentAnalyzer`` or from decoding one; like ``ScoreReport``'s parts, these types
+/// keep Swift's internal memberwise initialisers.
 public struct ExperimentReport: Sendable, Hashable, Codable {
     /// The JSON schema this build writes.
     public static let currentSchema = "polyphony.experiment/2"
@@ -39,25 +42,6 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         /// True when some cell has fewer than ``inferentialMinimum`` runs: the intervals and
         /// p-values then describe the sample and support no inference.
         public var descriptive: Bool?
-
-        /// Memberwise.
-        public init(embedder: String, embedderIsSemantic: Bool, threshold: Double, seed: UInt64, bootstrapResamples: Int,
-                    confidence: Double, interval: String, effectSize: String, pValue: String? = nil, multiplicity: String? = nil,
-                    minimumRunsPerCell: Int? = nil, inferentialMinimum: Int? = nil, descriptive: Bool? = nil) {
-            self.pValue = pValue
-            self.multiplicity = multiplicity
-            self.minimumRunsPerCell = minimumRunsPerCell
-            self.inferentialMinimum = inferentialMinimum
-            self.descriptive = descriptive
-            self.embedder = embedder
-            self.embedderIsSemantic = embedderIsSemantic
-            self.threshold = threshold
-            self.seed = seed
-            self.bootstrapResamples = bootstrapResamples
-            self.confidence = confidence
-            self.interval = interval
-            self.effectSize = effectSize
-        }
     }
 
     /// One scored run.
@@ -72,15 +56,6 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         public var seed: UInt64
         /// Metric name → value; metrics that do not apply are absent.
         public var metrics: [String: Double]
-
-        /// Memberwise.
-        public init(id: String, condition: String, topic: String, seed: UInt64, metrics: [String: Double]) {
-            self.id = id
-            self.condition = condition
-            self.topic = topic
-            self.seed = seed
-            self.metrics = metrics
-        }
     }
 
     /// One condition's summary of one metric.
@@ -95,15 +70,6 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         public var standardDeviation: Double?
         /// Percentile bootstrap interval of the mean.
         public var interval: Interval?
-
-        /// Memberwise.
-        public init(condition: String, n: Int, mean: Double?, standardDeviation: Double?, interval: Interval?) {
-            self.condition = condition
-            self.n = n
-            self.mean = mean
-            self.standardDeviation = standardDeviation
-            self.interval = interval
-        }
     }
 
     /// `mean(second) − mean(first)` for one metric.
@@ -132,19 +98,6 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
             /// Any other pair of conditions.
             case exploratory
         }
-
-        /// Memberwise.
-        public init(first: String, second: String, difference: Double?, interval: Interval?, hedgesG: Double?,
-                    kind: Kind? = nil, pValue: Double? = nil, pHolm: Double? = nil) {
-            self.kind = kind
-            self.pValue = pValue
-            self.pHolm = pHolm
-            self.first = first
-            self.second = second
-            self.difference = difference
-            self.interval = interval
-            self.hedgesG = hedgesG
-        }
     }
 
     /// One topic's condition summaries of one metric.
@@ -153,12 +106,6 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         public var topic: String
         /// One summary per condition, in grid order, over this topic's runs only.
         public var conditions: [ConditionSummary]
-
-        /// Memberwise.
-        public init(topic: String, conditions: [ConditionSummary]) {
-            self.topic = topic
-            self.conditions = conditions
-        }
     }
 
     /// Everything about one metric.
@@ -173,16 +120,6 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
         public var comparisons: [Comparison]
         /// The same summaries per topic, beside the pooled ``conditions``.
         public var topics: [TopicSummary]?
-
-        /// Memberwise.
-        public init(metric: String, description: String, conditions: [ConditionSummary], comparisons: [Comparison],
-                    topics: [TopicSummary]? = nil) {
-            self.topics = topics
-            self.metric = metric
-            self.description = description
-            self.conditions = conditions
-            self.comparisons = comparisons
-        }
     }
 
     /// `polyphony.experiment/2`.
@@ -201,21 +138,6 @@ public struct ExperimentReport: Sendable, Hashable, Codable {
     public var missing: [String]
     /// Metric name → value; metrics that do not apply are absent.
     public var metrics: [MetricTable]
-
-    /// Memberwise.
-    public init(
-        schema: String, experiment: String, gridDigest: String, settings: Settings, conditions: [String], runs: [Run],
-        missing: [String], metrics: [MetricTable]
-    ) {
-        self.schema = schema
-        self.experiment = experiment
-        self.gridDigest = gridDigest
-        self.settings = settings
-        self.conditions = conditions
-        self.runs = runs
-        self.missing = missing
-        self.metrics = metrics
-    }
 
     /// Pretty-printed snake_case JSON with sorted keys (``JSONOutput``): stable for diffs and scripts.
     public func jsonData() throws -> Data {

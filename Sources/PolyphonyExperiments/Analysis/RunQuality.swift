@@ -67,9 +67,7 @@ public struct RunQuality: Sendable {
         } catch {
             throw PolyphonyError.io("cannot create the judge cache folder", file: folder)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(try encoder.encode(entry), to: path)
+        try AtomicFile.write(try JSONOutput.makeEncoder(keys: .useDefaultKeys).encode(entry), to: path)
         return Self.named(means)
     }
 

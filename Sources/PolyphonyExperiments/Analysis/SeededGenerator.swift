@@ -1,6 +1,6 @@
-import PolyphonyScoring
+import PolyphonyCore
 
-/// The scoring module's SplitMix64, seeded from names as well as numbers: the same seed gives
+/// ``SplitMix64``, seeded from names as well as numbers: the same seed gives
 /// the same bootstrap on every machine and every run.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var base: SplitMix64

@@ -90,11 +90,9 @@ public struct ExperimentManifest: Sendable, Hashable, Codable {
         } catch {
             throw PolyphonyError.io("cannot create the experiment folder: \(error.localizedDescription)", file: runs)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let manifest: Data
         do {
-            manifest = try encoder.encode(self)
+            manifest = try JSONOutput.makeEncoder(keys: .useDefaultKeys).encode(self)
         } catch {
             throw PolyphonyError.io("cannot encode the manifest: \(error)", file: path)
         }

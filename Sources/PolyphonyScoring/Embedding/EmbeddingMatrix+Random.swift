@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyCore
 
 extension EmbeddingMatrix {
     /// Rows drawn uniformly from the unit sphere (normalised Gaussians), reproducible from

@@ -1,3 +1,5 @@
+import PolyphonyCore
+
 /// A 2-D projection of idea embeddings onto their first two principal components (the idea
 /// map in HTML reports), found by power iteration on the centred data without forming the
 /// d×d covariance: each step is two passes over E, O(n·d).

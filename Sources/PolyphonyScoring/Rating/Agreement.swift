@@ -1,3 +1,5 @@
+import PolyphonyCore
+
 /// Agreement statistics for ratings: Krippendorff's α (interval), Spearman's ρ, and a
 /// percentile bootstrap over ideas.
 public enum Agreement {

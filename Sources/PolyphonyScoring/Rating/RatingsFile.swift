@@ -78,13 +78,12 @@ public enum RatingsFile {
 
     /// The CSV text of `ratings`, with the header when `header` is true; lines end in CRLF.
     public static func csv(_ ratings: [Rating], header: Bool) -> String {
-        var lines = header ? [columns.joined(separator: ",")] : []
+        var records = header ? [columns] : []
         for rating in ratings {
             let score = rating.score == rating.score.rounded() && abs(rating.score) < 1e15
                 ? String(Int(rating.score)) : String(rating.score)
-            lines.append([rating.ideaId, rating.source, rating.rater, rating.dimension, score, rating.time]
-                .map(ScoreReport.csvField).joined(separator: ","))
+            records.append([rating.ideaId, rating.source, rating.rater, rating.dimension, score, rating.time])
         }
-        return lines.isEmpty ? "" : lines.joined(separator: "\r\n") + "\r\n"
+        return CSVWriter.document(records)
     }
 }

@@ -12,11 +12,11 @@ extension ScoreReport {
     /// its scores, and the text last.
     public func ideasCSV() -> String {
         let dimensions = quality?.dimensions ?? []
-        var lines = [([
+        var records = [[
             "index", "id", "source", "group", "author", "kind", "round", "cluster", "rarity",
             "similarity_to_representative", "cluster_at_\(Self.number(settings.literatureThreshold, 2))", "prompt_distance",
             "originality", "reference_novelty", "in_reference",
-        ] + dimensions + ["text"]).map(Self.csvField).joined(separator: ",")]
+        ] + dimensions + ["text"]]
         for idea in ideas {
             let originality: [String] = [
                 idea.originality.map { Self.number($0, 3) } ?? "",
@@ -32,14 +32,9 @@ extension ScoreReport {
             fields += originality
             fields += dimensions.map { dimension in idea.quality?[dimension].map { Self.number($0, 2) } ?? "" }
             fields.append(idea.text)
-            lines.append(fields.map(Self.csvField).joined(separator: ","))
+            records.append(fields)
         }
-        return lines.joined(separator: "\r\n") + "\r\n"
-    }
-
-    static func csvField(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return CSVWriter.document(records)
     }
 
     /// A digest of everything that determines the numbers: settings and the set of sources.

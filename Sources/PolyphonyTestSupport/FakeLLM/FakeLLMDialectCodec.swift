@@ -1,42 +1,10 @@
 import Foundation
 import PolyphonyCore
 
-/// Which endpoint of which dialect a request hit.
-enum FakeLLMRoute {
-    case chat(FakeLLMPrompt.Dialect, geminiModel: String?, geminiStream: Bool)
-    case embeddings(FakeLLMPrompt.Dialect)
-
-    init?(_ request: LoopbackRequest) {
-        guard request.method == "POST" else { return nil }
-        let path = request.path
-        if path.hasSuffix("/chat/completions") {
-            self = .chat(.openai, geminiModel: nil, geminiStream: false)
-        } else if path.hasSuffix("/embeddings") {
-            self = .embeddings(.openai)
-        } else if path.hasSuffix("/messages") {
-            self = .chat(.anthropic, geminiModel: nil, geminiStream: false)
-        } else if path == "/api/chat" {
-            self = .chat(.ollama, geminiModel: nil, geminiStream: false)
-        } else if path == "/api/embed" {
-            self = .embeddings(.ollama)
-        } else if let range = path.range(of: "/models/"), let colon = path.lastIndex(of: ":"), colon > range.upperBound {
-            let model = String(path[range.upperBound..<colon])
-            let method = path[path.index(after: colon)...]
-            guard method == "generateContent" || method == "streamGenerateContent" else { return nil }
-            self = .chat(.gemini, geminiModel: model, geminiStream: method == "streamGenerateContent")
-        } else {
-            return nil
-        }
-    }
-
-    var dialect: FakeLLMPrompt.Dialect {
-        switch self {
-        case .chat(let dialect, _, _), .embeddings(let dialect): dialect
-        }
-    }
-}
-
 /// Reads requests and writes answers and errors in one dialect's wire format.
+///
+/// Each dialect's shapes live in `FakeLLMDialectCodec+<Dialect>.swift`; this file routes to
+/// them and plays the faults all dialects share (cut streams, malformed JSON, error statuses).
 struct FakeLLMDialectCodec {
     enum ErrorKind {
         case auth, invalidRequest, rateLimit, quota, server, overloaded
@@ -48,6 +16,20 @@ struct FakeLLMDialectCodec {
         var embeddingModel = ""
         /// Why the request is invalid for its dialect, answered with a 400.
         var problem: String?
+    }
+
+    /// The token counts an answer reports.
+    struct Usage {
+        var prompt: Int
+        var completion: Int
+        var total: Int { prompt + completion }
+    }
+
+    /// A streamed answer: `frames` carry the text and `endFrames` close the stream. Stream
+    /// faults strike halfway through `frames`.
+    struct StreamFrames {
+        var frames: [String] = []
+        var endFrames: [String] = []
     }
 
     let route: FakeLLMRoute
@@ -65,15 +47,6 @@ struct FakeLLMDialectCodec {
         guard let body = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
             return Decoded(problem: "request body is not JSON")
         }
-        func text(_ value: JSONValue?) -> String { value?.stringValue ?? "" }
-        func role(_ name: String?) -> ChatMessage.Role {
-            switch name {
-            case "system": .system
-            case "assistant", "model": .assistant
-            default: .user
-            }
-        }
-        func seed(_ value: JSONValue?) -> UInt64? { value?.doubleValue.map { UInt64($0) } }
         switch route {
         case .embeddings(let dialect):
             var inputs: [String] = []
@@ -85,63 +58,24 @@ struct FakeLLMDialectCodec {
             var decoded = Decoded(embeddingInputs: inputs, embeddingModel: text(body["model"]))
             if inputs.isEmpty { decoded.problem = "\(dialect.rawValue) embeddings need a non-empty input" }
             return decoded
-        case .chat(.openai, _, _):
-            let messages = (body["messages"]?.arrayValue ?? []).map {
-                ChatMessage(role: role($0["role"]?.stringValue), content: text($0["content"]))
-            }
-            return Decoded(prompt: FakeLLMPrompt(
-                dialect: .openai, model: text(body["model"]), messages: messages, seed: seed(body["seed"]),
-                temperature: body["temperature"]?.doubleValue,
-                maxTokens: (body["max_completion_tokens"] ?? body["max_tokens"])?.doubleValue.map { Int($0) },
-                stream: body["stream"] == .bool(true)
-            ))
-        case .chat(.anthropic, _, _):
-            var messages: [ChatMessage] = []
-            if let system = body["system"]?.stringValue { messages.append(.system(system)) }
-            for message in body["messages"]?.arrayValue ?? [] {
-                let content = message["content"]?.stringValue
-                    ?? (message["content"]?.arrayValue ?? []).map { text($0["text"]) }.joined()
-                messages.append(ChatMessage(role: role(message["role"]?.stringValue), content: content))
-            }
-            var decoded = Decoded(prompt: FakeLLMPrompt(
-                dialect: .anthropic, model: text(body["model"]), messages: messages, seed: nil,
-                temperature: body["temperature"]?.doubleValue,
-                maxTokens: body["max_tokens"]?.doubleValue.map { Int($0) }, stream: body["stream"] == .bool(true)
-            ))
-            if body["max_tokens"] == nil { decoded.problem = "max_tokens: Field required" }
-            if request.header("anthropic-version") == nil { decoded.problem = "anthropic-version: header is required" }
-            return decoded
-        case .chat(.ollama, _, _):
-            let messages = (body["messages"]?.arrayValue ?? []).map {
-                ChatMessage(role: role($0["role"]?.stringValue), content: text($0["content"]))
-            }
-            let options = body["options"]
-            return Decoded(prompt: FakeLLMPrompt(
-                dialect: .ollama, model: text(body["model"]), messages: messages, seed: seed(options?["seed"]),
-                temperature: options?["temperature"]?.doubleValue,
-                maxTokens: options?["num_predict"]?.doubleValue.map { Int($0) },
-                // Ollama streams unless told not to.
-                stream: body["stream"] != .bool(false)
-            ))
-        case .chat(.gemini, let model, let stream):
-            var messages: [ChatMessage] = []
-            if let system = body["systemInstruction"]?["parts"]?.arrayValue {
-                messages.append(.system(system.map { text($0["text"]) }.joined()))
-            }
-            for content in body["contents"]?.arrayValue ?? [] {
-                let joined = (content["parts"]?.arrayValue ?? []).map { text($0["text"]) }.joined()
-                messages.append(ChatMessage(role: role(content["role"]?.stringValue), content: joined))
-            }
-            let config = body["generationConfig"]
-            var decoded = Decoded(prompt: FakeLLMPrompt(
-                dialect: .gemini, model: model ?? "", messages: messages, seed: seed(config?["seed"]),
-                temperature: config?["temperature"]?.doubleValue,
-                maxTokens: config?["maxOutputTokens"]?.doubleValue.map { Int($0) }, stream: stream
-            ))
-            if stream, request.query["alt"] != "sse" { decoded.problem = "streamGenerateContent needs alt=sse here" }
-            return decoded
+        case .chat(.openai, _, _): return decodeOpenAI(body)
+        case .chat(.anthropic, _, _): return decodeAnthropic(body, request)
+        case .chat(.ollama, _, _): return decodeOllama(body)
+        case .chat(.gemini, let model, let stream): return decodeGemini(body, request, model: model, stream: stream)
         }
     }
+
+    static func text(_ value: JSONValue?) -> String { value?.stringValue ?? "" }
+
+    static func role(_ name: String?) -> ChatMessage.Role {
+        switch name {
+        case "system": .system
+        case "assistant", "model": .assistant
+        default: .user
+        }
+    }
+
+    static func seed(_ value: JSONValue?) -> UInt64? { value?.doubleValue.map { UInt64($0) } }
 
     /// The key the request presents in its dialect's header.
     func presentedKey(_ request: LoopbackRequest) -> String? {
@@ -157,43 +91,11 @@ struct FakeLLMDialectCodec {
     // MARK: Errors and faults
 
     func sendError(_ writer: LoopbackResponseWriter, status: Int, kind: ErrorKind, message: String, extraHeaders: [(String, String)] = []) {
-        let body: JSONValue
-        switch dialect {
-        case .openai:
-            let type: String = switch kind {
-            case .auth: "invalid_request_error"
-            case .invalidRequest: "invalid_request_error"
-            case .rateLimit: "rate_limit_error"
-            case .quota: "insufficient_quota"
-            case .server, .overloaded: "server_error"
-            }
-            let code: JSONValue = switch kind {
-            case .auth: .string("invalid_api_key")
-            case .quota: .string("insufficient_quota")
-            case .rateLimit: .string("rate_limit_exceeded")
-            default: .null
-            }
-            body = .object(["error": .object(["message": .string(message), "type": .string(type), "code": code])])
-        case .anthropic:
-            let type: String = switch kind {
-            case .auth: "authentication_error"
-            case .invalidRequest: "invalid_request_error"
-            case .rateLimit, .quota: "rate_limit_error"
-            case .server: "api_error"
-            case .overloaded: "overloaded_error"
-            }
-            body = .object(["type": .string("error"), "error": .object(["type": .string(type), "message": .string(message)])])
-        case .ollama:
-            body = .object(["error": .string(message)])
-        case .gemini:
-            let statusName: String = switch kind {
-            case .auth: "UNAUTHENTICATED"
-            case .invalidRequest: "INVALID_ARGUMENT"
-            case .rateLimit, .quota: "RESOURCE_EXHAUSTED"
-            case .server: "INTERNAL"
-            case .overloaded: "UNAVAILABLE"
-            }
-            body = .object(["error": .object(["code": .number(Double(status)), "message": .string(message), "status": .string(statusName)])])
+        let body: JSONValue = switch dialect {
+        case .openai: Self.openAIError(kind, message: message)
+        case .anthropic: Self.anthropicError(kind, message: message)
+        case .ollama: Self.ollamaError(message)
+        case .gemini: Self.geminiError(kind, status: status, message: message)
         }
         writer.send(status: status, headers: [("Content-Type", "application/json")] + extraHeaders, body: Self.json(body))
     }
@@ -227,59 +129,21 @@ struct FakeLLMDialectCodec {
             sendError(writer, status: 500, kind: .server, message: message)
             return
         }
-        let promptTokens = Self.tokens(prompt.messages.map(\.content).joined(separator: " "))
-        let completionTokens = Self.tokens(answer)
-        let body: JSONValue
-        switch dialect {
-        case .openai:
-            body = .object([
-                "id": .string("chatcmpl-fake"), "object": .string("chat.completion"), "created": .number(0),
-                "model": .string(prompt.model),
-                "choices": .array([.object([
-                    "index": .number(0),
-                    "message": .object(["role": .string("assistant"), "content": .string(answer)]),
-                    "finish_reason": .string("stop"),
-                ])]),
-                "usage": .object([
-                    "prompt_tokens": .number(Double(promptTokens)), "completion_tokens": .number(Double(completionTokens)),
-                    "total_tokens": .number(Double(promptTokens + completionTokens)),
-                ]),
-            ])
-        case .anthropic:
-            body = .object([
-                "id": .string("msg_fake"), "type": .string("message"), "role": .string("assistant"),
-                "model": .string(prompt.model),
-                "content": .array([.object(["type": .string("text"), "text": .string(answer)])]),
-                "stop_reason": .string("end_turn"), "stop_sequence": .null,
-                "usage": .object(["input_tokens": .number(Double(promptTokens)), "output_tokens": .number(Double(completionTokens))]),
-            ])
-        case .ollama:
-            body = .object([
-                "model": .string(prompt.model), "created_at": .string("2026-01-01T00:00:00Z"),
-                "message": .object(["role": .string("assistant"), "content": .string(answer)]),
-                "done": .bool(true), "done_reason": .string("stop"),
-                "prompt_eval_count": .number(Double(promptTokens)), "eval_count": .number(Double(completionTokens)),
-            ])
-        case .gemini:
-            body = geminiChunk(text: answer, finish: true, model: prompt.model, promptTokens: promptTokens, completionTokens: completionTokens)
+        let usage = Self.usage(answer: answer, prompt: prompt)
+        let body: JSONValue = switch dialect {
+        case .openai: Self.openAIAnswer(answer, model: prompt.model, usage: usage)
+        case .anthropic: Self.anthropicAnswer(answer, model: prompt.model, usage: usage)
+        case .ollama: Self.ollamaLine(answer, done: true, model: prompt.model, usage: usage)
+        case .gemini: Self.geminiChunk(text: answer, finish: true, model: prompt.model, promptTokens: usage.prompt, completionTokens: usage.completion)
         }
         sendBody(Self.json(body), fault: fault, writer: writer)
     }
 
     func sendEmbeddings(_ vectors: [[Float]], model: String, fault: FakeLLMFault?, writer: LoopbackResponseWriter) {
         let arrays = vectors.map { JSONValue.array($0.map { .number(Double($0)) }) }
-        let body: JSONValue
-        switch dialect {
-        case .ollama:
-            body = .object(["model": .string(model), "embeddings": .array(arrays)])
-        default:
-            body = .object([
-                "object": .string("list"), "model": .string(model),
-                "data": .array(arrays.enumerated().map {
-                    .object(["object": .string("embedding"), "index": .number(Double($0.offset)), "embedding": $0.element])
-                }),
-                "usage": .object(["prompt_tokens": .number(1), "total_tokens": .number(1)]),
-            ])
+        let body: JSONValue = switch dialect {
+        case .ollama: Self.ollamaEmbeddings(arrays, model: model)
+        default: Self.openAIEmbeddings(arrays, model: model)
         }
         sendBody(Self.json(body), fault: fault, writer: writer)
     }
@@ -302,89 +166,18 @@ struct FakeLLMDialectCodec {
 
     func stream(answer: String, prompt: FakeLLMPrompt, fault: FakeLLMFault?, writer: LoopbackResponseWriter, pause: () -> Void) {
         let pieces = Self.split(answer, into: options.streamPieces)
-        let promptTokens = Self.tokens(prompt.messages.map(\.content).joined(separator: " "))
-        let completionTokens = Self.tokens(answer)
-        var frames: [String] = []
-        var endFrames: [String] = []
+        let usage = Self.usage(answer: answer, prompt: prompt)
         let sse = dialect != .ollama
-        func data(_ value: JSONValue) -> String { "data: " + String(decoding: Self.json(value), as: UTF8.self) + "\n\n" }
-        func event(_ name: String, _ value: JSONValue) -> String { "event: \(name)\n" + data(value) }
-        switch dialect {
-        case .openai:
-            func chunk(_ delta: JSONValue, finish: JSONValue) -> JSONValue {
-                .object([
-                    "id": .string("chatcmpl-fake"), "object": .string("chat.completion.chunk"), "created": .number(0),
-                    "model": .string(prompt.model),
-                    "choices": .array([.object(["index": .number(0), "delta": delta, "finish_reason": finish])]),
-                ])
-            }
-            frames.append(data(chunk(.object(["role": .string("assistant"), "content": .string("")]), finish: .null)))
-            frames += pieces.map { data(chunk(.object(["content": .string($0)]), finish: .null)) }
-            endFrames.append(data(chunk(.object([:]), finish: .string("stop"))))
-            endFrames.append(data(.object([
-                "id": .string("chatcmpl-fake"), "object": .string("chat.completion.chunk"), "model": .string(prompt.model),
-                "choices": .array([]),
-                "usage": .object([
-                    "prompt_tokens": .number(Double(promptTokens)), "completion_tokens": .number(Double(completionTokens)),
-                    "total_tokens": .number(Double(promptTokens + completionTokens)),
-                ]),
-            ])))
-            endFrames.append("data: [DONE]\n\n")
-        case .anthropic:
-            frames.append(event("message_start", .object([
-                "type": .string("message_start"),
-                "message": .object([
-                    "id": .string("msg_fake"), "type": .string("message"), "role": .string("assistant"),
-                    "model": .string(prompt.model), "content": .array([]), "stop_reason": .null,
-                    "usage": .object(["input_tokens": .number(Double(promptTokens)), "output_tokens": .number(1)]),
-                ]),
-            ])))
-            frames.append(event("content_block_start", .object([
-                "type": .string("content_block_start"), "index": .number(0),
-                "content_block": .object(["type": .string("text"), "text": .string("")]),
-            ])))
-            frames.append(event("ping", .object(["type": .string("ping")])))
-            frames += pieces.map {
-                event("content_block_delta", .object([
-                    "type": .string("content_block_delta"), "index": .number(0),
-                    "delta": .object(["type": .string("text_delta"), "text": .string($0)]),
-                ]))
-            }
-            endFrames.append(event("content_block_stop", .object(["type": .string("content_block_stop"), "index": .number(0)])))
-            endFrames.append(event("message_delta", .object([
-                "type": .string("message_delta"),
-                "delta": .object(["stop_reason": .string("end_turn"), "stop_sequence": .null]),
-                "usage": .object(["output_tokens": .number(Double(completionTokens))]),
-            ])))
-            endFrames.append(event("message_stop", .object(["type": .string("message_stop")])))
-        case .ollama:
-            func line(_ text: String, done: Bool) -> String {
-                var object: [String: JSONValue] = [
-                    "model": .string(prompt.model), "created_at": .string("2026-01-01T00:00:00Z"),
-                    "message": .object(["role": .string("assistant"), "content": .string(text)]), "done": .bool(done),
-                ]
-                if done {
-                    object["done_reason"] = .string("stop")
-                    object["prompt_eval_count"] = .number(Double(promptTokens))
-                    object["eval_count"] = .number(Double(completionTokens))
-                }
-                return String(decoding: Self.json(.object(object)), as: UTF8.self) + "\n"
-            }
-            frames += pieces.map { line($0, done: false) }
-            endFrames.append(line("", done: true))
-        case .gemini:
-            frames += pieces.enumerated().map { index, piece in
-                let last = index == pieces.count - 1
-                return data(geminiChunk(
-                    text: piece, finish: last, model: prompt.model,
-                    promptTokens: promptTokens, completionTokens: last ? completionTokens : nil
-                ))
-            }
+        let stream: StreamFrames = switch dialect {
+        case .openai: Self.openAIStream(pieces, model: prompt.model, usage: usage)
+        case .anthropic: Self.anthropicStream(pieces, model: prompt.model, usage: usage)
+        case .ollama: Self.ollamaStream(pieces, model: prompt.model, usage: usage)
+        case .gemini: Self.geminiStream(pieces, model: prompt.model, usage: usage)
         }
         let contentType = sse ? "text/event-stream" : "application/x-ndjson"
         writer.beginStream(status: 200, headers: [("Content-Type", contentType), ("Cache-Control", "no-cache")], framing: options.framing)
-        let all = frames + endFrames
-        let half = max(1, frames.count / 2)
+        let all = stream.frames + stream.endFrames
+        let half = max(1, stream.frames.count / 2)
         for (index, frame) in all.enumerated() {
             if index > 0 { pause() }
             if index == half {
@@ -397,7 +190,7 @@ struct FakeLLMDialectCodec {
                     writer.finish()
                     return
                 case .midStreamError(let message):
-                    writer.write(midStreamError(message, sse: sse))
+                    writer.write(midStreamError(message))
                     writer.finish()
                     return
                 default:
@@ -410,38 +203,26 @@ struct FakeLLMDialectCodec {
         writer.finish()
     }
 
-    private func midStreamError(_ message: String, sse: Bool) -> String {
+    private func midStreamError(_ message: String) -> String {
         switch dialect {
-        case .ollama:
-            return String(decoding: Self.json(.object(["error": .string(message)])), as: UTF8.self) + "\n"
-        case .anthropic:
-            let body = JSONValue.object([
-                "type": .string("error"), "error": .object(["type": .string("overloaded_error"), "message": .string(message)]),
-            ])
-            return "event: error\ndata: " + String(decoding: Self.json(body), as: UTF8.self) + "\n\n"
-        case .openai, .gemini:
-            let body = JSONValue.object(["error": .object(["message": .string(message), "code": .number(500)])])
-            return "data: " + String(decoding: Self.json(body), as: UTF8.self) + "\n\n"
+        case .ollama: Self.ollamaStreamError(message)
+        case .anthropic: Self.anthropicStreamError(message)
+        // Gemini's SSE stream carries the OpenAI-shaped error frame.
+        case .openai, .gemini: Self.openAIStreamError(message)
         }
-    }
-
-    private func geminiChunk(text: String, finish: Bool, model: String, promptTokens: Int, completionTokens: Int?) -> JSONValue {
-        var candidate: [String: JSONValue] = [
-            "content": .object(["role": .string("model"), "parts": .array([.object(["text": .string(text)])])]),
-            "index": .number(0),
-        ]
-        if finish { candidate["finishReason"] = .string("STOP") }
-        var object: [String: JSONValue] = ["candidates": .array([.object(candidate)]), "modelVersion": .string(model)]
-        if let completionTokens {
-            object["usageMetadata"] = .object([
-                "promptTokenCount": .number(Double(promptTokens)), "candidatesTokenCount": .number(Double(completionTokens)),
-                "totalTokenCount": .number(Double(promptTokens + completionTokens)),
-            ])
-        }
-        return .object(object)
     }
 
     // MARK: Helpers
+
+    /// One server-sent event carrying `value` as its data.
+    static func sseData(_ value: JSONValue) -> String { "data: " + String(decoding: json(value), as: UTF8.self) + "\n\n" }
+
+    /// One named server-sent event carrying `value` as its data.
+    static func sseEvent(_ name: String, _ value: JSONValue) -> String { "event: \(name)\n" + sseData(value) }
+
+    static func usage(answer: String, prompt: FakeLLMPrompt) -> Usage {
+        Usage(prompt: tokens(prompt.messages.map(\.content).joined(separator: " ")), completion: tokens(answer))
+    }
 
     /// A crude token count (words) so usage numbers are predictable.
     static func tokens(_ text: String) -> Int {
@@ -457,8 +238,6 @@ struct FakeLLMDialectCodec {
     }
 
     static func json(_ value: JSONValue) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)) ?? Data("null".utf8)
+        (try? JSONOutput.makeLineEncoder().encode(value)) ?? Data("null".utf8)
     }
 }

@@ -289,19 +289,7 @@ private final class HandlerBox: @unchecked Sendable {
     }
 }
 
-/// A small, fast, seedable generator so random faults repeat run after run.
-struct SplitMix64: Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
+    /// A uniform draw from [0, 1) built from the top 53 bits, so random faults repeat run after run.
     mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -209,7 +209,7 @@ struct RunCommand: AsyncParsableCommand {
         // writer can append in between.
         let writer = try TranscriptWriter(path: path, opening: .existing)
         for warning in writer.warnings {
-            FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
+            StandardError.writeLine("polyphony: warning: \(warning)")
         }
         let (events, _) = try TranscriptReader(path: path).readAll()
         let plan = try SessionPlan.resume(events: events, file: path, backend: pool.backend(named:), humanTimeout: humanTimeout)
@@ -220,15 +220,15 @@ struct RunCommand: AsyncParsableCommand {
         let tokens = end.totals.promptTokens + end.totals.completionTokens
         let line = "\(end.status.rawValue): \(end.totals.turns) turns, \(end.totals.ideas) ideas, \(tokens) tokens — transcript \(path)"
         if jsonEvents {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            StandardError.writeLine(line)
         } else {
             print(line)
         }
         if end.status == .failed, let reason = end.reason {
-            FileHandle.standardError.write(Data("polyphony: \(reason)\n".utf8))
+            StandardError.writeLine("polyphony: \(reason)")
         }
         if end.status == .interrupted {
-            FileHandle.standardError.write(Data("polyphony: interrupted; continue with `polyphony run --resume \(path)`\n".utf8))
+            StandardError.writeLine("polyphony: interrupted; continue with `polyphony run --resume \(path)`")
         }
     }
 

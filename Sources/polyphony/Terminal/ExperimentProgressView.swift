@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyCore
 import PolyphonyExperiments
 
 #if canImport(Glibc)
@@ -22,7 +23,7 @@ struct ExperimentProgressView: Sendable {
 
     /// A view on stderr that redraws only when stderr is a terminal.
     static func standardError() -> ExperimentProgressView {
-        ExperimentProgressView(redraws: isatty(STDERR_FILENO) == 1) { FileHandle.standardError.write(Data($0.utf8)) }
+        ExperimentProgressView(redraws: isatty(STDERR_FILENO) == 1) { StandardError.write($0) }
     }
 
     /// Erases the status line, back to the start of the line.

@@ -16,7 +16,7 @@ enum ReportOutput {
         if let json {
             FileHandle.standardOutput.write(json)
             FileHandle.standardOutput.write(Data("\n".utf8))
-            for note in notes { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
+            for note in notes { StandardError.writeLine(note) }
         } else {
             print(text(), terminator: "")
             for note in notes { print(note) }

@@ -44,7 +44,7 @@ public struct DiversityAnalyzer: Sendable {
         guard !pool.ideas.isEmpty else {
             throw PolyphonyError.invalidInput("no ideas to score: the inputs hold no idea events or rows")
         }
-        let matrix = try await Self.embedInBatches(pool.ideas.map(\.text), embedder: embedder, batchSize: batchSize)
+        let matrix = try await EmbeddingMatrix.embedding(pool.ideas.map(\.text), with: embedder, batchSize: batchSize)
         let prompts = Array(Set(pool.ideas.compactMap(\.prompt))).sorted()
         var promptVectors: [String: [Float]] = [:]
         if !prompts.isEmpty {
@@ -56,7 +56,7 @@ public struct DiversityAnalyzer: Sendable {
         }
         var referenceMatrix: EmbeddingMatrix?
         if let reference, !reference.ideas.isEmpty {
-            referenceMatrix = try await Self.embedInBatches(reference.ideas.map(\.text), embedder: embedder, batchSize: batchSize)
+            referenceMatrix = try await EmbeddingMatrix.embedding(reference.ideas.map(\.text), with: embedder, batchSize: batchSize)
         }
         return try await analyze(
             pool, embeddings: matrix, promptVectors: promptVectors, embedderName: embedder.name,
@@ -124,39 +124,7 @@ public struct DiversityAnalyzer: Sendable {
             : try await clusters(all, context, threshold: NearDuplicateClustering.literatureThreshold, settled: false)
         let overall = try await summary("all", all, context, precomputed: (global, literature))
 
-        // Every subset any breakdown needs; a subset that two breakdowns share (one group, one
-        // round, only agents…) is measured once.
-        let groupParts = ordered(all) { ideas[$0].group }.map { (key: $0.key, members: $0.members) }
-        let roundParts = byRoundNumber(ordered(all) { ideas[$0].round }).map { (key: $0.key.map(String.init) ?? "none", members: $0.members) }
-        let participantParts = ordered(all) { ideas[$0].participantKey }.map { (key: $0.key, members: $0.members) }
-        let kindParts = ordered(all) { ideas[$0].kind.rawValue }.map { (key: $0.key, members: $0.members) }
-        let trajectoryParts = groupParts.flatMap { group in
-            byRoundNumber(ordered(group.members) { ideas[$0].round }).map { (group: group.key, round: $0.key, members: $0.members) }
-        }
-        let measured = try await summaries(
-            of: groupParts.map(\.members) + roundParts.map(\.members) + participantParts.map(\.members)
-                + kindParts.map(\.members) + trajectoryParts.map(\.members),
-            context, overall: overall)
-        func lookup(_ key: String, _ members: [Int]) -> DiversitySummary {
-            var summary = measured[members] ?? overall
-            summary.key = key
-            return summary
-        }
-        let byGroup = groupParts.map { lookup($0.key, $0.members) }
-        let byRound = roundParts.map { lookup($0.key, $0.members) }
-        let byParticipant = participantParts.map { lookup($0.key, $0.members) }
-        let byKind = kindParts.map { lookup($0.key, $0.members) }
-        var trajectory: [TrajectoryPoint] = []
-        var reached: [String: Set<Int>] = [:]
-        for part in trajectoryParts {
-            let clustersHere = Set(part.members.map { global.assignments[$0] })
-            let fresh = clustersHere.subtracting(reached[part.group, default: []])
-            reached[part.group, default: []].formUnion(clustersHere)
-            trajectory.append(TrajectoryPoint(
-                group: part.group, round: part.round,
-                summary: lookup(part.round.map { "\(part.group) round \($0)" } ?? "\(part.group) no round", part.members),
-                newClusters: fresh.count, cumulativeClusters: reached[part.group, default: []].count))
-        }
+        let breakdowns = try await breakdowns(context, global: global, overall: overall)
         let homogeneity = homogeneity(context)
         let contributions = await contributions(context, global: global)
 
@@ -193,8 +161,8 @@ public struct DiversityAnalyzer: Sendable {
             settings.referenceK = referenceNovelty.k
         }
         return ScoreReport(
-            settings: settings, sources: pool.sources, overall: overall, byGroup: byGroup, byRound: byRound,
-            byParticipant: byParticipant, byKind: byKind, trajectory: trajectory, homogeneity: homogeneity,
+            settings: settings, sources: pool.sources, overall: overall, byGroup: breakdowns.byGroup, byRound: breakdowns.byRound,
+            byParticipant: breakdowns.byParticipant, byKind: breakdowns.byKind, trajectory: breakdowns.trajectory, homogeneity: homogeneity,
             contributions: contributions, clusters: clusterEntries, ideas: scored, settlement: settlement)
     }
 
@@ -211,7 +179,7 @@ public struct DiversityAnalyzer: Sendable {
         var reference: [ReferenceNovelty.Result?] = []
     }
 
-    private func clusters(_ rows: [Int], _ context: Context, threshold: Float, settled: Bool) async throws -> NearDuplicateClustering.Result {
+    func clusters(_ rows: [Int], _ context: Context, threshold: Float, settled: Bool) async throws -> NearDuplicateClustering.Result {
         let sub = rows.count == context.matrix.rows ? context.matrix : context.matrix.subset(rows)
         if settled, let settler {
             return await settler.cluster(sub, texts: rows.map { context.ideas[$0].text })
@@ -219,33 +187,7 @@ public struct DiversityAnalyzer: Sendable {
         return await NearDuplicateClustering(threshold: threshold).cluster(sub)
     }
 
-    /// One summary per distinct subset, computed concurrently (each subset's metrics are
-    /// independent); the whole pool reuses `overall`.
-    private func summaries(of subsets: [[Int]], _ context: Context, overall: DiversitySummary) async throws -> [[Int]: DiversitySummary] {
-        var unique: [[Int]] = []
-        var seen: Set<[Int]> = [Array(context.ideas.indices)]
-        for subset in subsets where seen.insert(subset).inserted { unique.append(subset) }
-        // A window of one subset per core keeps memory bounded by a few subsets, not all of them.
-        let window = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return try await withThrowingTaskGroup(of: ([Int], DiversitySummary).self) { group in
-            var next = 0
-            func launch() {
-                guard next < unique.count else { return }
-                let members = unique[next]
-                next += 1
-                group.addTask { (members, try await summary("", members, context)) }
-            }
-            for _ in 0..<window { launch() }
-            var result: [[Int]: DiversitySummary] = [Array(context.ideas.indices): overall]
-            while let (members, summary) = try await group.next() {
-                result[members] = summary
-                launch()
-            }
-            return result
-        }
-    }
-
-    private func summary(
+    func summary(
         _ key: String, _ rows: [Int], _ context: Context,
         precomputed: (NearDuplicateClustering.Result, NearDuplicateClustering.Result)? = nil
     ) async throws -> DiversitySummary {
@@ -277,162 +219,5 @@ public struct DiversityAnalyzer: Sendable {
             meanOriginality: originality.isEmpty ? nil : originality.reduce(0, +) / Double(originality.count),
             meanReferenceNovelty: reference.isEmpty ? nil : reference.reduce(0) { $0 + $1.novelty } / Double(reference.count),
             hivemindShare: reference.isEmpty ? nil : Double(reference.filter(\.inReference).count) / Double(reference.count))
-    }
-
-    private func homogeneity(_ context: Context) -> Homogeneity {
-        let participants = ordered(Array(context.ideas.indices)) { context.ideas[$0].participantKey }
-        var labels = [Int](repeating: 0, count: context.ideas.count)
-        for (index, participant) in participants.enumerated() {
-            for row in participant.members { labels[row] = index }
-        }
-        let d = context.matrix.dimension
-        let counts = participants.map(\.members.count)
-
-        let p = participants.count
-        // Per-participant sums of unit vectors, flat (participant-major).
-        func sums(_ labels: [Int]) -> [Double] {
-            var sums = [Double](repeating: 0, count: p * d)
-            context.matrix.values.withUnsafeBufferPointer { e in
-                sums.withUnsafeMutableBufferPointer { s in
-                    for (row, owner) in labels.enumerated() {
-                        let target = s.baseAddress! + owner * d, source = e.baseAddress! + row * d
-                        for k in 0..<d { target[k] += Double(source[k]) }
-                    }
-                }
-            }
-            return sums
-        }
-        func between(_ sums: [Double]) -> (pairs: [(Int, Int, Double)], mean: Double?) {
-            var pairs: [(Int, Int, Double)] = []
-            sums.withUnsafeBufferPointer { s in
-                for i in 0..<p {
-                    for j in (i + 1)..<max(i + 1, p) {
-                        let dot = VectorKernels.dot(s.baseAddress! + i * d, s.baseAddress! + j * d, count: d)
-                        pairs.append((i, j, dot / Double(counts[i] * counts[j])))
-                    }
-                }
-            }
-            return (pairs, pairs.isEmpty ? nil : pairs.reduce(0) { $0 + $1.2 } / Double(pairs.count))
-        }
-
-        let observed = sums(labels)
-        let (pairs, mean) = between(observed)
-        var within: [Double] = []
-        for participant in participants where participant.members.count >= 2 {
-            within.append(PairwiseSimilarity.meanSimilarity(context.matrix.subset(participant.members)) ?? 0)
-        }
-        var floors: [Double] = []
-        if participants.count >= 2 {
-            var generator = SplitMix64(seed: seed)
-            var shuffled = labels
-            for _ in 0..<floorPermutations {
-                shuffled.shuffle(using: &generator)
-                if let value = between(sums(shuffled)).mean { floors.append(value) }
-            }
-        }
-        let floorMean = floors.isEmpty ? nil : floors.reduce(0, +) / Double(floors.count)
-        let floorSpread = floorMean.map { m in (floors.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(floors.count)).squareRoot() }
-        return Homogeneity(
-            pairs: pairs.map { i, j, similarity in
-                let a = participants[i].members[0], b = participants[j].members[0]
-                return Homogeneity.Pair(
-                    first: participants[i].key, second: participants[j].key,
-                    sameGroup: context.ideas[a].group == context.ideas[b].group, similarity: similarity)
-            },
-            meanBetweenParticipants: mean,
-            meanWithinParticipants: within.isEmpty ? nil : within.reduce(0, +) / Double(within.count),
-            randomPairFloor: floorMean, randomPairFloorSpread: floorSpread, permutations: floors.count)
-    }
-
-    private func contributions(_ context: Context, global: NearDuplicateClustering.Result) async -> [Contribution] {
-        var reachedBy = [Set<String>](repeating: [], count: global.clusterCount)
-        for (row, cluster) in global.assignments.enumerated() {
-            reachedBy[cluster].insert(context.ideas[row].participantKey)
-        }
-        let agentRows = context.ideas.indices.filter { context.ideas[$0].kind == .agent }
-        var result: [Contribution] = []
-        for (key, rows) in ordered(Array(context.ideas.indices), by: { context.ideas[$0].participantKey }) {
-            let first = context.ideas[rows[0]]
-            let clusters = Set(rows.map { global.assignments[$0] })
-            let nearest = first.kind == .human && !agentRows.isEmpty
-                ? await Self.meanNearestDistance(rows, to: agentRows, in: context.matrix)
-                : nil
-            result.append(Contribution(
-                participant: key, author: first.author, group: first.group, kind: first.kind, ideas: rows.count,
-                clustersReached: clusters.count,
-                exclusiveClusters: clusters.filter { reachedBy[$0] == [key] }.count,
-                meanNearestAgentDistance: nearest))
-        }
-        return result
-    }
-
-    /// Mean over `rows` of 1 − the highest cosine similarity to any of `targets`, split over cores.
-    static func meanNearestDistance(_ rows: [Int], to targets: [Int], in matrix: EmbeddingMatrix) async -> Double {
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count))
-        let values = matrix.values, d = matrix.dimension
-        // Summed in worker order so the result does not depend on which worker finished first.
-        let total = await withTaskGroup(of: (Int, Double).self) { group in
-            for worker in 0..<workers {
-                let slice = rows[(rows.count * worker / workers)..<(rows.count * (worker + 1) / workers)]
-                group.addTask {
-                    (worker, values.withUnsafeBufferPointer { e in
-                        var sum = 0.0
-                        for row in slice {
-                            var best: Float = -1
-                            for target in targets {
-                                best = max(best, VectorKernels.dot(e.baseAddress! + row * d, e.baseAddress! + target * d, count: d))
-                            }
-                            sum += Double(1 - best)
-                        }
-                        return sum
-                    })
-                }
-            }
-            var parts = [Double](repeating: 0, count: workers)
-            for await (worker, part) in group { parts[worker] = part }
-            return parts.reduce(0, +)
-        }
-        return total / Double(rows.count)
-    }
-}
-
-/// Sorts round groups by round number, ideas without a round last.
-func byRoundNumber(_ groups: [(key: Int?, members: [Int])]) -> [(key: Int?, members: [Int])] {
-    groups.sorted { lhs, rhs in
-        switch (lhs.key, rhs.key) {
-        case let (a?, b?): a < b
-        case (_?, nil): true
-        default: false
-        }
-    }
-}
-
-/// Groups `rows` by `key`, keeping keys and members in order of first appearance.
-func ordered<Key: Hashable>(_ rows: [Int], by key: (Int) -> Key) -> [(key: Key, members: [Int])] {
-    var order: [Key] = []
-    var members: [Key: [Int]] = [:]
-    for row in rows {
-        let value = key(row)
-        if members[value] == nil { order.append(value) }
-        members[value, default: []].append(row)
-    }
-    return order.map { ($0, members[$0] ?? []) }
-}
-
-extension DiversityAnalyzer {
-    /// `texts` embedded `batchSize` at a time and normalised, checking the embedder returned
-    /// one vector per text.
-    static func embedInBatches(_ texts: [String], embedder: any Embedder, batchSize: Int) async throws -> EmbeddingMatrix {
-        var vectors: [[Float]] = []
-        vectors.reserveCapacity(texts.count)
-        for start in stride(from: 0, to: texts.count, by: batchSize) {
-            let batch = Array(texts[start..<min(texts.count, start + batchSize)])
-            let embedded = try await embedder.embed(batch)
-            guard embedded.count == batch.count else {
-                throw PolyphonyError.invalidInput("embedder \(embedder.name) returned \(embedded.count) vectors for \(batch.count) texts")
-            }
-            vectors.append(contentsOf: embedded)
-        }
-        return try EmbeddingMatrix(vectors).normalized()
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
-import PolyphonyCore
 
 /// Finds the JSON object a model wrapped in prose or a code fence.
-enum JSONExtraction {
-    /// The first balanced `{…}` in `text` that parses as a JSON object.
-    static func firstObject(in text: String) -> JSONValue? {
+public enum JSONExtraction {
+    /// The first balanced `{…}` in `text` that parses as a JSON object and passes `accept`.
+    ///
+    /// Braces inside JSON strings do not count, and a candidate that does not parse (a
+    /// `{placeholder}` in the prose) is skipped, so the object is found wherever it stands.
+    public static func firstObject(in text: String, where accept: (JSONValue) -> Bool = { _ in true }) -> JSONValue? {
         let scalars = Array(text.utf8)
         var start = 0
         while let open = scalars[start...].firstIndex(of: UInt8(ascii: "{")) {
@@ -24,7 +26,7 @@ enum JSONExtraction {
                     depth -= 1
                     if depth == 0 {
                         let candidate = Data(scalars[open...index])
-                        if let value = try? JSONDecoder().decode(JSONValue.self, from: candidate), case .object = value {
+                        if let value = try? JSONDecoder().decode(JSONValue.self, from: candidate), case .object = value, accept(value) {
                             return value
                         }
                         break
