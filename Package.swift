@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "polyphony", targets: ["polyphony"]),
         .library(name: "PolyphonyCore", targets: ["PolyphonyCore"]),
+        .library(name: "PolyphonyTranscript", targets: ["PolyphonyTranscript"]),
         .library(name: "PolyphonyBackends", targets: ["PolyphonyBackends"]),
         .library(name: "PolyphonyEngine", targets: ["PolyphonyEngine"]),
         .library(name: "PolyphonyScoring", targets: ["PolyphonyScoring"]),
@@ -22,18 +23,21 @@ let package = Package(
     ],
     targets: [
         .target(name: "PolyphonyCore"),
+        // The transcript format: events, streaming reader, crash-safe writer and its lock,
+        // validator, renderer, comparison. Needs nothing but Core.
+        .target(name: "PolyphonyTranscript", dependencies: ["PolyphonyCore"]),
         // libcurl (Debian: libcurl4-openssl-dev) with typed wrappers for its variadic setters.
         // Only PolyphonyBackends imports it.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "PolyphonyBackends",
-            dependencies: ["PolyphonyCore", "CCurl", .product(name: "Yams", package: "Yams")]
+            dependencies: ["PolyphonyCore", "PolyphonyTranscript", "CCurl", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "PolyphonyEngine",
-            dependencies: ["PolyphonyCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["PolyphonyCore", "PolyphonyTranscript", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "PolyphonyScoring", dependencies: ["PolyphonyCore"]),
+        .target(name: "PolyphonyScoring", dependencies: ["PolyphonyCore", "PolyphonyTranscript"]),
         // The offline all-MiniLM-L6-v2 sentence embedder. It loads the system BLAS (OpenBLAS;
         // Debian: libopenblas0) with dlopen at first use, so building needs no BLAS headers.
         .target(name: "PolyphonyEmbeddings", dependencies: ["PolyphonyCore"]),
@@ -41,19 +45,21 @@ let package = Package(
         .target(
             name: "PolyphonyExperiments",
             dependencies: [
-                "PolyphonyCore", "PolyphonyEngine", "PolyphonyScoring", .product(name: "Yams", package: "Yams"),
+                "PolyphonyCore", "PolyphonyTranscript", "PolyphonyEngine", "PolyphonyScoring",
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
             name: "polyphony",
             dependencies: [
-                "PolyphonyCore", "PolyphonyBackends", "PolyphonyEngine", "PolyphonyScoring",
+                "PolyphonyCore", "PolyphonyTranscript", "PolyphonyBackends", "PolyphonyEngine", "PolyphonyScoring",
                 "PolyphonyEmbeddings", "PolyphonyExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Loopback servers and fixtures shared by tests and benchmarks. Never linked into `polyphony`.
-        .target(name: "PolyphonyTestSupport", dependencies: ["PolyphonyCore"]),
+        // Backends for `BackendConfiguration`: the fake server hands out entries pointing at itself.
+        .target(name: "PolyphonyTestSupport", dependencies: ["PolyphonyCore", "PolyphonyBackends"]),
         // The fake LLM server as its own process, for shell-driven checks (scripts/check-human-seat.sh).
         .executableTarget(
             name: "polyphony-fake-server", dependencies: ["PolyphonyTestSupport"], path: "Sources/PolyphonyFakeServer"
@@ -62,24 +68,25 @@ let package = Package(
         .executableTarget(
             name: "polyphony-bench",
             dependencies: [
-                "PolyphonyCore", "PolyphonyBackends", "PolyphonyEngine", "PolyphonyScoring",
+                "PolyphonyCore", "PolyphonyTranscript", "PolyphonyBackends", "PolyphonyEngine", "PolyphonyScoring",
                 "PolyphonyTestSupport", "PolyphonyEmbeddings", "PolyphonyExperiments",
             ],
             path: "Sources/PolyphonyBenchmarks"
         ),
         .testTarget(name: "PolyphonyCoreTests", dependencies: ["PolyphonyCore"]),
+        .testTarget(name: "PolyphonyTranscriptTests", dependencies: ["PolyphonyTranscript"]),
         .testTarget(
             name: "PolyphonyBackendsTests",
-            dependencies: ["PolyphonyBackends", "PolyphonyTestSupport"]
+            dependencies: ["PolyphonyBackends", "PolyphonyTranscript", "PolyphonyTestSupport"]
         ),
         .testTarget(
             name: "PolyphonyEngineTests",
             // Backends for the tests that run sessions over real HTTP to the loopback fake.
-            dependencies: ["PolyphonyEngine", "PolyphonyBackends", "PolyphonyTestSupport"]
+            dependencies: ["PolyphonyEngine", "PolyphonyTranscript", "PolyphonyBackends", "PolyphonyTestSupport"]
         ),
         .testTarget(
             name: "PolyphonyScoringTests",
-            dependencies: ["PolyphonyScoring", "PolyphonyTestSupport"],
+            dependencies: ["PolyphonyScoring", "PolyphonyTranscript", "PolyphonyTestSupport"],
             exclude: ["Fixtures"]  // read through #filePath; written by scripts/originality/fit.py
         ),
         .testTarget(
@@ -93,7 +100,7 @@ let package = Package(
         // Runs the built `polyphony` binary as a user would.
         .testTarget(
             name: "PolyphonyCLITests",
-            dependencies: ["PolyphonyCore", "PolyphonyTestSupport", "polyphony"]
+            dependencies: ["PolyphonyCore", "PolyphonyTranscript", "PolyphonyBackends", "PolyphonyTestSupport", "polyphony"]
         ),
     ]
 )

@@ -3,6 +3,7 @@ import Foundation
 import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyEngine
+import PolyphonyTranscript
 
 /// `polyphony replay TRANSCRIPT [--live] [--rerun]`.
 struct ReplayCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// Runs one session: owns its state, drives the protocol's phases, records every turn.
 ///

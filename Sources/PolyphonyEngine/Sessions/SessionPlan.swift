@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// Everything an ``Orchestrator`` needs to start or continue one session: the header, the
 /// bound cast, the protocol and what an earlier run already recorded.

@@ -1,6 +1,7 @@
 import Foundation
 import PolyphonyCore
 import PolyphonyEngine
+import PolyphonyTranscript
 
 /// Runs the sessions of an experiment grid into an experiment folder, at most `concurrency` at
 /// a time, each transcript in `runs/<run id>.jsonl`.

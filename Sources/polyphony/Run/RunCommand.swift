@@ -3,6 +3,7 @@ import Foundation
 import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyEngine
+import PolyphonyTranscript
 
 /// `polyphony run SESSION` and `polyphony run --resume TRANSCRIPT`.
 struct RunCommand: AsyncParsableCommand {
