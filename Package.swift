@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way, toward PolyphonyCore (see ../shared/DESIGN.md).
-// Only PolyphonyBackends talks HTTP. YAML is read by Engine (personas, sessions) and
+// Only PolyphonyBackends talks HTTP. Libraries take a swift-log `Logger` (no-op by default);
+// only the executable decides where log lines go (stderr, with --log-level). YAML is read by Engine (personas, sessions) and
 // Backends (the backends file); Core and Scoring stay dependency-free.
 let package = Package(
     name: "Polyphony",
@@ -20,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "PolyphonyCore"),
@@ -31,11 +33,17 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "PolyphonyBackends",
-            dependencies: ["PolyphonyCore", "PolyphonyTranscript", "CCurl", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "PolyphonyCore", "PolyphonyTranscript", "CCurl", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "PolyphonyEngine",
-            dependencies: ["PolyphonyCore", "PolyphonyTranscript", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "PolyphonyCore", "PolyphonyTranscript", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(name: "PolyphonyScoring", dependencies: ["PolyphonyCore", "PolyphonyTranscript"]),
         // The offline all-MiniLM-L6-v2 sentence embedder. It loads the system BLAS (OpenBLAS;
@@ -46,7 +54,7 @@ let package = Package(
             name: "PolyphonyExperiments",
             dependencies: [
                 "PolyphonyCore", "PolyphonyTranscript", "PolyphonyEngine", "PolyphonyScoring",
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -55,6 +63,7 @@ let package = Package(
                 "PolyphonyCore", "PolyphonyTranscript", "PolyphonyBackends", "PolyphonyEngine", "PolyphonyScoring",
                 "PolyphonyEmbeddings", "PolyphonyExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Loopback servers and fixtures shared by tests and benchmarks. Never linked into `polyphony`.
@@ -77,12 +86,18 @@ let package = Package(
         .testTarget(name: "PolyphonyTranscriptTests", dependencies: ["PolyphonyTranscript"]),
         .testTarget(
             name: "PolyphonyBackendsTests",
-            dependencies: ["PolyphonyBackends", "PolyphonyTranscript", "PolyphonyTestSupport"]
+            dependencies: [
+                "PolyphonyBackends", "PolyphonyTranscript", "PolyphonyTestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "PolyphonyEngineTests",
             // Backends for the tests that run sessions over real HTTP to the loopback fake.
-            dependencies: ["PolyphonyEngine", "PolyphonyTranscript", "PolyphonyBackends", "PolyphonyTestSupport"]
+            dependencies: [
+                "PolyphonyEngine", "PolyphonyTranscript", "PolyphonyBackends", "PolyphonyTestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "PolyphonyScoringTests",
