@@ -2,9 +2,10 @@
 import PackageDescription
 
 // Dependencies point one way, toward PolyphonyCore (see ../shared/DESIGN.md).
-// Only PolyphonyBackends talks HTTP. Libraries take a swift-log `Logger` (no-op by default);
-// only the executable decides where log lines go (stderr, with --log-level). YAML is read by Engine (personas, sessions) and
-// Backends (the backends file); Core and Scoring stay dependency-free.
+// Only PolyphonyBackends talks HTTP. YAML is read by Engine (personas, sessions) and
+// Backends (the backends file); Core stays dependency-free, and Scoring takes nothing but
+// swift-log's API. Libraries take a `Logger` (no-op by default); only the executable decides
+// where log lines go (stderr, with --log-level).
 let package = Package(
     name: "Polyphony",
     platforms: [.macOS(.v15)],
@@ -45,7 +46,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "PolyphonyScoring", dependencies: ["PolyphonyCore", "PolyphonyTranscript"]),
+        .target(
+            name: "PolyphonyScoring",
+            dependencies: ["PolyphonyCore", "PolyphonyTranscript", .product(name: "Logging", package: "swift-log")]
+        ),
         // The offline all-MiniLM-L6-v2 sentence embedder. It loads the system BLAS (OpenBLAS;
         // Debian: libopenblas0) with dlopen at first use, so building needs no BLAS headers.
         .target(name: "PolyphonyEmbeddings", dependencies: ["PolyphonyCore"]),
@@ -101,7 +105,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PolyphonyScoringTests",
-            dependencies: ["PolyphonyScoring", "PolyphonyTranscript", "PolyphonyTestSupport"],
+            dependencies: [
+                "PolyphonyScoring", "PolyphonyTranscript", "PolyphonyTestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             exclude: ["Fixtures"]  // read through #filePath; written by scripts/originality/fit.py
         ),
         .testTarget(

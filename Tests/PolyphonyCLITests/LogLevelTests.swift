@@ -76,6 +76,10 @@ import Testing
         ["replay", "t.jsonl", "--log-level", "loud"],
         ["backends", "check", "--log-level", "loud"],
         ["experiment", "run", "grid.yaml", "--log-level", "loud"],
+        ["experiment", "analyze", "results/x", "--log-level", "loud"],
+        ["score", "t.jsonl", "--log-level", "loud"],
+        ["baseline", "--topic", "x", "--backend", "openai", "--log-level", "loud"],
+        ["rate", "t.jsonl", "--rater", "ana", "--log-level", "loud"],
     ])
     func aBadLogLevelIsAUsageError(arguments: [String]) async throws {
         let result = try await CLIHarness.run(arguments)
