@@ -69,7 +69,9 @@ struct BackendRequester: Sendable {
             } catch is CancellationError {
                 throw PolyphonyError.cancelled("backend \(name): request cancelled")
             } catch let failure as AttemptFailure {
-                logger.info("attempt failed: \(failure.error.message)", metadata: Self.metadata(failure, attempt: count))
+                if !failure.error.isCancellation {
+                    logger.info("attempt failed: \(failure.error.message)", metadata: Self.metadata(failure, attempt: count))
+                }
                 let delay = try await pause(after: failure, attempt: count)
                 retries.append(ChatRetry(status: failure.error.status, message: failure.error.message, delaySeconds: delay))
             }
