@@ -3,6 +3,7 @@ import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyEngine
 import PolyphonyTestSupport
+import PolyphonyTranscript
 
 /// Sessions with many seats (20,000 by default; `POLYPHONY_BENCH_SEATS` overrides) against
 /// the loopback fake with 2 ms latency and `max_concurrency` 16:

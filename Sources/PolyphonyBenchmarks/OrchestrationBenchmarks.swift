@@ -3,6 +3,7 @@ import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyEngine
 import PolyphonyTestSupport
+import PolyphonyTranscript
 
 /// A brainwriting phase of 64 agents against a loopback backend with a fixed 50 ms latency.
 /// The critical path is 50 ms × ceil(64 / max_concurrency); orchestration overhead is the rest.

@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// Transcript reading throughput: DESIGN.md asks for hundreds of thousands of events per second.
 let transcriptSuite = BenchmarkSuite(name: "transcript", summary: "stream-read a 200,000-event transcript") {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PolyphonyBackends
 import PolyphonyCore
 
@@ -73,6 +74,8 @@ struct BackendsCommand: AsyncParsableCommand {
 
         @OptionGroup var source: Source
 
+        @OptionGroup var logging: LoggingOptions
+
         @Argument(help: "Backends to check; all of them when omitted.")
         var names: [String] = []
 
@@ -83,10 +86,11 @@ struct BackendsCommand: AsyncParsableCommand {
             // A `local` entry is checked for real: its managed server starts for the check
             // and stops with the command.
             let results = try await withLocalModelServers(environment: environment) { servers in
-                let set = BackendSet(file: file, environment: environment, cacheDirectory: nil, localServers: servers)
+                let logger = logging.logger
+                let set = BackendSet(file: file, environment: environment, cacheDirectory: nil, localServers: servers, logger: logger)
                 return await withTaskGroup(of: (Int, CheckResult).self) { group in
                     for (index, entry) in entries.enumerated() {
-                        group.addTask { (index, await Self.check(entry, environment: environment, set: set)) }
+                        group.addTask { (index, await Self.check(entry, environment: environment, set: set, logger: logger)) }
                     }
                     var results = [CheckResult?](repeating: nil, count: entries.count)
                     for await (index, result) in group { results[index] = result }
@@ -110,13 +114,13 @@ struct BackendsCommand: AsyncParsableCommand {
             if results.contains(where: { !$0.ok }) { throw ExitCode(1) }
         }
 
-        static func check(_ entry: BackendConfiguration, environment: [String: String], set: BackendSet) async -> CheckResult {
+        static func check(_ entry: BackendConfiguration, environment: [String: String], set: BackendSet, logger: Logger) async -> CheckResult {
             var result = CheckResult(name: entry.name)
             var config = entry
             // A check should answer quickly: one retry at most.
             config.maxAttempts = min(config.maxAttempts, 2)
             do {
-                let backend = config.kind == .local ? try set.backend(named: config.name) : try makeBackend(config, environment: environment, cacheDirectory: nil)
+                let backend = config.kind == .local ? try set.backend(named: config.name) : try makeBackend(config, environment: environment, cacheDirectory: nil, logger: logger)
                 let request = ChatRequest(messages: [.user("Reply with the single word: ok")], temperature: 0, maxTokens: 16, seed: 1)
                 let response = try await backend.complete(request)
                 result.chat = .init(latencyMs: response.latencyMilliseconds, model: response.model, text: response.text)
@@ -125,7 +129,7 @@ struct BackendsCommand: AsyncParsableCommand {
             }
             if config.embeddingModel != nil, [.openai, .ollama, .local].contains(config.kind) {
                 do {
-                    let embedder = config.kind == .local ? try set.embedder(named: config.name) : try makeEmbedder(config, environment: environment)
+                    let embedder = config.kind == .local ? try set.embedder(named: config.name) : try makeEmbedder(config, environment: environment, logger: logger)
                     let clock = ContinuousClock()
                     let start = clock.now
                     let vectors = try await embedder.embed(["polyphony backend check"])

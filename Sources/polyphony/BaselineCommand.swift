@@ -62,6 +62,8 @@ struct BaselineCommand: AsyncParsableCommand {
     @Option(help: "The response cache folder (default: $XDG_CACHE_HOME/polyphony/responses).")
     var cacheDir: String?
 
+    @OptionGroup var logging: LoggingOptions
+
     func validate() throws {
         if files.isEmpty && topic.isEmpty { throw ValidationError("give a session or grid file, or --topic TEXT") }
         if backend.isEmpty { throw ValidationError("give at least one --backend NAME") }
@@ -79,7 +81,7 @@ struct BaselineCommand: AsyncParsableCommand {
             let set = BackendSet(
                 file: backendsFile, environment: environment,
                 cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
-                localServers: servers)
+                localServers: servers, logger: logging.logger)
             let pool = BaselinePool(
                 backends: try backend.map { try set.backend(named: $0) }, topics: topics, seeds: (1...samples).map(UInt64.init),
                 ideasPerCall: ideasPerCall, temperature: temperature, maxTokens: maxTokens, concurrency: concurrency)

@@ -43,6 +43,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Flag(help: "Do not read or write the response cache.") var noCache = false
         @Option(help: "The response cache folder (default: $XDG_CACHE_HOME/polyphony/responses).") var cacheDir: String?
         @Flag(help: "Print only the final summary.") var quiet = false
+        @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
             if concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
@@ -63,10 +64,10 @@ struct ExperimentCommand: AsyncParsableCommand {
                 let pool = BackendSet(
                     file: backendsFile, environment: environment,
                     cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
-                    localServers: servers)
+                    localServers: servers, logger: logging.logger)
                 let runner = ExperimentRunner(
                     folder: folder, concurrency: concurrency, personaDirectory: personas, toolVersion: Polyphony.version,
-                    backendOverride: backend, backend: pool.backend(named:))
+                    backendOverride: backend, backend: pool.backend(named:), logger: logging.logger)
                 let view = ExperimentProgressView.standardError()
                 defer { if !quiet { view.finish() } }
                 return try await withThrowingTaskGroup(of: ExperimentOutcome?.self) { group in
@@ -125,6 +126,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Flag(help: "Do not read or write the embedding cache, or the judge's response cache.") var noCache = false
         @Option(parsing: .upToNextOption, help: "Reference pools (idea lists, e.g. from `polyphony baseline`) for reference_novelty and hivemind_share; replaces the grid's scoring.reference.") var reference: [String] = []
         @Option(help: "The backends file for the grid's scoring judge (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
+        @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
             if folders.isEmpty { throw ValidationError("give at least one experiment folder") }
@@ -151,7 +153,8 @@ struct ExperimentCommand: AsyncParsableCommand {
                 report = try await withLocalModelServers(environment: environment) { servers in
                     let backendSet = BackendSet(
                         file: file, environment: environment,
-                        cacheDirectory: noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers)
+                        cacheDirectory: noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers,
+                        logger: logging.logger)
                     analyzer.quality = RunQuality(judge: QualityJudge(backend: try backendSet.backend(named: judge.backend), rubric: rubric, reviews: judge.reviews))
                     return try await analyzer.analyze(experiment)
                 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PolyphonyCore
 import PolyphonyEngine
+import PolyphonyTranscript
 
 /// `polyphony personas list|validate [DIR]`.
 struct PersonasCommand: AsyncParsableCommand {

@@ -46,6 +46,8 @@ struct RateCommand: ParsableCommand {
     @Option(help: "Rate only these rubric dimensions, comma-separated (default: all).")
     var dimensions: String?
 
+    @OptionGroup var logging: LoggingOptions
+
     func validate() throws {
         if transcripts.isEmpty && ideas.isEmpty {
             throw ValidationError("give at least one transcript or --ideas file")
@@ -69,7 +71,7 @@ struct RateCommand: ParsableCommand {
         let pool = try IdeaPool.load(transcripts: transcripts, ideaLists: ideas)
         try RatingSession.refuseAmbiguous(pool.ideas)
         let session = RatingSession(
-            rater: rater.trimmingCharacters(in: .whitespaces), rubric: rubricFile, ideas: pool.ideas, log: RatingsLog(path: out))
+            rater: rater.trimmingCharacters(in: .whitespaces), rubric: rubricFile, ideas: pool.ideas, log: RatingsLog(path: out, logger: logging.logger))
         let outcome = try session.run(
             input: { readLine(strippingNewline: true) },
             output: { FileHandle.standardOutput.write(Data($0.utf8)) })

@@ -3,6 +3,7 @@ import Foundation
 import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyEngine
+import PolyphonyTranscript
 
 /// `polyphony replay TRANSCRIPT [--live] [--rerun]`.
 struct ReplayCommand: AsyncParsableCommand {
@@ -27,6 +28,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "With --live, play this many times faster.") var speed: Double = 1
     @Flag(help: "Re-execute the session through the replay backend and compare.") var rerun = false
     @Option(help: "With --rerun, keep the new transcript here (default: a temporary file, removed when it matches).") var out: String?
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard speed > 0 else { throw ValidationError("--speed must be positive") }
@@ -72,7 +74,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let path = out ?? NSTemporaryDirectory() + "polyphony-rerun-\(UUID().uuidString).jsonl"
         let orchestrator = Orchestrator(
             header: header, cast: cast, protocol: protocolType.init(), writer: try TranscriptWriter(path: path, opening: .new),
-            humanRecording: state
+            humanRecording: state, logger: logging.logger
         )
         let end = try await orchestrator.run()
         let (rerunEvents, _) = try TranscriptReader(path: path).readAll()

@@ -115,6 +115,8 @@ struct ScoreCommand: AsyncParsableCommand {
 
         @OptionGroup var embedding: EmbedderOptions
 
+        @OptionGroup var logging: LoggingOptions
+
         @Flag(help: "Print the report as JSON (schema polyphony.score/2, see docs/score-json.md) instead of the summary.")
         var json = false
 
@@ -209,7 +211,8 @@ struct ScoreCommand: AsyncParsableCommand {
             try await withLocalModelServers(environment: environment) { servers in
                 let backendSet = BackendSet(
                     file: file, environment: environment,
-                    cacheDirectory: embedding.noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers
+                    cacheDirectory: embedding.noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers,
+                    logger: logging.logger
                 )
                 try await score(
                     backends: backendSet, transcriptPaths: transcriptPaths, ideaPaths: ideaPaths, referencePaths: referencePaths,

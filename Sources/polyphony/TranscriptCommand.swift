@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PolyphonyCore
 import PolyphonyEngine
+import PolyphonyTranscript
 
 /// `polyphony transcript validate|show FILE`.
 struct TranscriptCommand: AsyncParsableCommand {

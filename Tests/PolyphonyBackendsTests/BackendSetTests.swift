@@ -2,6 +2,7 @@ import Foundation
 import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyTestSupport
+import PolyphonyTranscript
 import Testing
 
 /// Agents naming the same entry share its bounds.

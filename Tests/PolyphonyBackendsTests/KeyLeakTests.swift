@@ -2,6 +2,7 @@ import Foundation
 import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyTestSupport
+import PolyphonyTranscript
 import Testing
 
 /// The key reaches the server and nothing else: no transcript, cache file, log line or error.

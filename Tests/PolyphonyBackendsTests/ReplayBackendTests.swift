@@ -1,6 +1,7 @@
 import Foundation
 import PolyphonyBackends
 import PolyphonyCore
+import PolyphonyTranscript
 import Testing
 
 /// Replay answers recorded turns and refuses requests the recording never saw.

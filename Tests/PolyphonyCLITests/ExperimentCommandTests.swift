@@ -1,6 +1,7 @@
 import Foundation
 import PolyphonyCore
 import PolyphonyTestSupport
+import PolyphonyTranscript
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 import Testing
 
 /// Live tests: the real `polyphony` binary against the real SmolLM2 model on a managed

@@ -1,6 +1,7 @@
 import Foundation
 import PolyphonyCore
 import PolyphonyTestSupport
+import PolyphonyTranscript
 import Testing
 
 /// `polyphony rate` as a person uses it, with ratings piped in: blind, saved per idea,

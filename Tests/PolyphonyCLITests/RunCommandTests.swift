@@ -1,6 +1,8 @@
 import Foundation
+import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyTestSupport
+import PolyphonyTranscript
 import Synchronization
 import Testing
 

@@ -37,4 +37,9 @@ import Testing
     func theOneLineRenderingNamesFileAndLineOrBackendAndStatus(error: PolyphonyError, line: String) {
         #expect(error.description == line)
     }
+
+    @Test func anErrorIsOneLineWhateverLineBreaksItsMessageCarries() {
+        let error = PolyphonyError.backend("<html>\r\n<head>\r<title>502</title>\u{2028}</head>", backend: "b", status: 502)
+        #expect(!error.description.contains { $0.isNewline })
+    }
 }

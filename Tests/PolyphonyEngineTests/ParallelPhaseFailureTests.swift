@@ -2,6 +2,7 @@ import Foundation
 import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyTestSupport
+import PolyphonyTranscript
 import Synchronization
 import Testing
 @testable import PolyphonyEngine

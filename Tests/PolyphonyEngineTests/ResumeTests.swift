@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 import Testing
 @testable import PolyphonyEngine
 

@@ -1,4 +1,5 @@
 import PolyphonyCore
+import PolyphonyTranscript
 import Testing
 @testable import PolyphonyScoring
 

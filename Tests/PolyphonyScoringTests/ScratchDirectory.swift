@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// A fresh temporary folder per test, so tests never share files.
 struct ScratchDirectory {

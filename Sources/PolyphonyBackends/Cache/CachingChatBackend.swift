@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PolyphonyCore
 import Synchronization
 
@@ -23,13 +24,20 @@ public struct CachingChatBackend: ChatBackend {
     public let cache: ResponseCache
 
     private let warning: WarnOnce
+    private let logger: Logger
 
     /// Wraps `base`; `kind` goes into every cache key.
-    /// - Parameter warn: Receives a one-line warning the first time an entry cannot be stored.
+    /// - Parameters:
+    ///   - warn: Receives a one-line warning the first time an entry cannot be stored.
+    ///   - logger: Receives a line per cache hit (debug); logs nothing by default.
     public init(
         base: any ChatBackend, kind: BackendConfiguration.Kind, cache: ResponseCache,
-        warn: @escaping @Sendable (String) -> Void = CachingChatBackend.warnOnStandardError
+        warn: @escaping @Sendable (String) -> Void = CachingChatBackend.warnOnStandardError,
+        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        var logger = logger
+        logger[metadataKey: "backend"] = "\(base.name)"
+        self.logger = logger
         self.base = base
         self.kind = kind
         self.cache = cache
@@ -48,7 +56,7 @@ public struct CachingChatBackend: ChatBackend {
 
     public func complete(_ request: ChatRequest) async throws -> ChatResponse {
         let key = key(for: request)
-        if let hit = cache.lookup(key) { return Self.marked(hit) }
+        if let hit = cache.lookup(key) { return served(hit, key: key) }
         let response = try await base.complete(request)
         storeIfComplete(response, key: key)
         return response
@@ -57,7 +65,7 @@ public struct CachingChatBackend: ChatBackend {
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
         let key = key(for: request)
         if let stored = cache.lookup(key) {
-            let hit = Self.marked(stored)
+            let hit = served(stored, key: key)
             return producedStream { continuation in
                 continuation.yield(.delta(hit.text))
                 continuation.yield(.completed(hit))
@@ -71,7 +79,12 @@ public struct CachingChatBackend: ChatBackend {
         }
     }
 
-    /// A stored answer as served from the cache.
+    /// A stored answer as served from the cache, logged as a hit.
+    private func served(_ stored: ChatResponse, key: String) -> ChatResponse {
+        logger.debug("response cache hit", metadata: ["key": "\(key.prefix(16))"])
+        return Self.marked(stored)
+    }
+
     private static func marked(_ stored: ChatResponse) -> ChatResponse {
         var hit = stored
         hit.cached = true

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PolyphonyCore
 
 /// One failed HTTP attempt, with the server's `Retry-After` when it sent one.
@@ -25,9 +26,14 @@ struct BackendRequester: Sendable {
     var apiKey: String? { secret?.value }
     /// The entry's `base_url` without a trailing slash.
     let baseURL: String
+    /// Says what the retry loop does (failed attempts, backoff, waits for a slot); every line names the backend.
+    let logger: Logger
 
-    init(configuration: BackendConfiguration, apiKey: String?, transport: (any HTTPTransport)?, limiter: RateLimiter?) {
+    init(configuration: BackendConfiguration, apiKey: String?, transport: (any HTTPTransport)?, limiter: RateLimiter?, logger: Logger) {
         self.name = configuration.name
+        var logger = logger
+        logger[metadataKey: "backend"] = "\(configuration.name)"
+        self.logger = logger
         self.configuration = configuration
         self.secret = SecretString(apiKey)
         self.baseURL = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
@@ -54,11 +60,18 @@ struct BackendRequester: Sendable {
             do {
                 // Cancelled while waiting for a slot or a backoff: start nothing new.
                 try Task.checkCancellation()
-                let result = try await limiter.withPermit { try await attempt() }
+                let queued = ContinuousClock.now
+                let result = try await limiter.withPermit { [count] in
+                    logWait(since: queued, attempt: count)
+                    return try await attempt()
+                }
                 return (result, count, retries)
             } catch is CancellationError {
                 throw PolyphonyError.cancelled("backend \(name): request cancelled")
             } catch let failure as AttemptFailure {
+                if !failure.error.isCancellation {
+                    logger.info("attempt failed: \(failure.error.message)", metadata: Self.metadata(failure, attempt: count))
+                }
                 let delay = try await pause(after: failure, attempt: count)
                 retries.append(ChatRetry(status: failure.error.status, message: failure.error.message, delaySeconds: delay))
             }
@@ -176,6 +189,7 @@ struct BackendRequester: Sendable {
             )
         }
         let delay = policy.delay(afterAttempt: attempt, retryAfter: failure.retryAfter, unit: Double.random(in: 0..<1))
+        logger.info("retrying after a backoff", metadata: ["attempt": "\(attempt + 1)", "delay_s": "\(Self.seconds(delay))"])
         do {
             try await Task.sleep(for: .milliseconds(Int((delay * 1000).rounded(.up))))
         } catch {
@@ -219,6 +233,26 @@ struct BackendRequester: Sendable {
     func scrub(_ text: String) -> String {
         guard let apiKey else { return text }
         return KeyRedactor(key: apiKey).redact(text)
+    }
+
+    /// Logs, at debug, a wait of a millisecond or more for the limiter's slot (`max_concurrency`, `requests_per_minute`).
+    private func logWait(since queued: ContinuousClock.Instant, attempt: Int) {
+        let waited = Self.milliseconds(since: queued)
+        guard waited >= 1 else { return }
+        logger.debug("waited for a request slot", metadata: ["attempt": "\(attempt)", "waited_s": "\(Self.seconds(waited / 1000))"])
+    }
+
+    /// What a log line says about a failed attempt.
+    private static func metadata(_ failure: AttemptFailure, attempt: Int) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["attempt": "\(attempt)", "retryable": "\(failure.error.isRetryable)"]
+        if let status = failure.error.status { metadata["status"] = "\(status)" }
+        if let retryAfter = failure.retryAfter { metadata["retry_after_s"] = "\(seconds(retryAfter))" }
+        return metadata
+    }
+
+    /// Seconds with millisecond precision, for log lines.
+    private static func seconds(_ value: Double) -> String {
+        String(format: "%.3f", value)
     }
 
     /// Milliseconds since `start`.

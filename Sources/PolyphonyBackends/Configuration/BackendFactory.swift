@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PolyphonyCore
 
 /// Makes the chat backend for a backends-file entry: the dialect's HTTP client, wrapped in
@@ -10,27 +11,36 @@ import PolyphonyCore
 ///   - config: The entry.
 ///   - environment: Where `api_key_env` is looked up (usually `ProcessInfo.processInfo.environment`).
 ///   - cacheDirectory: The response cache's directory, or `nil` for no cache (`--no-cache`).
+///   - logger: Receives retries, backoff, waits for a slot and cache hits; logs nothing by default.
 /// - Throws: ``PolyphonyError`` when the key variable is unset, the kind is `local`, or the URL is bad.
-public func makeBackend(_ config: BackendConfiguration, environment: [String: String], cacheDirectory: String?) throws -> any ChatBackend {
-    try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: nil)
+public func makeBackend(
+    _ config: BackendConfiguration, environment: [String: String], cacheDirectory: String?,
+    logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+) throws -> any ChatBackend {
+    try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: nil, logger: logger)
 }
 
-func makeBackend(_ config: BackendConfiguration, environment: [String: String], cacheDirectory: String?, limiter: RateLimiter?) throws -> any ChatBackend {
+func makeBackend(
+    _ config: BackendConfiguration, environment: [String: String], cacheDirectory: String?, limiter: RateLimiter?, logger: Logger
+) throws -> any ChatBackend {
     try validate(config)
-    let backend = try HTTPChatBackend(configuration: config, apiKey: try apiKey(for: config, environment: environment), limiter: limiter)
+    let backend = try HTTPChatBackend(configuration: config, apiKey: try apiKey(for: config, environment: environment), limiter: limiter, logger: logger)
     guard let cacheDirectory else { return backend }
-    return CachingChatBackend(base: backend, kind: config.kind, cache: ResponseCache(directory: cacheDirectory))
+    return CachingChatBackend(base: backend, kind: config.kind, cache: ResponseCache(directory: cacheDirectory), logger: logger)
 }
 
 /// Makes the embedder for an entry with an `embedding_model` (kinds `openai` and `ollama`).
+/// - Parameter logger: Receives retries, backoff and waits for a slot; logs nothing by default.
 /// - Throws: ``PolyphonyError`` when the entry cannot embed or its key variable is unset.
-public func makeEmbedder(_ config: BackendConfiguration, environment: [String: String]) throws -> any Embedder {
-    try makeEmbedder(config, environment: environment, limiter: nil)
+public func makeEmbedder(
+    _ config: BackendConfiguration, environment: [String: String], logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+) throws -> any Embedder {
+    try makeEmbedder(config, environment: environment, limiter: nil, logger: logger)
 }
 
-func makeEmbedder(_ config: BackendConfiguration, environment: [String: String], limiter: RateLimiter?) throws -> any Embedder {
+func makeEmbedder(_ config: BackendConfiguration, environment: [String: String], limiter: RateLimiter?, logger: Logger) throws -> any Embedder {
     try validate(config)
-    return try HTTPEmbedder(configuration: config, apiKey: try apiKey(for: config, environment: environment), limiter: limiter)
+    return try HTTPEmbedder(configuration: config, apiKey: try apiKey(for: config, environment: environment), limiter: limiter, logger: logger)
 }
 
 /// The API key of an entry, read from the environment variable it names.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PolyphonyCore
 import Synchronization
 
@@ -13,6 +14,7 @@ public final class BackendSet: Sendable {
     private let environment: [String: String]
     private let cacheDirectory: String?
     private let localServers: LocalModelServers?
+    private let logger: Logger
     private let made = Mutex<Made>(Made())
 
     private struct Made {
@@ -27,7 +29,12 @@ public final class BackendSet: Sendable {
     ///   - cacheDirectory: The response cache, or `nil` for `--no-cache`.
     ///   - localServers: Where `kind: local` entries start their servers (``withLocalModelServers(environment:_:)``);
     ///     without it such entries cannot be used.
-    public init(file: BackendsFile, environment: [String: String], cacheDirectory: String?, localServers: LocalModelServers? = nil) {
+    ///   - logger: Receives every backend's retries, backoff, waits for a slot and cache hits; logs nothing by default.
+    public init(
+        file: BackendsFile, environment: [String: String], cacheDirectory: String?, localServers: LocalModelServers? = nil,
+        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.logger = logger
         self.file = file
         self.environment = environment
         self.cacheDirectory = cacheDirectory
@@ -47,10 +54,10 @@ public final class BackendSet: Sendable {
             if let existing = made.backends[name] { return existing }
             let backend: any ChatBackend
             if config.kind == .local {
-                let local = LocalChatBackend(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made))
-                backend = cacheDirectory.map { CachingChatBackend(base: local, kind: .local, cache: ResponseCache(directory: $0)) } ?? local
+                let local = LocalChatBackend(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made), logger: logger)
+                backend = cacheDirectory.map { CachingChatBackend(base: local, kind: .local, cache: ResponseCache(directory: $0), logger: logger) } ?? local
             } else {
-                backend = try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: limiter(for: config, in: &made))
+                backend = try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: limiter(for: config, in: &made), logger: logger)
             }
             made.backends[name] = backend
             return backend
@@ -65,8 +72,8 @@ public final class BackendSet: Sendable {
         return try made.withLock { made in
             if let existing = made.embedders[name] { return existing }
             let embedder: any Embedder = config.kind == .local
-                ? LocalEmbedder(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made))
-                : try makeEmbedder(config, environment: environment, limiter: limiter(for: config, in: &made))
+                ? LocalEmbedder(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made), logger: logger)
+                : try makeEmbedder(config, environment: environment, limiter: limiter(for: config, in: &made), logger: logger)
             made.embedders[name] = embedder
             return embedder
         }

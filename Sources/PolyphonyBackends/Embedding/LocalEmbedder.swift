@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PolyphonyCore
 import Synchronization
 
@@ -9,18 +10,22 @@ public final class LocalEmbedder: Embedder, Sendable {
     private let configuration: BackendConfiguration
     private let servers: LocalModelServers
     private let limiter: RateLimiter?
+    private let logger: Logger
     private let inner = Mutex<HTTPEmbedder?>(nil)
 
-    init(configuration: BackendConfiguration, servers: LocalModelServers, limiter: RateLimiter?) {
+    init(configuration: BackendConfiguration, servers: LocalModelServers, limiter: RateLimiter?, logger: Logger) {
         self.name = "\(configuration.name)/\(configuration.embeddingModel ?? configuration.model)"
         self.configuration = configuration
         self.servers = servers
         self.limiter = limiter
+        self.logger = logger
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         if let existing = inner.withLock({ $0 }) { return try await existing.embed(texts) }
-        let client = try HTTPEmbedder(configuration: try await servers.openAIConfiguration(for: configuration), apiKey: nil, limiter: limiter)
+        let client = try HTTPEmbedder(
+            configuration: try await servers.openAIConfiguration(for: configuration), apiKey: nil, limiter: limiter, logger: logger
+        )
         inner.withLock { $0 = $0 ?? client }
         return try await client.embed(texts)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PolyphonyCore
 import Synchronization
 
@@ -14,9 +15,11 @@ public final class LocalChatBackend: ChatBackend, Sendable {
     private let configuration: BackendConfiguration
     private let servers: LocalModelServers
     private let limiter: RateLimiter?
+    private let logger: Logger
     private let inner = Mutex<HTTPChatBackend?>(nil)
 
-    init(configuration: BackendConfiguration, servers: LocalModelServers, limiter: RateLimiter?) {
+    init(configuration: BackendConfiguration, servers: LocalModelServers, limiter: RateLimiter?, logger: Logger) {
+        self.logger = logger
         self.name = configuration.name
         self.configuration = configuration
         self.servers = servers
@@ -29,7 +32,7 @@ public final class LocalChatBackend: ChatBackend, Sendable {
 
     private func client() async throws -> HTTPChatBackend {
         if let existing = inner.withLock({ $0 }) { return existing }
-        let client = try HTTPChatBackend(configuration: try await servers.openAIConfiguration(for: configuration), apiKey: nil, limiter: limiter)
+        let client = try HTTPChatBackend(configuration: try await servers.openAIConfiguration(for: configuration), apiKey: nil, limiter: limiter, logger: logger)
         return inner.withLock { inner in
             if let raced = inner { return raced }
             inner = client

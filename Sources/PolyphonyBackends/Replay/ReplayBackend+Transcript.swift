@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 
 extension ReplayBackend {
     /// A replay backend answering from the agent turns of a transcript file.

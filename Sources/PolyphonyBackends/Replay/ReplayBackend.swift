@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 import Synchronization
 
 /// Answers from a transcript's recorded agent turns instead of a model server, and fails

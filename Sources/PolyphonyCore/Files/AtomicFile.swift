@@ -111,6 +111,6 @@ public enum AtomicFile {
 }
 
 /// `strerror` as a Swift string.
-func errorText(_ code: Int32) -> String {
+package func errorText(_ code: Int32) -> String {
     String(cString: strerror(code))
 }

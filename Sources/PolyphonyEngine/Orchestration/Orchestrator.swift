@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// Runs one session: owns its state, drives the protocol's phases, records every turn.
 ///
@@ -33,6 +35,8 @@ public actor Orchestrator {
     private var resume: ResumeState
     /// A recorded session whose human turns and injects are played back (`replay --rerun`).
     private let humanRecording: ResumeState?
+    /// Says what the session does (turns recorded, human turns skipped, how it ended); every line names the session.
+    private let logger: Logger
 
     private var lastWritten: UInt64 = 0
     private var nextTurnIndex = 0
@@ -62,12 +66,17 @@ public actor Orchestrator {
     ///   - recordMessages: Store every prompt in full in the transcript, not only its digest.
     ///   - humanRecording: Play the human's turns and injects back from this recording instead
     ///     of asking a person, so a whole session can be re-executed and compared.
+    ///   - logger: Receives a line per recorded turn (debug), skipped human turn and the session's end; logs nothing by default.
     public init(
         header: SessionHeader, cast: Cast, protocol ideationProtocol: any IdeationProtocol,
         writer: TranscriptWriter, events: AsyncStream<SessionEvent>.Continuation? = nil,
         human: HumanSlot? = nil, resume: ResumeState = ResumeState(), recordMessages: Bool = false,
-        humanRecording: ResumeState? = nil
+        humanRecording: ResumeState? = nil,
+        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        var logger = logger
+        logger[metadataKey: "session"] = "\(header.sessionId)"
+        self.logger = logger
         self.humanRecording = humanRecording
         self.header = header
         self.cast = cast
@@ -123,6 +132,7 @@ public actor Orchestrator {
         try await record(.end(end))
         try await makeDurable()
         await writer.close()
+        logger.info("session ended: \(end.status.rawValue)\(end.reason.map { " (\($0))" } ?? "")")
         return end
     }
 
@@ -435,6 +445,10 @@ public actor Orchestrator {
                 latencyMs: response.latencyMilliseconds, attempts: response.attempts,
                 cached: response.cached == true ? true : nil, at: Date()
             )
+            logger.debug("turn recorded", metadata: [
+                "speaker": "\(speaker.id)", "round": "\(round)", "phase": "\(phase)", "attempts": "\(response.attempts)",
+                "latency_ms": "\(Int(response.latencyMilliseconds))", "cached": "\(response.cached == true)",
+            ])
             return try await commit(turn, parsed: extractIdeas(response.text, mode: mode))
         case .playedBack(let speaker, let recorded, let recordedIdeas):
             let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: phase, speaker: speaker.id, kind: .human, response: recorded.response, at: Date())
@@ -445,6 +459,7 @@ public actor Orchestrator {
                 try await record(.note(NoteRecord(text: ResumeState.endNote(speaker: speaker.id), round: round, at: Date())))
                 throw Stop.humanEnded
             case .skipped(let reason):
+                logger.info("human turn skipped: \(reason)", metadata: ["speaker": "\(speaker.id)", "round": "\(round)", "phase": "\(phase)"])
                 try await record(.note(NoteRecord(text: ResumeState.skipNote(speaker: speaker.id, round: round, phase: phase, reason: reason), round: round, at: Date())))
                 return TurnOutcome(speaker: speaker.id, text: "", ideas: [], skipped: true)
             case .text(let text, let explicitIdeas):

@@ -1,4 +1,5 @@
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// A seat bound to a persona and, for agents, to the backend that speaks for it.
 public struct Participant: Sendable {

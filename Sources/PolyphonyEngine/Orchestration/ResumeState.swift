@@ -1,4 +1,5 @@
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// What an interrupted run of a session recorded, indexed for reuse by the next run.
 ///

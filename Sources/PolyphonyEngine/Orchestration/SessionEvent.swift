@@ -1,4 +1,5 @@
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// What a running session reports to the terminal view and to `--json-events`.
 ///

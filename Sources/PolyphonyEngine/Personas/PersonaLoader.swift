@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 import PolyphonyYAML
 
 /// Reads persona files: Markdown with YAML front matter between `---` lines.

@@ -1,4 +1,5 @@
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// Formats what speakers see of the session so far.
 enum Discussion {

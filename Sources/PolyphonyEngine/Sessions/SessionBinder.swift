@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// Binds a session's seats to personas and backends, and checks the cast fits the protocol.
 public struct SessionBinder: Sendable {

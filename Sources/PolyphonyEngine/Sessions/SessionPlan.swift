@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// Everything an ``Orchestrator`` needs to start or continue one session: the header, the
 /// bound cast, the protocol and what an earlier run already recorded.
@@ -22,13 +24,14 @@ public struct SessionPlan: Sendable {
     ///   - events: Live events for a terminal view, if any.
     ///   - human: The human slot, when the cast has a human seat.
     ///   - recordMessages: Store every prompt in full, not only its digest.
+    ///   - logger: Passed to the orchestrator; logs nothing by default.
     public func orchestrator(
         writer: TranscriptWriter, events: AsyncStream<SessionEvent>.Continuation? = nil, human: HumanSlot? = nil,
-        recordMessages: Bool = false
+        recordMessages: Bool = false, logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
     ) -> Orchestrator {
         Orchestrator(
             header: header, cast: cast, protocol: protocolType.init(), writer: writer, events: events,
-            human: human, resume: resume, recordMessages: recordMessages
+            human: human, resume: resume, recordMessages: recordMessages, logger: logger
         )
     }
 

@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import PolyphonyCore
 import PolyphonyEngine
+import PolyphonyTranscript
 
 /// Runs the sessions of an experiment grid into an experiment folder, at most `concurrency` at
 /// a time, each transcript in `runs/<run id>.jsonl`.
@@ -22,6 +24,8 @@ public struct ExperimentRunner: Sendable {
     public var backendOverride: String?
     /// Resolves backends-file entries; share one instance across sessions so limits hold globally.
     public var backend: SessionBinder.BackendLookup
+    /// Receives the runner's decisions (sessions skipped, resumed, started) and every session's own lines.
+    public var logger: Logger
 
     /// - Parameters:
     ///   - folder: The experiment folder; created when missing.
@@ -30,10 +34,13 @@ public struct ExperimentRunner: Sendable {
     ///   - toolVersion: Written into every header.
     ///   - backendOverride: Runs every agent seat on this entry.
     ///   - backend: Resolves backends-file entries.
+    ///   - logger: Logs nothing by default.
     public init(
         folder: String, concurrency: Int, personaDirectory: String, toolVersion: String, backendOverride: String? = nil,
-        backend: @escaping SessionBinder.BackendLookup
+        backend: @escaping SessionBinder.BackendLookup,
+        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        self.logger = logger
         self.folder = folder
         self.concurrency = max(1, concurrency)
         self.personaDirectory = personaDirectory
@@ -75,6 +82,7 @@ public struct ExperimentRunner: Sendable {
             if let existing = try Self.recordedEnd(transcriptPath(run)), existing.status == .completed {
                 state.completed += 1
                 state.skipped += 1
+                logger.debug("already complete, skipped", metadata: ["run": "\(run.id)"])
                 state.tokens += existing.totals.promptTokens + existing.totals.completionTokens
             } else {
                 remaining.append(run)
@@ -92,7 +100,10 @@ public struct ExperimentRunner: Sendable {
                 let (plan, script) = try prepare(run, grid: grid, library: library, path: path)
                 state.running += 1
                 report("\(run.id): \(plan.resume.isResuming ? "resumed" : "started")")
-                group.addTask { try await Self.execute(plan, script: script, writer: writer, id: run.id) }
+                var logger = logger
+                logger[metadataKey: "run"] = "\(run.id)"
+                logger.debug(plan.resume.isResuming ? "resumed" : "started", metadata: ["turns_reused": "\(plan.resume.turns.count)"])
+                group.addTask { [logger] in try await Self.execute(plan, script: script, writer: writer, id: run.id, logger: logger) }
                 return true
             }
             for _ in 0..<concurrency {
@@ -164,10 +175,12 @@ public struct ExperimentRunner: Sendable {
         return (plan, HumanScript(lines: run.humanScript))
     }
 
-    private static func execute(_ plan: SessionPlan, script: HumanScript, writer: TranscriptWriter, id: String) async throws -> SessionResult {
+    private static func execute(
+        _ plan: SessionPlan, script: HumanScript, writer: TranscriptWriter, id: String, logger: Logger
+    ) async throws -> SessionResult {
         // Scripted turns only: nobody watches an experiment's prompts.
         let human = plan.cast.human == nil ? nil : HumanSlot(script: script) { _ in }
-        let end = try await plan.orchestrator(writer: writer, human: human).run()
+        let end = try await plan.orchestrator(writer: writer, human: human, logger: logger).run()
         return SessionResult(id: id, end: end)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// How `polyphony score` names the group each input file's ideas fall in, so that two
 /// sessions of one protocol can be compared side by side.

@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import PolyphonyTranscript
 
 /// Pulls the ideas out of a transcript, streaming it, and tags each with the session's
 /// protocol (or a chosen group label), topic and the author's kind.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PolyphonyCore
 
 #if canImport(Glibc)
@@ -20,10 +21,14 @@ import Darwin
 public struct RatingsLog: Sendable {
     /// The ratings file.
     public let path: String
+    /// Says when a save waits for another rater's save to the same folder.
+    public let logger: Logger
 
     /// Opens (without creating) the ratings file at `path`.
-    public init(path: String) {
+    /// - Parameter logger: Receives a line when a save waits for the lock; logs nothing by default.
+    public init(path: String, logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.path = path
+        self.logger = logger
     }
 
     /// The ratings already in the file; none when it does not exist yet.
@@ -43,6 +48,9 @@ public struct RatingsLog: Sendable {
             throw PolyphonyError.io("cannot open the folder to save ratings: \(String(cString: strerror(errno)))", file: path)
         }
         defer { close(folderDescriptor) }
+        if flock(folderDescriptor, LOCK_EX | LOCK_NB) != 0, errno == EWOULDBLOCK {
+            logger.info("waiting for another save to this folder's ratings to finish", metadata: ["file": "\(path)"])
+        }
         while flock(folderDescriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {
                 throw PolyphonyError.io("cannot lock the folder to save ratings: \(String(cString: strerror(errno)))", file: path)

@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyBackends
 import PolyphonyCore
 import Synchronization
 

@@ -3,6 +3,7 @@ import Foundation
 import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyEngine
+import PolyphonyTranscript
 
 /// `polyphony run SESSION` and `polyphony run --resume TRANSCRIPT`.
 struct RunCommand: AsyncParsableCommand {
@@ -53,6 +54,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Store every prompt in full in the transcript, not only its SHA-256 digest.") var recordPrompts = false
     @Flag(help: "Do not read or write the response cache.") var noCache = false
     @Option(help: "The response cache folder (default: $XDG_CACHE_HOME/polyphony/responses).") var cacheDir: String?
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         if (session == nil) == (resume == nil) {
@@ -82,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
             let pool = BackendSet(
                 file: backendsFile, environment: environment,
                 cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
-                localServers: servers
+                localServers: servers, logger: logging.logger
             )
             let inputs = [session, backendsFile.path, humanScript].compactMap { $0 }
             let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool, inputs: inputs)
@@ -120,7 +122,7 @@ struct RunCommand: AsyncParsableCommand {
                 input = StandardInputLines.stream()
             }
         }
-        let orchestrator = prepared.plan.orchestrator(writer: prepared.writer, events: continuation, human: human, recordMessages: recordPrompts)
+        let orchestrator = prepared.plan.orchestrator(writer: prepared.writer, events: continuation, human: human, recordMessages: recordPrompts, logger: logging.logger)
         let end = try await withThrowingTaskGroup(of: RunChild.self) { group in
             group.addTask {
                 defer { continuation.finish() }

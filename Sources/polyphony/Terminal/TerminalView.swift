@@ -1,6 +1,7 @@
 import Foundation
 import PolyphonyCore
 import PolyphonyEngine
+import PolyphonyTranscript
 
 /// Shows a running session: phases, who is speaking (streamed), ideas, tokens.
 ///

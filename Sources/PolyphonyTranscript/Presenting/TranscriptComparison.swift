@@ -1,5 +1,3 @@
-import PolyphonyCore
-
 /// Compares a re-executed session with its recording: the same turns said the same things
 /// from the same prompts, and the same ideas came out.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyCore
 
 /// Streams the events of a transcript file without loading it whole.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PolyphonyCore
+import PolyphonyCore
+@testable import PolyphonyTranscript
 
 /// One writer per transcript, and what a writer does with the end of a file it reopens.
 @Suite struct TranscriptWriterTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import PolyphonyCore
+import PolyphonyCore
+@testable import PolyphonyTranscript
 
 @Suite struct TranscriptReaderTests {
     private static let header = SessionHeader(
@@ -121,10 +122,5 @@ import Testing
         let (events, summary) = try TranscriptReader(path: path).readAll()
         #expect(events == [.session(Self.header), .note(NoteRecord(text: "resumed"))])
         #expect(summary.warnings.isEmpty)
-    }
-
-    @Test func anErrorIsOneLineWhateverLineBreaksItsMessageCarries() {
-        let error = PolyphonyError.backend("<html>\r\n<head>\r<title>502</title>\u{2028}</head>", backend: "b", status: 502)
-        #expect(!error.description.contains { $0.isNewline })
     }
 }

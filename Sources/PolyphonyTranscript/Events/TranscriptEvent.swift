@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyCore
 
 /// One line of a transcript: a JSON object whose `type` field says which record follows.
 ///

@@ -1,5 +1,4 @@
 import Foundation
-import PolyphonyCore
 
 /// Renders transcript events as text a person reads: who said what, round by round.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyCore
 
 #if canImport(Glibc)
 import Glibc
