@@ -106,6 +106,56 @@ import Testing
         #expect(firstScreen.contains("s skips the idea, b goes back, q quits"), "the keys are on screen")
     }
 
+    @Test func aSkipIsSavedAtOnceSoASessionKilledAfterItResumesWithoutAskingTheSkippedIdeaAgain() async throws {
+        let fixture = try await Fixture()
+        let firstOut = fixture.folder.path + "/first.out"
+        _ = FileManager.default.createFile(atPath: firstOut, contents: nil)
+        let screen = try FileHandle(forWritingTo: URL(fileURLWithPath: firstOut))
+        let input = Pipe()
+        let process = Process()
+        process.executableURL = CLIHarness.binary
+        process.arguments = fixture.arguments()
+        process.standardInput = input
+        process.standardOutput = screen
+        process.standardError = screen
+        try process.run()
+        // Rate the first idea, skip the second, rate the third; the fourth is then on screen.
+        input.fileHandleForWriting.write(Data("5\n6\ns\n5\n6\n".utf8))
+        let deadline = Date().addingTimeInterval(60)
+        while try fixture.rows().count < 6, Date() < deadline, process.isRunning {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try fixture.rows().count == 6, "two rated ideas and one skip saved before the kill")
+        kill(process.processIdentifier, SIGKILL)
+        await CLIHarness.wait(process)
+        try screen.close()
+        let firstRows = try fixture.rows()
+        let skipped = Set(firstRows.filter { $0[4].isEmpty }.map { $0[0] + "@" + $0[1] })
+        #expect(skipped.count == 1 && firstRows.filter { $0[4].isEmpty }.map { $0[3] } == ["novelty", "impact"], "one skip row per dimension, score empty")
+        let firstScreen = try String(contentsOfFile: firstOut, encoding: .utf8)
+        // The skipped idea is the second one shown.
+        let shownOrder = fixture.texts.filter { firstScreen.contains($0) }.sorted {
+            firstScreen.range(of: $0)!.lowerBound < firstScreen.range(of: $1)!.lowerBound
+        }
+        #expect(shownOrder.count == 4)
+
+        let second = try await CLIHarness.run(fixture.arguments(), stdin: String(repeating: "7\n8\n", count: 5))
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("Rating 5 ideas as ana (2 rated and 1 skipped before, not shown again)"))
+        #expect(second.stdout.contains("Every idea is rated or skipped (1 skipped; add --retry-skipped"))
+        #expect(shownOrder.count > 1 && !second.stdout.contains(shownOrder[1]), "the skipped idea is not asked again")
+        let rows = try fixture.rows()
+        #expect(rows.count == 16, "7 rated ideas × 2 dimensions and one skip × 2")
+        #expect(rows.filter { $0[4].isEmpty }.count == 2)
+
+        // Agreement reads the file and leaves the skip out.
+        let scored = try await CLIHarness.run(["score"] + fixture.inputs + ["--ratings", fixture.ratings, "--no-save", "--json"])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any]
+        let human = json?["human_ratings"] as? [String: Any]
+        #expect(human?["ratings"] as? Int == 14, "14 scores used, the 2 skip rows left out")
+    }
+
     @Test func scoreWithAMalformedRatingsLineExitsWith65NamingFileAndLine() async throws {
         let fixture = try await Fixture()
         let bad = try fixture.folder.write("bad.csv", "idea_id,source,rater,dimension,score,time\nidea-0,sess-north,ana,novelty,7,t\nidea-1,sess-north,ana,novelty,lots,t\n")

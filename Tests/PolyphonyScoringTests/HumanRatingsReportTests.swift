@@ -54,6 +54,17 @@ import Testing
         #expect(human.warnings.count == 1)
     }
 
+    @Test func skipsAreLeftOutOfMeansAndCountsUnlessAScoreReplacedThem() async throws {
+        let report = try await Self.judgedReport()
+        let skip = { (idea: Int, rater: String) in Rating(ideaId: "i\(idea)", source: "s1", rater: rater, dimension: "novelty", score: nil, time: "t") }
+        // ana skips idea 1 for good; ben skips idea 0, then goes back and rates it 6.
+        let ratings = [Self.rating(0, "ana", 2), skip(1, "ana"), skip(0, "ben"), Self.rating(0, "ben", 6)]
+        let human = HumanRatingsReport(report: report, ratings: ratings, files: ["r.csv"], resamples: 50)
+        #expect(human.ratings == 2 && human.unmatchedRatings == 0)
+        #expect(human.ideas.map(\.index) == [0], "an idea with only a skip is not rated")
+        #expect(human.ideas.first?.mean["novelty"] == 4)
+    }
+
     @Test func textReportShowsAgreementWithRatingsAndSaysItIsUnknownWithout() async throws {
         var report = try await Self.judgedReport()
         #expect(report.renderText().contains("Judge–human agreement: unknown until ratings are given"))
