@@ -58,8 +58,13 @@ import Testing
         }
     }
 
-    @Test func aRatingSessionKilledHalfWayResumesWithoutAskingForARatedIdeaAndNeverShowsWhoWroteIt() async throws {
-        let fixture = try await Fixture()
+    /// Starts `rate` with `typing` piped in, waits until the ratings file holds `untilRows`
+    /// rows and the screen shows the question after them (so the next idea is on screen),
+    /// and kills it with SIGKILL, as a crash or a closed laptop would.
+    /// - Parameter prompts: Questions asked up to and including the one on screen at the kill.
+    /// - Returns: What the rater's screen showed, and whether the rows were there and the
+    ///   kill (not a normal exit) ended the process.
+    static func rateThenKill(_ fixture: Fixture, typing: String, untilRows rows: Int, prompts: Int) async throws -> (screen: String, killed: Bool) {
         let firstOut = fixture.folder.path + "/first.out"
         _ = FileManager.default.createFile(atPath: firstOut, contents: nil)
         let screen = try FileHandle(forWritingTo: URL(fileURLWithPath: firstOut))
@@ -71,18 +76,26 @@ import Testing
         process.standardOutput = screen
         process.standardError = screen
         try process.run()
-        // Four ideas, two dimensions each; then the rater is looking at the fifth idea.
-        input.fileHandleForWriting.write(Data(String(repeating: "5\n6\n", count: 4).utf8))
+        input.fileHandleForWriting.write(Data(typing.utf8))
         let deadline = Date().addingTimeInterval(60)
-        while try fixture.rows().count < 8, Date() < deadline, process.isRunning {
+        func asked() -> Int {
+            ((try? String(contentsOfFile: firstOut, encoding: .utf8)) ?? "").components(separatedBy: ", s, b, q]: ").count - 1
+        }
+        while try fixture.rows().count < rows || asked() < prompts, Date() < deadline, process.isRunning {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(try fixture.rows().count == 8, "four ideas saved before the kill")
+        let saved = try fixture.rows().count == rows
         kill(process.processIdentifier, SIGKILL)
         await CLIHarness.wait(process)
         try screen.close()
-        #expect(process.terminationReason == .uncaughtSignal)
-        let firstScreen = try String(contentsOfFile: firstOut, encoding: .utf8)
+        return (try String(contentsOfFile: firstOut, encoding: .utf8), saved && process.terminationReason == .uncaughtSignal)
+    }
+
+    @Test func aRatingSessionKilledHalfWayResumesWithoutAskingForARatedIdeaAndNeverShowsWhoWroteIt() async throws {
+        let fixture = try await Fixture()
+        // Four ideas, two dimensions each; then the rater is looking at the fifth idea.
+        let (firstScreen, killed) = try await Self.rateThenKill(fixture, typing: String(repeating: "5\n6\n", count: 4), untilRows: 8, prompts: 9)
+        #expect(killed, "four ideas saved before the kill")
         let ratedFirst = Set(try fixture.rows().map { $0[0] + "@" + $0[1] })
         #expect(ratedFirst.count == 4)
 
@@ -108,31 +121,12 @@ import Testing
 
     @Test func aSkipIsSavedAtOnceSoASessionKilledAfterItResumesWithoutAskingTheSkippedIdeaAgain() async throws {
         let fixture = try await Fixture()
-        let firstOut = fixture.folder.path + "/first.out"
-        _ = FileManager.default.createFile(atPath: firstOut, contents: nil)
-        let screen = try FileHandle(forWritingTo: URL(fileURLWithPath: firstOut))
-        let input = Pipe()
-        let process = Process()
-        process.executableURL = CLIHarness.binary
-        process.arguments = fixture.arguments()
-        process.standardInput = input
-        process.standardOutput = screen
-        process.standardError = screen
-        try process.run()
         // Rate the first idea, skip the second, rate the third; the fourth is then on screen.
-        input.fileHandleForWriting.write(Data("5\n6\ns\n5\n6\n".utf8))
-        let deadline = Date().addingTimeInterval(60)
-        while try fixture.rows().count < 6, Date() < deadline, process.isRunning {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(try fixture.rows().count == 6, "two rated ideas and one skip saved before the kill")
-        kill(process.processIdentifier, SIGKILL)
-        await CLIHarness.wait(process)
-        try screen.close()
+        let (firstScreen, killed) = try await Self.rateThenKill(fixture, typing: "5\n6\ns\n5\n6\n", untilRows: 6, prompts: 6)
+        #expect(killed, "two rated ideas and one skip saved before the kill")
         let firstRows = try fixture.rows()
         let skipped = Set(firstRows.filter { $0[4].isEmpty }.map { $0[0] + "@" + $0[1] })
         #expect(skipped.count == 1 && firstRows.filter { $0[4].isEmpty }.map { $0[3] } == ["novelty", "impact"], "one skip row per dimension, score empty")
-        let firstScreen = try String(contentsOfFile: firstOut, encoding: .utf8)
         // The skipped idea is the second one shown.
         let shownOrder = fixture.texts.filter { firstScreen.contains($0) }.sorted {
             firstScreen.range(of: $0)!.lowerBound < firstScreen.range(of: $1)!.lowerBound
