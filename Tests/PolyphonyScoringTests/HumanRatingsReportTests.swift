@@ -75,4 +75,22 @@ import Testing
         let html = report.renderHTML()
         #expect(html.contains("novelty: judge vs people") && html.contains(">judge mean<") && html.contains(">raters&#39; mean<") || html.contains(">raters' mean<"))
     }
+
+    @Test func aJudgedAndRatedReportDrawsPerRoundJudgeAndPeopleChartsAndEveryChartHasAxisTitles() async throws {
+        var report = try await Self.judgedReport()
+        for index in report.ideas.indices {
+            report.ideas[index].round = 1 + index % 2
+            report.ideas[index].quality = ["novelty": Double(2 * index + 2)]
+        }
+        report.humanRatings = HumanRatingsReport(report: report, ratings: (0..<4).map { Self.rating($0, "ana", Double($0 + 3)) }, files: ["r.csv"], resamples: 50)
+        #expect(report.roundMeasures().map(\.title) == ["New-idea yield", "Judge score", "People's rating"])
+        let judge = report.roundEstimates(report.roundMeasures()[1])
+        // solo: ideas 0 (round 1, novelty 2) and 1 (round 2, novelty 4); team: 2 (round 1, 6) and 3 (round 2, 8).
+        #expect(judge.map(\.mean) == [2, 4, 6, 8] && judge.allSatisfy { $0.lower == $0.mean && $0.upper == $0.mean && $0.n == 1 })
+        let charts = report.renderHTML().components(separatedBy: "<svg").dropFirst().map { $0.components(separatedBy: "</svg>")[0] }
+        #expect(charts.count >= 8)
+        for chart in charts {
+            #expect(chart.components(separatedBy: "class=\"axis-title\"").count - 1 == 2, "\(chart.prefix(160))")
+        }
+    }
 }
