@@ -33,22 +33,34 @@ import Testing
         var requests: Int { count.withLock { $0 } }
     }
 
-    @Test func analyzeJudgesEachRunOnceAndAsksAgainOnlyForARunWhoseCacheIsGone() async throws {
-        let counter = JudgeCounter()
-        let server = try FakeLLMServer(responder: counter.responder)
-        defer { server.stop() }
+    /// Runs the 2 × 2 × 2 grid with a judge block against `server`.
+    /// - Returns: The workspace, and the `experiment analyze --json` command for its runs.
+    static func judgedGrid(_ server: FakeLLMServer) async throws -> (workspace: ExperimentCommandTests.Workspace, analyze: [String]) {
         let workspace = try ExperimentCommandTests.Workspace(server: server)
         try workspace.folder.write("grid.yaml", ExperimentCommandTests.gridYAML() + "\n  judge: { backend: openai, reviews: 1 }\n")
         let run = try await CLIHarness.run(workspace.run("bb", ["--quiet"]))
         #expect(run.status == 0, "\(run.stderr)")
+        let analyze = ["experiment", "analyze", workspace.path("bb"), "--json", "--bootstrap", "200", "--no-cache", "--backends", workspace.backends]
+        return (workspace, analyze)
+    }
+
+    /// Ideas per transcript: one judge request each with one review.
+    static func ideaCounts(_ transcripts: [String]) throws -> [Int] {
+        try transcripts.map { try String(contentsOfFile: $0, encoding: .utf8).components(separatedBy: "\"type\":\"idea\"").count - 1 }
+    }
+
+    @Test func analyzeJudgesEachRunOnceAndAsksAgainOnlyForARunWhoseCacheIsGone() async throws {
+        let counter = JudgeCounter()
+        let server = try FakeLLMServer(responder: counter.responder)
+        defer { server.stop() }
+        let (workspace, analyze) = try await Self.judgedGrid(server)
         #expect(counter.requests == 0, "running the grid does not judge")
 
-        let analyze = ["experiment", "analyze", workspace.path("bb"), "--json", "--bootstrap", "200", "--no-cache", "--backends", workspace.backends]
         let first = try await CLIHarness.run(analyze)
         #expect(first.status == 0, "\(first.stderr)")
         try JSONOutputSchemaTests.expectConforms(first.stdout, to: "experiment")
         let transcripts = try workspace.transcripts("bb")
-        let ideas = try transcripts.map { try String(contentsOfFile: $0, encoding: .utf8).components(separatedBy: "\"type\":\"idea\"").count - 1 }
+        let ideas = try Self.ideaCounts(transcripts)
         #expect(counter.requests == ideas.reduce(0, +), "one review per idea of every run")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
         let tables = try #require(report["metrics"] as? [[String: Any]])
@@ -83,16 +95,12 @@ import Testing
         let counter = JudgeCounter()
         let server = try FakeLLMServer(responder: counter.responder)
         defer { server.stop() }
-        let workspace = try ExperimentCommandTests.Workspace(server: server)
-        try workspace.folder.write("grid.yaml", ExperimentCommandTests.gridYAML() + "\n  judge: { backend: openai, reviews: 1 }\n")
-        let run = try await CLIHarness.run(workspace.run("bb", ["--quiet"]))
-        #expect(run.status == 0, "\(run.stderr)")
+        let (workspace, analyze) = try await Self.judgedGrid(server)
         let transcripts = try workspace.transcripts("bb")
-        let ideas = try transcripts.map { try String(contentsOfFile: $0, encoding: .utf8).components(separatedBy: "\"type\":\"idea\"").count - 1 }
+        let ideas = try Self.ideaCounts(transcripts)
         let total = ideas.reduce(0, +)
 
         // Killed by the server itself when the judge request just past half of them arrives.
-        let analyze = ["experiment", "analyze", workspace.path("bb"), "--json", "--bootstrap", "200", "--no-cache", "--backends", workspace.backends]
         let first = try CLIHarness.start(analyze, stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice)
         counter.victim.withLock { $0 = (first.processIdentifier, total / 2 + 1) }
         await CLIHarness.wait(first)
