@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Checks the DOM Chromium dumped after running a report's script with ?sort=COLUMN.
 
-Usage: check-report-dom.py DOM.html COLUMN   (COLUMN "-": a page without an idea table)
+Usage: check-report-dom.py DOM.html COLUMN   (COLUMN "-": a page without sortable tables)
 
-Requires (1) the header with the Polyphony version, (2) that the idea table's COLUMN header
-was clicked (aria-sort="ascending") and its rows are now in ascending order, and (3) that
-every <svg class="chart"> holds two axis titles and got a "download SVG" link. Standard
-library only; exits 1 with one line saying what is wrong.
+Requires (1) the header with the Polyphony version, (2) that the sortable table holding the
+COLUMN header (the idea table of a session report, the first condition table of an
+experiment report) had it clicked (aria-sort="ascending") and its rows are now in ascending
+order, (3) that every <svg class="chart"> holds two axis titles and got a "download SVG"
+link, and (4) when the layout probe ran (check-report-layout.js), that it found no chart
+text cut off and no table or page wider than the window. Standard library only; exits 1
+with one line saying what is wrong.
 """
 import sys
 from html.parser import HTMLParser
@@ -19,7 +22,9 @@ class Report(HTMLParser):
         self.version = False
         self.field = None
         self.in_ideas = False
+        self.tables = []  # sortable tables: {"columns", "sorted", "rows"}
         self.columns, self.sorted_column, self.rows = [], None, []
+        self.layout, self.probe = None, False
         self.cell = None
         self.charts, self.chart = [], None
         self.downloads = 0
@@ -30,8 +35,11 @@ class Report(HTMLParser):
             self.header = True
         if tag == "dd":
             self.field = a.get("data-field")
-        if tag == "table" and a.get("id") == "ideas":
+        if tag == "table" and "sortable" in (a.get("class") or "").split():
             self.in_ideas = True
+            self.columns, self.sorted_column, self.rows = [], None, []
+        if tag == "pre" and a.get("id") == "layout-check":
+            self.probe, self.layout = True, ""
         if self.in_ideas and tag == "th":
             self.columns.append(a.get("data-sort"))
             if a.get("aria-sort") == "ascending":
@@ -50,8 +58,11 @@ class Report(HTMLParser):
             self.downloads += 1
 
     def handle_endtag(self, tag):
-        if tag == "table":
+        if tag == "table" and self.in_ideas:
             self.in_ideas = False
+            self.tables.append({"columns": self.columns, "sorted": self.sorted_column, "rows": self.rows})
+        if tag == "pre":
+            self.probe = False
         if tag == "svg" and self.chart is not None:
             self.charts.append(self.chart)
             self.chart = None
@@ -61,6 +72,8 @@ class Report(HTMLParser):
             self.field = None
 
     def handle_data(self, data):
+        if self.probe:
+            self.layout += data
         if self.cell and self.rows and self.rows[-1]:
             self.rows[-1][-1] += data
         if self.field == "Polyphony" and "version" in data:
@@ -84,6 +97,17 @@ def check_charts(dom, report):
         sys.exit(f"{dom}: {report.downloads} SVG download links for {len(report.charts)} charts")
 
 
+def check_layout(dom, report):
+    if report.layout is None:
+        return ""
+    lines = [line for line in report.layout.splitlines() if line.strip()]
+    problems = [line for line in lines if not line.startswith("wide: ")]
+    if problems:
+        sys.exit(f"{dom}: layout: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    scrolled = len(lines) - len(problems)
+    return f"; layout fits the window ({scrolled} wide table(s) scroll in their box)"
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
@@ -94,21 +118,25 @@ def main():
         sys.exit(f"{dom}: no report header with the Polyphony version")
     if column == "-":
         check_charts(dom, report)
-        print(f"{dom}: header with version present; {len(report.charts)} charts, each with axis titles and an SVG download")
+        layout = check_layout(dom, report)
+        print(f"{dom}: header with version present; {len(report.charts)} charts, each with axis titles and an SVG download{layout}")
         return
-    if column not in report.columns:
-        sys.exit(f"{dom}: the idea table has no sortable column {column!r} (has {report.columns})")
-    index = report.columns.index(column)
-    if report.sorted_column != index:
+    holding = [t for t in report.tables if column in t["columns"]]
+    if not holding:
+        sys.exit(f"{dom}: no sortable table has a column {column!r} (has {[t['columns'] for t in report.tables][:3]})")
+    table = holding[0]
+    index = table["columns"].index(column)
+    if table["sorted"] != index:
         sys.exit(f"{dom}: the script did not sort by {column!r} on load")
-    rows = [row for row in report.rows if len(row) > index]
+    rows = [row for row in table["rows"] if len(row) > index]
     values = [key(row[index]) for row in rows]
     if len(rows) < 2 or values != sorted(values):
         sys.exit(f"{dom}: idea rows are not in ascending {column} order: {[row[index] for row in rows][:12]}")
     check_charts(dom, report)
+    layout = check_layout(dom, report)
     first, last = rows[0][index][:30], rows[-1][index][:30]
-    print(f"{dom}: header with version present; {len(rows)} idea rows sorted by {column} ({first} … {last}); "
-          f"{len(report.charts)} charts, each with axis titles and an SVG download")
+    print(f"{dom}: header with version present; {len(rows)} rows sorted by {column} ({first} … {last}); "
+          f"{len(report.charts)} charts, each with axis titles and an SVG download{layout}")
 
 
 main()

@@ -40,4 +40,6 @@ bash scripts/check-human-seat.sh || status=1
 REPORT="${TMPDIR:-/tmp}/polyphony-test-report.html"
 "$(swift build --show-bin-path)/polyphony" score transcripts/examples/demo-brainwriting-local.jsonl --no-save --html "$REPORT" >/dev/null
 bash scripts/check-report-render.sh "$REPORT" || status=1
+# The same for an experiment's comparison page, made against the loopback fake server.
+bash scripts/check-experiment-report.sh || status=1
 exit "$status"

@@ -12,14 +12,17 @@ struct RateCommand: ParsableCommand {
             Shows the topic and one idea at a time, never who wrote it, their group
             or model, and asks for a score per rubric dimension. Type, then Enter:
               a number  rates the dimension (on the rubric's scale, 1–10 by default)
-              s         skips the idea (it is offered again next time)
+              s         skips the idea (saved as a skip: not offered again)
               b         goes back a dimension, or to the previous idea
               q         quits; everything rated so far is already saved
 
             Each idea's ratings are added to the ratings file (CSV: idea_id, source,
-            rater, dimension, score, time) as soon as its last dimension is rated.
-            Running the same command again resumes: ideas this rater has rated are
-            not shown again. Input may be piped.
+            rater, dimension, score, time) as soon as its last dimension is rated; a
+            skip is saved at once as rows with an empty score, which agreement leaves
+            out. Running the same command again resumes: ideas this rater has rated
+            or skipped are not shown again (--retry-skipped offers the skipped ones).
+            Going back to a skipped idea and rating it replaces the skip. Input may
+            be piped.
 
             Examples:
               polyphony rate a.jsonl b.jsonl --ideas people.csv --rater ana --out ana.csv
@@ -48,6 +51,9 @@ struct RateCommand: ParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    @Flag(help: "Offer again the ideas you skipped before.")
+    var retrySkipped = false
+
     func validate() throws {
         if transcripts.isEmpty && ideas.isEmpty {
             throw ValidationError("give at least one transcript or --ideas file")
@@ -70,11 +76,12 @@ struct RateCommand: ParsableCommand {
         }
         let pool = try IdeaPool.load(transcripts: transcripts, ideaLists: ideas)
         try RatingSession.refuseAmbiguous(pool.ideas)
-        let session = RatingSession(
+        var session = RatingSession(
             rater: rater.trimmingCharacters(in: .whitespaces), rubric: rubricFile, ideas: pool.ideas, log: RatingsLog(path: out, logger: logging.logger))
+        session.retrySkipped = retrySkipped
         let outcome = try session.run(
             input: { readLine(strippingNewline: true) },
             output: { FileHandle.standardOutput.write(Data($0.utf8)) })
-        FileHandle.standardOutput.write(Data("Ratings: \(out) (\(outcome.rated) idea\(outcome.rated == 1 ? "" : "s") rated now, \(outcome.ratedBefore) before)\n".utf8))
+        FileHandle.standardOutput.write(Data("Ratings: \(out) (\(outcome.rated) idea\(outcome.rated == 1 ? "" : "s") rated now\(outcome.skipped > 0 ? ", \(outcome.skipped) skipped" : ""), \(outcome.ratedBefore) before)\n".utf8))
     }
 }

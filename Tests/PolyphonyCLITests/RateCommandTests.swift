@@ -59,8 +59,13 @@ import Testing
         }
     }
 
-    @Test func aRatingSessionKilledHalfWayResumesWithoutAskingForARatedIdeaAndNeverShowsWhoWroteIt() async throws {
-        let fixture = try await Fixture()
+    /// Starts `rate` with `typing` piped in, waits until the ratings file holds `untilRows`
+    /// rows and the screen shows the question after them (so the next idea is on screen),
+    /// and kills it with SIGKILL, as a crash or a closed laptop would.
+    /// - Parameter prompts: Questions asked up to and including the one on screen at the kill.
+    /// - Returns: What the rater's screen showed, and whether the rows were there and the
+    ///   kill (not a normal exit) ended the process.
+    static func rateThenKill(_ fixture: Fixture, typing: String, untilRows rows: Int, prompts: Int) async throws -> (screen: String, killed: Bool) {
         let firstOut = fixture.folder.path + "/first.out"
         _ = FileManager.default.createFile(atPath: firstOut, contents: nil)
         let screen = try FileHandle(forWritingTo: URL(fileURLWithPath: firstOut))
@@ -72,18 +77,26 @@ import Testing
         process.standardOutput = screen
         process.standardError = screen
         try process.run()
-        // Four ideas, two dimensions each; then the rater is looking at the fifth idea.
-        input.fileHandleForWriting.write(Data(String(repeating: "5\n6\n", count: 4).utf8))
+        input.fileHandleForWriting.write(Data(typing.utf8))
         let deadline = Date().addingTimeInterval(60)
-        while try fixture.rows().count < 8, Date() < deadline, process.isRunning {
+        func asked() -> Int {
+            ((try? String(contentsOfFile: firstOut, encoding: .utf8)) ?? "").components(separatedBy: ", s, b, q]: ").count - 1
+        }
+        while try fixture.rows().count < rows || asked() < prompts, Date() < deadline, process.isRunning {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(try fixture.rows().count == 8, "four ideas saved before the kill")
+        let saved = try fixture.rows().count == rows
         kill(process.processIdentifier, SIGKILL)
         await CLIHarness.wait(process)
         try screen.close()
-        #expect(process.terminationReason == .uncaughtSignal)
-        let firstScreen = try String(contentsOfFile: firstOut, encoding: .utf8)
+        return (try String(contentsOfFile: firstOut, encoding: .utf8), saved && process.terminationReason == .uncaughtSignal)
+    }
+
+    @Test func aRatingSessionKilledHalfWayResumesWithoutAskingForARatedIdeaAndNeverShowsWhoWroteIt() async throws {
+        let fixture = try await Fixture()
+        // Four ideas, two dimensions each; then the rater is looking at the fifth idea.
+        let (firstScreen, killed) = try await Self.rateThenKill(fixture, typing: String(repeating: "5\n6\n", count: 4), untilRows: 8, prompts: 9)
+        #expect(killed, "four ideas saved before the kill")
         let ratedFirst = Set(try fixture.rows().map { $0[0] + "@" + $0[1] })
         #expect(ratedFirst.count == 4)
 
@@ -105,6 +118,37 @@ import Testing
             #expect(!firstScreen.contains(name) && !second.stdout.contains(name) && !second.stderr.contains(name), "\(name) reached the rater's screen")
         }
         #expect(firstScreen.contains("s skips the idea, b goes back, q quits"), "the keys are on screen")
+    }
+
+    @Test func aSkipIsSavedAtOnceSoASessionKilledAfterItResumesWithoutAskingTheSkippedIdeaAgain() async throws {
+        let fixture = try await Fixture()
+        // Rate the first idea, skip the second, rate the third; the fourth is then on screen.
+        let (firstScreen, killed) = try await Self.rateThenKill(fixture, typing: "5\n6\ns\n5\n6\n", untilRows: 6, prompts: 6)
+        #expect(killed, "two rated ideas and one skip saved before the kill")
+        let firstRows = try fixture.rows()
+        let skipped = Set(firstRows.filter { $0[4].isEmpty }.map { $0[0] + "@" + $0[1] })
+        #expect(skipped.count == 1 && firstRows.filter { $0[4].isEmpty }.map { $0[3] } == ["novelty", "impact"], "one skip row per dimension, score empty")
+        // The skipped idea is the second one shown.
+        let shownOrder = fixture.texts.filter { firstScreen.contains($0) }.sorted {
+            firstScreen.range(of: $0)!.lowerBound < firstScreen.range(of: $1)!.lowerBound
+        }
+        #expect(shownOrder.count == 4)
+
+        let second = try await CLIHarness.run(fixture.arguments(), stdin: String(repeating: "7\n8\n", count: 5))
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("Rating 5 ideas as ana (2 rated and 1 skipped before, not shown again)"))
+        #expect(second.stdout.contains("Every idea is rated or skipped (1 skipped; add --retry-skipped"))
+        #expect(shownOrder.count > 1 && !second.stdout.contains(shownOrder[1]), "the skipped idea is not asked again")
+        let rows = try fixture.rows()
+        #expect(rows.count == 16, "7 rated ideas × 2 dimensions and one skip × 2")
+        #expect(rows.filter { $0[4].isEmpty }.count == 2)
+
+        // Agreement reads the file and leaves the skip out.
+        let scored = try await CLIHarness.run(["score"] + fixture.inputs + ["--ratings", fixture.ratings, "--no-save", "--json"])
+        #expect(scored.status == 0, "\(scored.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any]
+        let human = json?["human_ratings"] as? [String: Any]
+        #expect(human?["ratings"] as? Int == 14, "14 scores used, the 2 skip rows left out")
     }
 
     @Test func scoreWithAMalformedRatingsLineExitsWith65NamingFileAndLine() async throws {

@@ -54,6 +54,17 @@ import Testing
         #expect(human.warnings.count == 1)
     }
 
+    @Test func skipsAreLeftOutOfMeansAndCountsUnlessAScoreReplacedThem() async throws {
+        let report = try await Self.judgedReport()
+        let skip = { (idea: Int, rater: String) in Rating(ideaId: "i\(idea)", source: "s1", rater: rater, dimension: "novelty", score: nil, time: "t") }
+        // ana skips idea 1 for good; ben skips idea 0, then goes back and rates it 6.
+        let ratings = [Self.rating(0, "ana", 2), skip(1, "ana"), skip(0, "ben"), Self.rating(0, "ben", 6)]
+        let human = HumanRatingsReport(report: report, ratings: ratings, files: ["r.csv"], resamples: 50)
+        #expect(human.ratings == 2 && human.unmatchedRatings == 0)
+        #expect(human.ideas.map(\.index) == [0], "an idea with only a skip is not rated")
+        #expect(human.ideas.first?.mean["novelty"] == 4)
+    }
+
     @Test func textReportShowsAgreementWithRatingsAndSaysItIsUnknownWithout() async throws {
         var report = try await Self.judgedReport()
         #expect(report.renderText().contains("Judge–human agreement: unknown until ratings are given"))
@@ -63,5 +74,23 @@ import Testing
         #expect(text.contains("ρ judge–human") && !text.contains("unknown until"))
         let html = report.renderHTML()
         #expect(html.contains("novelty: judge vs people") && html.contains(">judge mean<") && html.contains(">raters&#39; mean<") || html.contains(">raters' mean<"))
+    }
+
+    @Test func aJudgedAndRatedReportDrawsPerRoundJudgeAndPeopleChartsAndEveryChartHasAxisTitles() async throws {
+        var report = try await Self.judgedReport()
+        for index in report.ideas.indices {
+            report.ideas[index].round = 1 + index % 2
+            report.ideas[index].quality = ["novelty": Double(2 * index + 2)]
+        }
+        report.humanRatings = HumanRatingsReport(report: report, ratings: (0..<4).map { Self.rating($0, "ana", Double($0 + 3)) }, files: ["r.csv"], resamples: 50)
+        #expect(report.roundMeasures().map(\.title) == ["New-idea yield", "Judge score", "People's rating"])
+        let judge = report.roundEstimates(report.roundMeasures()[1])
+        // solo: ideas 0 (round 1, novelty 2) and 1 (round 2, novelty 4); team: 2 (round 1, 6) and 3 (round 2, 8).
+        #expect(judge.map(\.mean) == [2, 4, 6, 8] && judge.allSatisfy { $0.lower == $0.mean && $0.upper == $0.mean && $0.n == 1 })
+        let charts = report.renderHTML().components(separatedBy: "<svg").dropFirst().map { $0.components(separatedBy: "</svg>")[0] }
+        #expect(charts.count >= 8)
+        for chart in charts {
+            #expect(chart.components(separatedBy: "class=\"axis-title\"").count - 1 == 2, "\(chart.prefix(160))")
+        }
     }
 }

@@ -41,15 +41,62 @@ import Testing
         #expect(ratings.allSatisfy { $0.time == "1970-01-01T00:00:00Z" && $0.rater == "ana" })
     }
 
-    @Test func backReplacesTheLastScoreAndSkipLeavesTheIdeaForLater() throws {
+    @Test func backReplacesTheLastScoreAndASkipIsSavedAsEmptyScores() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let log = RatingsLog(path: scratch.path + "/ratings.csv")
         // Idea 1: 2, back, 9, 4. Idea 2: skipped. Then quit.
-        let (outcome, _) = try Self.run(["2", "b", "9", "4", "s", "q"], log: log)
-        #expect(outcome.rated == 1 && outcome.skipped == 1 && outcome.remaining == 3)
+        let (outcome, screen) = try Self.run(["2", "b", "9", "4", "s", "q"], log: log)
+        #expect(outcome.rated == 1 && outcome.skipped == 1 && outcome.remaining == 2)
         let ratings = try log.existing()
-        #expect(ratings.map(\.score) == [9, 4])
+        #expect(ratings.map(\.score) == [9, 4, nil, nil], "one skip row per dimension")
+        #expect(ratings[2].ideaId == ratings[3].ideaId && ratings[2].ideaId != ratings[0].ideaId)
+        #expect(screen.contains("skipped."))
+    }
+
+    @Test func aSkippedIdeaIsNotAskedAgainOnResumeUnlessRetrySkippedIsSet() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let log = RatingsLog(path: scratch.path + "/ratings.csv")
+        let (_, firstScreen) = try Self.run(["s", "q"], log: log)
+        let skipped = try #require(try log.existing().first?.ideaId)
+        let text = Self.ideas.first { $0.id == skipped }!.text
+        #expect(firstScreen.contains(text))
+        let (second, secondScreen) = try Self.run(Array(repeating: "5", count: 6), log: log)
+        #expect(second.ratedBefore == 1 && second.skippedBefore == 1 && second.rated == 3 && second.remaining == 0)
+        #expect(!secondScreen.contains(text), "a skipped idea is not asked again")
+        #expect(secondScreen.contains("(0 rated and 1 skipped before, not shown again)"))
+        #expect(secondScreen.contains("Every idea is rated or skipped (1 skipped"))
+        var retry = RatingSession(rater: "ana", rubric: Self.rubric, ideas: Self.ideas, log: log)
+        retry.retrySkipped = true
+        var answers = ["3", "4"][...]
+        var retryScreen = ""
+        let third = try retry.run(input: { answers.popFirst() }, output: { retryScreen += $0 })
+        #expect(third.rated == 1 && third.remaining == 0)
+        #expect(retryScreen.contains(text))
+        let latest = RatingsFile.latest(try log.existing()).filter { $0.ideaId == skipped }
+        #expect(latest.map(\.score) == [3, 4], "the later scores replace the skip")
+    }
+
+    @Test func goingBackToASkippedIdeaAndRatingItUndoesTheSkip() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let log = RatingsLog(path: scratch.path + "/ratings.csv")
+        // Idea 1: skipped; idea 2 is on screen; back to idea 1 and rate it; quit.
+        let (outcome, _) = try Self.run(["s", "b", "6", "7", "q"], log: log)
+        #expect(outcome.rated == 1 && outcome.skipped == 0 && outcome.remaining == 3)
+        let rows = try log.existing()
+        #expect(rows.map(\.score) == [nil, nil, 6, 7], "the skip stays in the file, the scores after it")
+        #expect(RatingsFile.latest(rows).map(\.score) == [6, 7])
+    }
+
+    @Test func skippingAnIdeaRatedInThisRunKeepsItsScores() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let log = RatingsLog(path: scratch.path + "/ratings.csv")
+        let (outcome, _) = try Self.run(["6", "7", "b", "s", "q"], log: log)
+        #expect(outcome.rated == 1 && outcome.skipped == 0)
+        #expect(try log.existing().map(\.score) == [6, 7])
     }
 
     @Test func backAtTheStartOfAnIdeaReturnsToThePreviousIdeaAndItsNewScoresWin() throws {

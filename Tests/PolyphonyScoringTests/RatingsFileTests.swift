@@ -33,6 +33,20 @@ import Testing
         }
     }
 
+    @Test func anEmptyScoreReadsAsASkipAndIsWrittenBackEmpty() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        // A file from before skips were recorded, then one skip row added to it.
+        let path = try scratch.write("old.csv", "idea_id,source,rater,dimension,score,time\r\ni1,s1,ana,novelty,7,t\r\n")
+        let skip = Rating(ideaId: "i2", source: "s1", rater: "ana", dimension: "novelty", score: nil, time: "t2")
+        try RatingsLog(path: path).append([skip])
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.hasSuffix("\r\ni2,s1,ana,novelty,,t2\r\n"))
+        let rows = try RatingsFile.read(path: path)
+        #expect(rows.map(\.score) == [7, nil])
+        #expect(rows.map(\.isSkip) == [false, true])
+    }
+
     @Test func aFileWithoutTheRatingsColumnsIsRefused() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -143,4 +143,53 @@ struct ScoreReportOutputTests {
         let html = report.renderHTML()
         #expect(html.contains("<th title=\"Vendi score: the effective number"))
     }
+
+    @Test func perRoundChartsShowEachGroupsMeanInsideItsBootstrapInterval() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let measure = try #require(report.roundMeasures().first)
+        #expect(measure.title == "New-idea yield")
+        let estimates = report.roundEstimates(measure)
+        #expect(!estimates.isEmpty)
+        for estimate in estimates {
+            #expect(estimate.lower <= estimate.mean && estimate.mean <= estimate.upper, "\(estimate)")
+            #expect(estimate.lower >= 0 && estimate.upper <= 1)
+        }
+        // The ideas that open a cluster per group and round are the trajectory's new clusters.
+        let opening = ScoreReport.ideasOpeningAClusterForTheirGroup(report.ideas)
+        for point in report.trajectory where point.round != nil {
+            let count = report.ideas.filter { $0.group == point.group && $0.round == point.round && opening.contains($0.index) }.count
+            #expect(count == point.newClusters, "\(point.group) round \(point.round ?? 0)")
+        }
+        let html = report.renderHTML()
+        let charts = html.components(separatedBy: "data-kind=\"round-interval\"").dropFirst().map { $0.components(separatedBy: "</svg>")[0] }
+        #expect(charts.count == report.roundMeasures().count)
+        #expect(charts.allSatisfy { $0.contains("class=\"interval\"") && $0.components(separatedBy: "class=\"axis-title\"").count == 3 })
+        #expect(charts.first?.contains("<title>Share of a round&#39;s ideas that open a cluster") == true, "the definition shows on hover")
+    }
+
+    @Test func aBootstrapIntervalOfAKnownSampleCoversItsMean() {
+        // Four ideas, three of them new: mean 0.75; a resample mean can only be k/4.
+        let sample = [1.0, 0, 1, 1]
+        let interval = Agreement.bootstrapInterval(count: 4, resamples: 1_000, seed: 3) { $0.reduce(0) { $0 + sample[$1] } / 4 }
+        #expect(interval.map { $0.lower <= 0.75 && 0.75 <= $0.upper && $0.lower >= 0.25 && $0.upper <= 1 } == true, "\(String(describing: interval))")
+    }
+
+    @Test func aChartTitleTooLongForItsChartIsSqueezedToFitAndShowsItsDefinitionOnHover() {
+        let long = ReportHTML.chartTitle(String(repeating: "originality ", count: 6), x: 36, available: 292, definition: "what it means")
+        #expect(long.contains("textLength=\"292\"") && long.contains("<title>what it means</title>"))
+        let short = ReportHTML.chartTitle("Vendi score", x: 36, available: 292)
+        #expect(!short.contains("textLength") && !short.contains("<title>"))
+    }
+
+    @Test func wideTablesScrollInTheirOwnBoxInsteadOfWideningThePage() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (report, _) = try await report(in: scratch)
+        let html = report.renderHTML()
+        #expect(html.contains("<div class=\"wide\"><table id=\"ideas\""))
+        #expect(html.contains("<h2>Groups side by side</h2>\n<div class=\"wide\"><table>"))
+        #expect(ReportHTML.style.contains(".wide{overflow-x:auto"))
+    }
 }

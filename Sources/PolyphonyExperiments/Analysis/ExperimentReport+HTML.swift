@@ -13,6 +13,7 @@ extension ExperimentReport {
             ("Sources", "\(runs.count) scored run(s) in \(conditions.count) condition(s): " + conditions.map { "<code>\(ReportHTML.escape($0))</code>" }.joined(separator: ", ")),
             ("Embedder", "<code>\(ReportHTML.escape(settings.embedder))</code> (\(settings.embedderIsSemantic ? "semantic" : "lexical"))"),
             ("Threshold", Self.format(settings.threshold, 2)),
+            ("Inference", settings.descriptive == true ? ReportHTML.escape(descriptiveLabel) : ""),
             ("Date", ReportHTML.timestamp(generated)),
             ("Polyphony", "version \(ReportHTML.polyphonyVersion)"),
         ]))
@@ -23,27 +24,14 @@ extension ExperimentReport {
         body.append("<p class=\"legend\">" + conditions.enumerated().map { index, name in
             "<span><span class=\"swatch\" style=\"background:\(Self.colour(index))\"></span>\(ReportHTML.escape(name))</span>"
         }.joined() + "</p>")
+        if let pValue = settings.pValue, let method = settings.multiplicity {
+            body.append("<p class=\"method\">p-values: \(ReportHTML.escape(pValue)). Adjusted for multiplicity by \(ReportHTML.escape(method)). Planned contrasts (named in the grid's <code>contrasts:</code>) come first and are labelled <em>planned</em>; every other pair is <em>exploratory</em>.</p>")
+        }
+        if settings.descriptive == true {
+            body.append("<p class=\"descriptive\"><strong>\(ReportHTML.escape(descriptiveLabel))</strong>: the smallest condition × topic cell has \(settings.minimumRunsPerCell ?? 0) scored run(s); with so few replicates the intervals and p-values describe these runs and support no inference.</p>")
+        }
         for table in metrics {
-            body.append("<h2>\(ReportHTML.escape(table.metric))</h2><p>\(ReportHTML.escape(table.description))</p>")
-            body.append("<div class=\"charts\">\(intervalPlot(table))</div>")
-            var html = "<table><tr><th>condition</th><th>n</th><th title=\"\(ReportHTML.escape(table.description))\">mean</th><th>SD</th><th>\(level)% CI</th></tr>"
-            for summary in table.conditions {
-                html += "<tr><td>\(ReportHTML.escape(summary.condition))</td><td>\(summary.n)</td><td>\(Self.format(summary.mean))</td><td>\(Self.format(summary.standardDeviation))</td><td>\(Self.format(summary.interval))</td></tr>"
-            }
-            html += "</table>"
-            if !table.comparisons.isEmpty {
-                html += "<table><tr><th>second − first</th><th>difference</th><th>\(level)% CI</th><th>Hedges' g</th></tr>"
-                for comparison in table.comparisons {
-                    let strong = comparison.interval?.excludesZero == true
-                    let cells = [
-                        "\(ReportHTML.escape(comparison.second)) − \(ReportHTML.escape(comparison.first))",
-                        Self.format(comparison.difference), Self.format(comparison.interval), Self.format(comparison.hedgesG, 2),
-                    ].map { strong ? "<strong>\($0)</strong>" : $0 }
-                    html += "<tr>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
-                }
-                html += "</table>"
-            }
-            body.append(html)
+            body.append(metricHTML(table, level: level))
         }
         if !missing.isEmpty {
             body.append("<h2>Missing runs</h2><p>No completed transcript: " + missing.map(ReportHTML.escape).joined(separator: ", ") + "</p>")
@@ -52,25 +40,67 @@ extension ExperimentReport {
         return ReportHTML.page(title: "Polyphony experiment \(experiment)", body: body.joined(separator: "\n"))
     }
 
-    /// Ticks at round steps (1, 2 or 5 × 10ⁿ) inside `low...high`, about five of them, and
-    /// the decimals that step needs, so an axis reads 4.2, 4.4, … rather than 4.16, 4.64, ….
-    static func niceTicks(_ low: Double, _ high: Double) -> (ticks: [Double], digits: Int) {
-        let span = high - low
-        guard span > 0, span.isFinite else { return ([low], 2) }
-        let raw = span / 5
-        let magnitude = pow(10, (log10(raw)).rounded(.down))
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
-        let digits = max(0, -Int((log10(step)).rounded(.down)))
-        var ticks: [Double] = []
-        var value = (low / step).rounded(.up) * step
-        while value <= high + step * 1e-9, ticks.count < 12 {
-            ticks.append(abs(value) < step * 1e-9 ? 0 : value)
-            value += step
-        }
-        return (ticks, digits)
+    /// The label a report with too few replicates carries, in the header and above the tables.
+    var descriptiveLabel: String {
+        "descriptive (fewer than \(settings.inferentialMinimum ?? ExperimentAnalyzer.inferentialMinimum) runs per cell)"
     }
 
-        private static func colour(_ index: Int) -> String { ReportHTML.palette[index % ReportHTML.palette.count] }
+    /// One metric: its interval plot, the condition table, the per-topic table (with two or
+    /// more topics), and the comparisons, planned first.
+    private func metricHTML(_ table: MetricTable, level: Int) -> String {
+        let escape = ReportHTML.escape
+        let definition = escape(table.description)
+        var html = "<h2>\(escape(table.metric))</h2><p>\(definition)</p>"
+        html += "<div class=\"charts\">\(intervalPlot(table))</div>"
+        let intervalTitle = "\(level)% \(settings.interval) interval of the mean (\(settings.bootstrapResamples) resamples)"
+        html += "<table class=\"sortable\"><thead><tr><th data-sort=\"condition\">condition</th><th data-sort=\"n\" title=\"Scored runs with a value.\">n</th>"
+            + "<th data-sort=\"mean\" title=\"\(definition)\">mean</th><th data-sort=\"sd\" title=\"Sample standard deviation over runs (n − 1).\">SD</th>"
+            + "<th data-sort=\"ci\" title=\"\(escape(intervalTitle))\">\(level)% CI</th></tr></thead><tbody>"
+        for summary in table.conditions {
+            html += "<tr><td>\(escape(summary.condition))</td>" + Self.summaryCells(summary) + "</tr>"
+        }
+        html += "</tbody></table>"
+        if let topics = table.topics, topics.count > 1 {
+            html += "<h3>\(escape(table.metric)) per topic</h3><table class=\"sortable per-topic\"><thead><tr><th data-sort=\"topic\">topic</th><th data-sort=\"topic-condition\" class=\"text\">condition</th>"
+                + "<th data-sort=\"topic-n\" title=\"Scored runs of this topic with a value.\">n</th><th data-sort=\"topic-mean\" title=\"\(definition)\">mean</th>"
+                + "<th data-sort=\"topic-sd\">SD</th><th data-sort=\"topic-ci\" title=\"\(escape(intervalTitle)), over this topic's runs\">\(level)% CI</th></tr></thead><tbody>"
+            for topic in topics {
+                for summary in topic.conditions {
+                    html += "<tr><td>\(escape(topic.topic))</td><td class=\"text\">\(escape(summary.condition))</td>" + Self.summaryCells(summary) + "</tr>"
+                }
+            }
+            html += "</tbody></table>"
+        }
+        guard !table.comparisons.isEmpty else { return html }
+        html += "<table class=\"comparisons\"><tr><th title=\"planned: a contrast named in the grid; exploratory: any other pair\">kind</th><th class=\"text\">second − first</th>"
+            + "<th title=\"mean(second) − mean(first)\">difference</th><th title=\"\(level)% percentile bootstrap interval of the difference, conditions resampled independently; unadjusted\">\(level)% CI</th>"
+            + "<th title=\"Hedges' g: the difference in pooled standard deviations, corrected for small samples\">Hedges' g</th>"
+            + "<th title=\"\(escape(settings.pValue ?? "two-sided bootstrap p-value"))\">p</th>"
+            + "<th title=\"\(escape(settings.multiplicity ?? "Holm-adjusted p-value"))\">p (Holm)</th></tr>"
+        for comparison in table.comparisons {
+            let strong = comparison.interval?.excludesZero == true
+            let kind = comparison.kind?.rawValue ?? ""
+            let cells = [
+                kind,
+                "\(escape(comparison.second)) − \(escape(comparison.first))",
+                Self.format(comparison.difference), Self.format(comparison.interval), Self.format(comparison.hedgesG, 2),
+                Self.format(comparison.pValue), Self.format(comparison.pHolm),
+            ].map { strong ? "<strong>\($0)</strong>" : $0 }
+            html += "<tr class=\"\(kind)\">" + cells.enumerated().map { $0.offset == 1 ? "<td class=\"text\">\($0.element)</td>" : "<td>\($0.element)</td>" }.joined() + "</tr>"
+        }
+        return html + "</table>"
+    }
+
+    /// n, mean, SD and interval cells; sortable by `data-value` (the interval by its lower end).
+    private static func summaryCells(_ summary: ConditionSummary) -> String {
+        func cell(_ value: Double?, _ text: String) -> String {
+            "<td data-value=\"\(value.map { format($0, 6) } ?? "")\">\(text)</td>"
+        }
+        return "<td data-value=\"\(summary.n)\">\(summary.n)</td>" + cell(summary.mean, format(summary.mean))
+            + cell(summary.standardDeviation, format(summary.standardDeviation)) + cell(summary.interval?.lower, format(summary.interval))
+    }
+
+    private static func colour(_ index: Int) -> String { ReportHTML.palette[index % ReportHTML.palette.count] }
 
     /// One row per condition: the mean as a dot, the interval as a bar.
     private func intervalPlot(_ table: MetricTable) -> String {
@@ -87,7 +117,7 @@ extension ExperimentReport {
         let width = 560.0, left = 150.0, right = 20.0, rowHeight = 22.0, top = 10.0
         let height = top + rowHeight * Double(rows.count) + 40
         func x(_ value: Double) -> Double { left + (value - low) / (high - low) * (width - left - right) }
-        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(ReportHTML.escape(table.metric)) by condition\">"
+        var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"\(ReportHTML.escape(table.metric)) by condition\"><title>\(ReportHTML.escape(table.metric)): \(ReportHTML.escape(table.description))</title>"
         for (index, row) in rows.enumerated() {
             let y = top + rowHeight * (Double(index) + 0.5)
             svg += "<text x=\"\(Int(left - 6))\" y=\"\(Self.format(y + 4, 1))\" font-size=\"11\" text-anchor=\"end\">\(ReportHTML.escape(row.condition))</text>"
@@ -100,7 +130,7 @@ extension ExperimentReport {
         }
         let axis = height - 32
         svg += "<line x1=\"\(Int(left))\" x2=\"\(Int(width - right))\" y1=\"\(Self.format(axis, 1))\" y2=\"\(Self.format(axis, 1))\" stroke=\"#999\"/>"
-        let (ticks, digits) = Self.niceTicks(low, high)
+        let (ticks, digits) = ReportHTML.niceTicks(low, high)
         for value in ticks {
             svg += "<line x1=\"\(Self.format(x(value), 1))\" x2=\"\(Self.format(x(value), 1))\" y1=\"\(Self.format(axis, 1))\" y2=\"\(Self.format(axis + 3, 1))\" stroke=\"#999\"/>"
             svg += "<text x=\"\(Self.format(x(value), 1))\" y=\"\(Self.format(axis + 13, 1))\" font-size=\"10\" text-anchor=\"middle\">\(Self.format(value, digits))</text>"

@@ -75,6 +75,8 @@ extension HumanRatingsReport {
     ///   - resamples: Bootstrap resamples per interval.
     ///   - seed: Seeds the bootstrap, together with each dimension's name.
     public init(report: ScoreReport, ratings: [Rating], files: [String], resamples: Int = 2_000, seed: UInt64 = 1) {
+        // A skip that a rater later replaced by a score counts as the score; one left standing
+        // says nothing about the idea's quality and is left out.
         let latest = RatingsFile.latest(ratings)
         var indexOf: [IdeaKey: Int] = [:]
         for idea in report.ideas where indexOf[IdeaKey(source: idea.source, id: idea.id)] == nil {
@@ -85,6 +87,7 @@ extension HumanRatingsReport {
         var scores: [String: [Int: [String: Double]]] = [:]
         var unmatched = 0, used = 0
         for rating in latest {
+            guard let score = rating.score else { continue }
             guard let index = indexOf[rating.ideaKey] else {
                 unmatched += 1
                 continue
@@ -92,7 +95,7 @@ extension HumanRatingsReport {
             used += 1
             if !dimensions.contains(rating.dimension) { dimensions.append(rating.dimension) }
             if !raters.contains(rating.rater) { raters.append(rating.rater) }
-            scores[rating.dimension, default: [:]][index, default: [:]][rating.rater] = rating.score
+            scores[rating.dimension, default: [:]][index, default: [:]][rating.rater] = score
         }
         let ratedIndices = Set(scores.values.flatMap(\.keys)).sorted()
         var ideaRows: [IdeaRatings] = []

@@ -6,21 +6,27 @@ import PolyphonyCore
 ///
 /// The rater sees the topic and the idea's text, never its author, group, source or the model
 /// behind it. Ideas come in an order shuffled by the rater's name, so ideas of one session do
-/// not arrive together. Keys, each followed by Enter: a number rates, `s` skips the idea (it is
-/// offered again next time), `b` goes back a dimension or to the previous idea, `q` quits.
-/// Ideas the rater has already rated on every dimension are not shown again, so running the
-/// same command after a quit or a crash resumes.
+/// not arrive together. Keys, each followed by Enter: a number rates, `s` skips the idea, `b`
+/// goes back a dimension or to the previous idea, `q` quits.
+///
+/// A skip is saved like a rating, as rows with an empty score (one per dimension the rater has
+/// not scored), so the ratings file shows what was skipped and agreement leaves it out. Ideas
+/// the rater has rated or skipped on every dimension are not shown again, so running the same
+/// command after a quit or a crash resumes; going back to a skipped idea and rating it
+/// replaces the skip, and ``retrySkipped`` offers every skipped idea again.
 public struct RatingSession: Sendable {
     /// What happened in one run.
     public struct Outcome: Sendable, Hashable {
         /// Ideas rated (or re-rated) in this run.
         public var rated: Int
-        /// Ideas skipped in this run.
+        /// Ideas skipped in this run (and not rated after going back).
         public var skipped: Int
-        /// Ideas still without a full set of ratings from this rater.
+        /// Ideas this rater has neither rated nor skipped.
         public var remaining: Int
-        /// Ideas rated in earlier runs.
+        /// Ideas rated or skipped in earlier runs, so not shown in this one.
         public var ratedBefore: Int
+        /// Of ``ratedBefore``, the ideas that were skipped.
+        public var skippedBefore: Int = 0
         /// Whether the rater quit (or input ended) before the end.
         public var quit: Bool
     }
@@ -31,6 +37,8 @@ public struct RatingSession: Sendable {
     public var log: RatingsLog
     /// The clock stamped on each rating.
     public var now: @Sendable () -> Date
+    /// Offer again the ideas this rater skipped before (`rate --retry-skipped`).
+    public var retrySkipped = false
 
     /// - Parameters:
     ///   - rater: The rater's name, written in every row.
@@ -62,12 +70,15 @@ public struct RatingSession: Sendable {
         "Keys (then Enter): \(rubric.scale.min)–\(rubric.scale.max) rates, s skips the idea, b goes back, q quits (what you rated is saved)."
     }
 
-    /// The ideas this rater has not rated on every dimension, in the rater's shuffled order.
+    /// The ideas this rater has not rated (or, unless ``retrySkipped``, skipped) on every
+    /// dimension, in the rater's shuffled order.
     /// - Parameter existing: The ratings already in the file.
     public func pending(given existing: [Rating]) -> [InputIdea] {
         let wanted = Set(rubric.dimensionIDs)
         var done: [IdeaKey: Set<String>] = [:]
-        for rating in existing where rating.rater == rater { done[rating.ideaKey, default: []].insert(rating.dimension) }
+        for rating in existing where rating.rater == rater && (!rating.isSkip || !retrySkipped) {
+            done[rating.ideaKey, default: []].insert(rating.dimension)
+        }
         var seen: Set<IdeaKey> = []
         var pending = ideas.filter { idea in
             let key = IdeaKey(source: idea.source, id: idea.id)
@@ -87,13 +98,25 @@ public struct RatingSession: Sendable {
     public func run(input: () -> String?, output: (String) -> Void) throws -> Outcome {
         let existing = try log.existing()
         let queue = pending(given: existing)
-        let uniqueIdeas = Set(ideas.map { IdeaKey(source: $0.source, id: $0.id) }).count
-        var outcome = Outcome(rated: 0, skipped: 0, remaining: queue.count, ratedBefore: uniqueIdeas - queue.count, quit: false)
+        let uniqueIdeas = Set(ideas.map { IdeaKey(source: $0.source, id: $0.id) })
+        let queued = Set(queue.map { IdeaKey(source: $0.source, id: $0.id) })
+        // Which dimensions of which idea this rater has a score for (a skip is not one).
+        var scored: [IdeaKey: Set<String>] = [:]
+        var skippedKeys: Set<IdeaKey> = []
+        for rating in RatingsFile.latest(existing) where rating.rater == rater {
+            if rating.isSkip { skippedKeys.insert(rating.ideaKey) } else { scored[rating.ideaKey, default: []].insert(rating.dimension) }
+        }
+        var outcome = Outcome(rated: 0, skipped: 0, remaining: queue.count, ratedBefore: uniqueIdeas.count - queue.count, quit: false)
+        outcome.skippedBefore = skippedKeys.intersection(uniqueIdeas).subtracting(queued).count
         let dimensions = rubric.dimensions
+        let before = outcome.skippedBefore > 0
+            ? "\(outcome.ratedBefore - outcome.skippedBefore) rated and \(outcome.skippedBefore) skipped before"
+            : "\(outcome.ratedBefore) rated before"
         output("Rating \(queue.count) idea\(queue.count == 1 ? "" : "s") as \(rater)"
-            + (outcome.ratedBefore > 0 ? " (\(outcome.ratedBefore) rated before, not shown again)" : "") + ".\n")
+            + (outcome.ratedBefore > 0 ? " (\(before), not shown again)" : "") + ".\n")
         output(keysHelp + "\n")
         var finished: Set<Int> = []
+        var skippedNow: Set<Int> = []
         var position = 0
         var dimension = 0
         var scores = [Int](repeating: 0, count: dimensions.count)
@@ -118,7 +141,17 @@ public struct RatingSession: Sendable {
             case "q":
                 outcome.quit = true
             case "s":
-                outcome.skipped += finished.contains(position) ? 0 : 1
+                // An idea rated in this run keeps its scores; a skip is saved once.
+                if !finished.contains(position), skippedNow.insert(position).inserted {
+                    let key = IdeaKey(source: idea.source, id: idea.id)
+                    let time = Self.timestamp(now())
+                    try log.append(dimensions.filter { !(scored[key]?.contains($0.id) ?? false) }.map { dimension in
+                        Rating(ideaId: idea.id, source: idea.source, rater: rater, dimension: dimension.id, score: nil, time: time)
+                    })
+                    outcome.skipped += 1
+                    outcome.remaining -= 1
+                    output("skipped.\n")
+                }
                 position += 1
                 dimension = 0
             case "b":
@@ -146,7 +179,7 @@ public struct RatingSession: Sendable {
                     })
                     if finished.insert(position).inserted {
                         outcome.rated += 1
-                        outcome.remaining -= 1
+                        if skippedNow.remove(position) != nil { outcome.skipped -= 1 } else { outcome.remaining -= 1 }
                     }
                     output("saved.\n")
                     position += 1
@@ -155,9 +188,14 @@ public struct RatingSession: Sendable {
             }
             if outcome.quit { break }
         }
-        output(outcome.remaining == 0
-            ? "\nEvery idea is rated. Thank you.\n"
-            : "\n\(outcome.remaining) idea\(outcome.remaining == 1 ? "" : "s") left; run the same command again to continue.\n")
+        let skippedTotal = outcome.skipped + outcome.skippedBefore
+        if outcome.remaining > 0 {
+            output("\n\(outcome.remaining) idea\(outcome.remaining == 1 ? "" : "s") left; run the same command again to continue.\n")
+        } else if skippedTotal > 0 {
+            output("\nEvery idea is rated or skipped (\(skippedTotal) skipped; add --retry-skipped to be offered them again). Thank you.\n")
+        } else {
+            output("\nEvery idea is rated. Thank you.\n")
+        }
         return outcome
     }
 

@@ -3,6 +3,8 @@ import PolyphonyCore
 
 /// The ratings file `polyphony rate` writes and `score --ratings` reads: RFC 4180 CSV with
 /// the header `idea_id,source,rater,dimension,score,time`, one row per idea and dimension.
+/// An empty `score` records a skip: the rater saw the idea and chose not to rate it. Files
+/// written before skips were recorded simply have none, and read the same.
 ///
 /// Rows are only ever added. Going back to an idea appends its new scores; when a rater rated
 /// the same idea and dimension twice, the later row counts (``latest(_:)``).
@@ -15,7 +17,7 @@ public enum RatingsFile {
     /// - Throws: ``PolyphonyError/io(_:file:)`` when the file cannot be read, and
     ///   ``PolyphonyError/invalidInput(_:file:line:)`` naming the line of a missing column,
     ///   a row with the wrong number of fields, an empty id, rater or dimension, or a score
-    ///   that is not a number.
+    ///   that is neither empty (a skip) nor a number.
     public static func read(path: String) throws -> [Rating] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PolyphonyError.io(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file", file: path)
@@ -44,8 +46,10 @@ public enum RatingsFile {
             for name in ["idea_id", "source", "rater", "dimension"] where field(name).isEmpty {
                 throw PolyphonyError.invalidInput("empty \(name)", file: path, line: record.line)
             }
-            guard let score = Double(field("score")), score.isFinite else {
-                throw PolyphonyError.invalidInput("score '\(field("score"))' is not a number", file: path, line: record.line)
+            let text = field("score")
+            let score = text.isEmpty ? nil : Double(text)
+            guard text.isEmpty || score?.isFinite == true else {
+                throw PolyphonyError.invalidInput("score '\(text)' is not a number (leave it empty for a skip)", file: path, line: record.line)
             }
             ratings.append(Rating(
                 ideaId: field("idea_id"), source: field("source"), rater: field("rater"),
@@ -80,8 +84,7 @@ public enum RatingsFile {
     public static func csv(_ ratings: [Rating], header: Bool) -> String {
         var records = header ? [columns] : []
         for rating in ratings {
-            let score = rating.score == rating.score.rounded() && abs(rating.score) < 1e15
-                ? String(Int(rating.score)) : String(rating.score)
+            let score = rating.score.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : String($0) } ?? ""
             records.append([rating.ideaId, rating.source, rating.rater, rating.dimension, score, rating.time])
         }
         return CSVWriter.document(records)

@@ -50,7 +50,8 @@ extension ScoreReport {
         func sy(_ y: Double) -> Double { height - bottom - (y - low) / (high - low) * (height - top - bottom) }
         let title = "\(dimension): judge vs people"
         var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(Self.html(title))\">"
-        svg += "<text x=\"\(Int(left))\" y=\"16\" font-size=\"12\" font-weight=\"bold\">\(Self.html(title))</text>"
+        svg += ReportHTML.chartTitle(title, x: left, available: width - left - right,
+                                     definition: "Each dot is an idea: the judge's mean score on \(dimension) against the raters' mean; on the dashed diagonal they agree exactly.")
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - right))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(top))\" x2=\"\(Int(left))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
         svg += "<line x1=\"\(Self.number(sx(low), 1))\" y1=\"\(Self.number(sy(low), 1))\" x2=\"\(Self.number(sx(high), 1))\" y2=\"\(Self.number(sy(high), 1))\" stroke=\"#ccc\" stroke-dasharray=\"4 3\"/>"

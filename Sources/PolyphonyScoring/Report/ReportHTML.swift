@@ -7,7 +7,9 @@ public enum ReportHTML {
     /// The style sheet every report page uses.
     public static let style = """
         body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-        table{border-collapse:collapse;margin:0.5em 0 1.5em}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
+        table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:14px}td,th{padding:3px 6px;border-bottom:1px solid #ddd;text-align:right}
+        th{vertical-align:bottom}th[title],td[title]{text-decoration:underline dotted #999;cursor:help}
+        .wide{overflow-x:auto;max-width:100%}
         td:first-child,th:first-child{text-align:left}th{background:#f4f4f4}
         svg{background:#fff;border:1px solid #e4e4e4;margin:0.3em 0.6em 0.6em 0}
         .legend span{display:inline-block;margin-right:1em}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}
@@ -15,7 +17,7 @@ public enum ReportHTML {
         .report-header dl{display:grid;grid-template-columns:max-content auto;gap:2px 1em;margin:0.5em 0 1.5em}
         .report-header dt{font-weight:bold}.report-header dd{margin:0}
         th[data-sort]{cursor:pointer}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
-        a.download{font-size:11px;margin-right:1em}td.text{text-align:left}
+        a.download{font-size:11px;margin-right:1em}td.text,th.text{text-align:left}td:first-child:not(.text){white-space:nowrap}
         .map-point.cluster-hover{stroke:#000;stroke-width:2}
         """
 
@@ -97,6 +99,40 @@ public enum ReportHTML {
     /// An ISO 8601 day and time in UTC, for a report header.
     public static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC") ?? .current))
+    }
+
+    /// A chart's bold title at (`x`, 16). A title longer than `available` pixels is squeezed
+    /// to fit rather than cut off at the chart's edge; `definition`, when given, shows on hover.
+    public static func chartTitle(_ text: String, x: Double, available: Double, definition: String? = nil) -> String {
+        // About 7 px per character of 12 px bold sans-serif.
+        let squeeze = Double(text.count) * 7 > available
+            ? " textLength=\"\(Int(available))\" lengthAdjust=\"spacingAndGlyphs\"" : ""
+        let hover = definition.map { "<title>\(escape($0))</title>" } ?? ""
+        return "<text class=\"chart-title\" x=\"\(Int(x))\" y=\"16\" font-size=\"12\" font-weight=\"bold\"\(squeeze)>\(hover)\(escape(text))</text>"
+    }
+
+    /// Ticks at round steps (1, 2 or 5 × 10ⁿ) inside `low...high`, about five of them, and
+    /// the decimals that step needs, so an axis reads 4.2, 4.4, … rather than 4.16, 4.64, ….
+    public static func niceTicks(_ low: Double, _ high: Double) -> (ticks: [Double], digits: Int) {
+        let span = high - low
+        guard span > 0, span.isFinite else { return ([low], 2) }
+        let raw = span / 5
+        let magnitude = pow(10, (log10(raw)).rounded(.down))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        let digits = max(0, -Int((log10(step)).rounded(.down)))
+        var ticks: [Double] = []
+        var value = (low / step).rounded(.up) * step
+        while value <= high + step * 1e-9, ticks.count < 12 {
+            ticks.append(abs(value) < step * 1e-9 ? 0 : value)
+            value += step
+        }
+        return (ticks, digits)
+    }
+
+    /// A table that may be wider than the page, in a box that scrolls sideways instead of
+    /// pushing the page wider than the window.
+    public static func wide(_ table: String) -> String {
+        "<div class=\"wide\">\(table)</div>"
     }
 
     /// Axis titles for a chart `width` by `height`: `x` centred under the plot, `y` turned

@@ -15,13 +15,14 @@ extension ScoreReport {
         body.append("<p>\(overall.ideas) ideas from \(sources.count) source(s); embedder <code>\(Self.html(settings.embedder))</code> (\(kindNote)); near-duplicate threshold \(Self.number(settings.threshold, 2)) (\(Self.html(settings.thresholdSource))), literature threshold \(Self.number(settings.literatureThreshold, 2)) shown beside it.</p>")
         if let note = originalityNote { body.append("<p>\(Self.html(note.prefix(1).uppercased() + note.dropFirst())).</p>") }
         body.append("<h2>Groups side by side</h2>")
-        body.append(summaryTable(byGroup + [overall]))
+        body.append(ReportHTML.wide(summaryTable(byGroup + [overall])))
         if byKind.count > 1 {
             body.append("<h2>Agents and humans</h2>")
-            body.append(summaryTable(byKind))
+            body.append(ReportHTML.wide(summaryTable(byKind)))
         }
         body.append("<h2>Diversity per round</h2>")
         body.append(roundCharts())
+        body.append(roundIntervalCharts())
         body.append("<h2>Idea map</h2>")
         body.append("<p>Each dot is an idea, placed by the first two principal components of the embeddings and coloured by participant. Hover for the text; the other ideas of its cluster are outlined. ×n counts ideas drawn on one spot.</p>")
         body.append(ideaMap())
@@ -78,7 +79,7 @@ extension ScoreReport {
         columns += judged.map { "judge-\($0)" } + rated.map { "human-\($0)" }
         let titles = ["idea", "author", "kind", "group", "round", "cluster", "rarity"] + judged.map { "judge: \($0)" } + rated.map { "people: \($0)" }
         var html = "<p><input type=\"search\" data-filter=\"ideas\" placeholder=\"Filter ideas\" aria-label=\"Filter ideas\"> <small>Click a column to sort.</small></p>"
-        html += "<table id=\"ideas\" class=\"sortable\"><thead><tr>"
+        html += "<div class=\"wide\"><table id=\"ideas\" class=\"sortable\"><thead><tr>"
             + zip(columns, titles).map { "<th data-sort=\"\(Self.html(Self.slug($0.0)))\">\(Self.html($0.1))</th>" }.joined() + "</tr></thead><tbody>"
         for idea in ideas {
             func cell(_ value: Double?) -> String {
@@ -89,7 +90,7 @@ extension ScoreReport {
                 + judged.map { cell(idea.quality?[$0]) }.joined()
                 + rated.map { cell(people[idea.index]?.mean[$0]) }.joined() + "</tr>"
         }
-        return html + "</tbody></table>"
+        return html + "</tbody></table></div>"
     }
 
     private static func slug(_ text: String) -> String {
@@ -135,10 +136,14 @@ extension ScoreReport {
         let hasRounds = trajectory.contains { $0.round != nil }
         guard hasRounds else { return "<p>No round numbers were recorded.</p>" }
         return "<div class=\"charts\">"
-            + Self.lineChart(title: "Vendi score", yTitle: "effective ideas", series: series { $0.summary.vendi })
-            + Self.lineChart(title: "Unique ideas (yield) at \(Self.number(settings.threshold, 2))", yTitle: "unique / ideas", series: series { $0.summary.yield })
-            + Self.lineChart(title: "New clusters reached", yTitle: "new clusters", series: series { Double($0.newClusters) })
-            + Self.lineChart(title: "Mean pairwise distance", yTitle: "1 − cosine", series: series { $0.summary.meanPairwiseDistance })
+            + Self.lineChart(title: "Vendi score", yTitle: "effective ideas", series: series { $0.summary.vendi },
+                             definition: "The effective number of distinct ideas in the round: exp of the entropy of the similarity matrix's eigenvalues.")
+            + Self.lineChart(title: "Unique ideas (yield) at \(Self.number(settings.threshold, 2))", yTitle: "unique / ideas", series: series { $0.summary.yield },
+                             definition: "Near-duplicate clusters among the round's ideas divided by its ideas.")
+            + Self.lineChart(title: "New clusters reached", yTitle: "new clusters", series: series { Double($0.newClusters) },
+                             definition: "Clusters the group reached for the first time in this round.")
+            + Self.lineChart(title: "Mean pairwise distance", yTitle: "1 − cosine", series: series { $0.summary.meanPairwiseDistance },
+                             definition: "Mean cosine distance (1 − similarity) between the round's ideas.")
             + "</div>" + Self.legend(groups)
     }
 
@@ -219,22 +224,27 @@ extension ScoreReport {
         var charts = ""
         let promptDistances = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.promptDistance)) }
         if promptDistances.contains(where: { !$0.1.isEmpty }) {
-            charts += Self.histogram(title: "Distance from the prompt", xTitle: "1 − cosine to the prompt", series: promptDistances, range: 0...1.2)
+            charts += Self.histogram(title: "Distance from the prompt", xTitle: "1 − cosine to the prompt", series: promptDistances, range: 0...1.2,
+                                     definition: "Cosine distance of each idea from the prompt (SemDis-style); higher is further from the obvious.")
         }
         let originality = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.originality)) }
         if originality.contains(where: { !$0.1.isEmpty }) {
-            charts += Self.histogram(title: "Learned originality (1–5, calibrated on alternate-uses tasks)", xTitle: "originality (1–5)", series: originality, range: 1...5, bins: 16)
+            charts += Self.histogram(title: "Learned originality (1–5)", xTitle: "originality (1–5)", series: originality, range: 1...5, bins: 16,
+                                     definition: "Originality predicted by a model fitted to human ratings of alternate-uses answers (1–5); an extrapolation for other topics.")
         }
         let novelty = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap(\.referenceNovelty)) }
         if novelty.contains(where: { !$0.1.isEmpty }) {
-            charts += Self.histogram(title: "Novelty against the reference pool", xTitle: "1 − mean cosine to nearest references", series: novelty, range: 0...1.2)
+            charts += Self.histogram(title: "Novelty against the reference pool", xTitle: "1 − mean cosine to nearest references", series: novelty, range: 0...1.2,
+                                     definition: "1 − mean similarity to the k nearest ideas of the reference pool for the same prompt.")
         }
         let rarities = groups.map { group in (group, ideas.filter { $0.group == group }.map { Double($0.rarity) }) }
         let maxRarity = Double(ideas.map(\.rarity).max() ?? 1)
-        charts += Self.histogram(title: "Rarity (ideas sharing the cluster)", xTitle: "ideas in the cluster", series: rarities, range: 0.5...(maxRarity + 0.5), bins: min(20, Int(maxRarity)))
+        charts += Self.histogram(title: "Rarity (ideas sharing the cluster)", xTitle: "ideas in the cluster", series: rarities, range: 0.5...(maxRarity + 0.5), bins: min(20, Int(maxRarity)),
+                                 definition: "How many ideas share each idea's near-duplicate cluster; 1 means no other idea is like it.")
         for dimension in quality?.dimensions ?? [] {
             let scores = groups.map { group in (group, ideas.filter { $0.group == group }.compactMap { $0.quality?[dimension] }) }
-            charts += Self.histogram(title: "Judge: \(dimension)", xTitle: "judge score (1–10)", series: scores, range: 0.5...10.5, bins: 10)
+            charts += Self.histogram(title: "Judge: \(dimension)", xTitle: "judge score (1–10)", series: scores, range: 0.5...10.5, bins: 10,
+                                     definition: "The blind judge's score on \(dimension), averaged over its independent reviews.")
         }
         return "<div class=\"charts\">\(charts)</div>" + Self.legend(groups)
     }
@@ -267,13 +277,13 @@ extension ScoreReport {
         return html + "</table>"
     }
 
-    private static func legend(_ names: [String]) -> String {
+    static func legend(_ names: [String]) -> String {
         "<div class=\"legend\">" + names.enumerated().map { index, name in
             "<span><span class=\"swatch\" style=\"background:\(palette[index % palette.count])\"></span>\(html(name))</span>"
         }.joined() + "</div>"
     }
 
-    private static func lineChart(title: String, yTitle: String, series: [(String, [(Double, Double)])]) -> String {
+    private static func lineChart(title: String, yTitle: String, series: [(String, [(Double, Double)])], definition: String) -> String {
         let width = 340.0, height = 220.0, left = 44.0, bottom = 28.0, top = 24.0, right = 12.0
         let points = series.flatMap(\.1)
         guard !points.isEmpty else { return "" }
@@ -282,7 +292,7 @@ extension ScoreReport {
         func sx(_ x: Double) -> Double { left + (maxX == minX ? 0.5 : (x - minX) / (maxX - minX)) * (width - left - right) }
         func sy(_ y: Double) -> Double { height - bottom - (y - minY) / (maxY - minY) * (height - top - bottom) }
         var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(html(title))\">"
-        svg += "<text x=\"\(Int(left))\" y=\"16\" font-size=\"12\" font-weight=\"bold\">\(html(title))</text>"
+        svg += ReportHTML.chartTitle(title, x: left, available: width - left - right, definition: definition)
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - right))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(top))\" x2=\"\(Int(left))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
         for tick in [minY, (minY + maxY) / 2, maxY] {
@@ -303,7 +313,8 @@ extension ScoreReport {
         return svg + "</svg>"
     }
 
-    private static func histogram(title: String, xTitle: String, series: [(String, [Double])], range: ClosedRange<Double>, bins requested: Int = 12) -> String {
+    private static func histogram(title: String, xTitle: String, series: [(String, [Double])], range: ClosedRange<Double>, bins requested: Int = 12,
+                                  definition: String) -> String {
         let bins = max(1, requested)
         let width = 340.0, height = 220.0, left = 36.0, bottom = 28.0, top = 24.0, right = 12.0
         let binWidth = (range.upperBound - range.lowerBound) / Double(bins)
@@ -319,7 +330,7 @@ extension ScoreReport {
         let slot = (width - left - right) / Double(bins)
         let barWidth = slot / Double(max(1, series.count))
         var svg = "<svg class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(html(title))\">"
-        svg += "<text x=\"\(Int(left))\" y=\"16\" font-size=\"12\" font-weight=\"bold\">\(html(title))</text>"
+        svg += ReportHTML.chartTitle(title, x: left, available: width - left - right, definition: definition)
         svg += "<line x1=\"\(Int(left))\" y1=\"\(Int(height - bottom))\" x2=\"\(Int(width - right))\" y2=\"\(Int(height - bottom))\" stroke=\"#999\"/>"
         svg += "<text x=\"\(Int(left - 4))\" y=\"\(Int(top + 8))\" font-size=\"10\" text-anchor=\"end\">\(maxCount)</text>"
         for (index, binCounts) in counts.enumerated() {
