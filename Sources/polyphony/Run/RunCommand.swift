@@ -121,57 +121,23 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let orchestrator = prepared.plan.orchestrator(writer: prepared.writer, events: continuation, human: human, recordMessages: recordPrompts)
-        let end = try await withThrowingTaskGroup(of: RunChild.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                return .ended(try await orchestrator.run())
+        var helpers: [@Sendable () async -> Void] = []
+        if let human, let input {
+            helpers.append {
+                for await line in input { await human.receive(line) }
+                await human.finishInput()
             }
-            group.addTask {
-                await view.consume(events, header: prepared.plan.header)
-                return .viewFinished
-            }
-            group.addTask {
-                for await _ in signals { return .signalled }
-                return .inputFinished
-            }
-            if let human, let input {
-                group.addTask {
-                    for await line in input { await human.receive(line) }
-                    await human.finishInput()
-                    return .inputFinished
-                }
-            }
-            var end: EndRecord?
-            var viewDone = false
-            while let child = try await group.next() {
-                switch child {
-                case .ended(let record):
-                    end = record
-                case .viewFinished:
-                    viewDone = true
-                case .signalled:
-                    // Cancelling the group reaches every in-flight request; the orchestrator
-                    // then writes the `end` event with status interrupted.
-                    group.cancelAll()
-                case .inputFinished:
-                    break
-                }
-                if end != nil, viewDone {
-                    group.cancelAll()
-                    break
-                }
-            }
-            return end
         }
+        let end = try await SessionSupervisor(stops: signals).run(
+            {
+                defer { continuation.finish() }
+                return try await orchestrator.run()
+            },
+            companions: [{ await view.consume(events, header: prepared.plan.header) }],
+            helpers: helpers
+        )
         guard let end else { throw PolyphonyError.cancelled("the session stopped before writing its end event") }
         return end
-    }
-
-    private enum RunChild: Sendable {
-        case ended(EndRecord)
-        case viewFinished
-        case signalled
-        case inputFinished
     }
 
     /// A session ready to run, with its transcript open and locked for the whole run.
