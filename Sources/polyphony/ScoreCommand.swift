@@ -31,28 +31,13 @@ struct ScoreCommand: AsyncParsableCommand {
         defaultSubcommand: Files.self
     )
 
-    /// Which embedders `--embedder` offers. Other modules register theirs here.
-    static let embedders: EmbedderRegistry = {
-        var registry = EmbedderRegistry.standard
-        registry.register("minilm", summary: "all-MiniLM-L6-v2, offline, semantic, 384-d (bash scripts/install-minilm.sh)") {
-            try MiniLMEmbedder.load()
-        }
-        return registry
-    }()
-
-    /// MiniLM when its weights are installed, so unique-idea counts compare with published
-    /// numbers; the lexical embedder otherwise.
-    static var defaultEmbedder: String {
-        (try? MiniLMEmbedder.locate()) != nil ? "minilm" : "lexical"
-    }
-
     /// Options shared by scoring and calibration.
     struct EmbedderOptions: ParsableArguments {
-        @Option(help: "Embedder for the embedding-based metrics: \(ScoreCommand.embedders.names.joined(separator: ", ")), or a backends-file entry with an embedding endpoint (default: minilm when its weights are installed, else lexical).")
+        @Option(help: "Embedder for the embedding-based metrics: \(Embedders.registry.names.joined(separator: ", ")), or a backends-file entry with an embedding endpoint (default: minilm when its weights are installed, else lexical).")
         var embedder: String?
 
         /// The embedder's name after defaults.
-        var embedderName: String { embedder ?? ScoreCommand.defaultEmbedder }
+        var embedderName: String { embedder ?? Embedders.defaultName }
 
         @Option(help: "Folder for the on-disk embedding cache.")
         var cacheDir: String?
@@ -61,17 +46,9 @@ struct ScoreCommand: AsyncParsableCommand {
         var noCache = false
 
         func make() throws -> any Embedder {
-            let base = try ScoreCommand.embedders.make(embedderName)
-            return noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
+            let base = try Embedders.registry.make(embedderName)
+            return noCache ? base : CachingEmbedder.unlessCheap(base, directory: cacheDir)
         }
-    }
-
-    /// `base` behind the on-disk embedding cache, unless it is lexical and no folder was asked for.
-    static func cached(_ base: any Embedder, directory: String?) -> any Embedder {
-        // The lexical embedder is cheaper to recompute than to read back.
-        if !base.isSemantic && directory == nil { return base }
-        let folder = directory ?? CacheLocation.folder("embeddings")
-        return CachingEmbedder(base, directory: folder)
     }
 
     /// `polyphony score FILES…`: the default subcommand.
@@ -223,7 +200,7 @@ struct ScoreCommand: AsyncParsableCommand {
             // Read before any judge is paid for, so a malformed line fails fast.
             let humanRatings = try RatingsFile.read(paths: ratingPaths)
             let embedder: any Embedder
-            if ScoreCommand.embedders.names.contains(embedding.embedderName) {
+            if Embedders.registry.names.contains(embedding.embedderName) {
                 embedder = try embedding.make()
             } else {
                 // Not a built-in name: an embedding endpoint from the backends file.
