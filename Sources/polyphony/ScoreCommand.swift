@@ -195,7 +195,7 @@ struct ScoreCommand: AsyncParsableCommand {
         }
 
         private func score(
-            backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], referencePaths: [String], ratingPaths: [String], inputs: [String]
+            backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], referencePaths: [String], ratingPaths: [String], inputs allInputs: [String]
         ) async throws {
             // Read before any judge is paid for, so a malformed line fails fast.
             let humanRatings = try RatingsFile.read(paths: ratingPaths)
@@ -224,40 +224,29 @@ struct ScoreCommand: AsyncParsableCommand {
             if everyTranscript != nil {
                 FileHandle.standardError.write(Data("polyphony: warning: a bare --group LABEL is deprecated; use --group PATH=LABEL or --group-by\n".utf8))
             }
-            let pool = try IdeaPool.load(
-                transcripts: transcriptPaths, ideaLists: ideaPaths, group: everyTranscript, grouping: grouping,
-                ideaListGroup: ideasGroup, prompt: prompt)
+            let inputs = ScoringPipeline.Inputs(
+                transcripts: transcriptPaths, ideaLists: ideaPaths, references: referencePaths, ratings: ratingPaths,
+                grouping: grouping, transcriptGroup: everyTranscript, ideaListGroup: ideasGroup, prompt: prompt)
+            var pipeline = ScoringPipeline(analyzer: analyzer, embedder: embedder)
             if !referencePaths.isEmpty {
-                // Pool rows without a prompt answer the same default prompt as the scored idea lists.
-                let topics = Set(pool.sources.compactMap(\.topic))
-                analyzer.reference = try IdeaPool.load(
-                    transcripts: [], ideaLists: referencePaths, prompt: prompt ?? (topics.count == 1 ? topics.first : nil))
-                analyzer.referencePaths = referencePaths
-                analyzer.referenceNovelty = ReferenceNovelty(k: referenceK, product: BLASProduct.transposedProduct())
+                pipeline.referenceNovelty = ReferenceNovelty(k: referenceK, product: BLASProduct.transposedProduct())
             }
-            var report = try await analyzer.analyze(pool, embedder: embedder)
             if let judge {
                 let rubricFile = try rubric.map { try Rubric.load(path: $0) } ?? .standard
-                let qualityJudge = QualityJudge(backend: try backends.backend(named: judge), rubric: rubricFile, reviews: reviews)
-                report = try await qualityJudge.judge(report, tournament: tournamentTop.map { SwissTournament(top: $0, seed: seed) })
+                pipeline.judge = QualityJudge(backend: try backends.backend(named: judge), rubric: rubricFile, reviews: reviews)
+                pipeline.tournament = tournamentTop.map { SwissTournament(top: $0, seed: seed) }
             }
-
-            if !ratingPaths.isEmpty {
-                report.humanRatings = HumanRatingsReport(report: report, ratings: humanRatings, files: ratingPaths, seed: seed)
-                for warning in report.humanRatings?.warnings ?? [] {
-                    FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
-                }
+            let report = try await pipeline.score(inputs, ratings: humanRatings)
+            for warning in report.humanRatings?.warnings ?? [] {
+                FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
             }
 
             // The score files' names depend on the settings, so they are known only now.
-            try FileIdentity.refuseOverwriting(inputs: inputs, with: (noSave ? [] : report.scoreFilePaths) + [csv, html].compactMap { $0 })
-            var notes: [String] = []
-            if !referencePaths.isEmpty && report.overall.meanReferenceNovelty == nil {
-                FileHandle.standardError.write(Data("polyphony: warning: no reference-pool idea answers the prompt of any scored idea; pools are matched by prompt (set one with --prompt or a prompt column)\n".utf8))
-            }
-                        if let warning = try report.quality?.checkReviews() {
+            try FileIdentity.refuseOverwriting(inputs: allInputs, with: (noSave ? [] : report.scoreFilePaths) + [csv, html].compactMap { $0 })
+            for warning in try pipeline.warnings(for: report, inputs: inputs) {
                 FileHandle.standardError.write(Data("polyphony: warning: \(warning)\n".utf8))
             }
+            var notes: [String] = []
             if !noSave {
                 for path in try report.saveBesideTranscripts() { notes.append("scores: \(path)") }
             }
