@@ -55,12 +55,10 @@ struct ReplayCommand: AsyncParsableCommand {
         let (recorded, _) = try TranscriptReader(path: transcript).readAll()
         let plan = try SessionPlan.rerun(recording: recorded, file: transcript, backend: try ReplayBackend.load(transcript: transcript))
         let path = out ?? NSTemporaryDirectory() + "polyphony-rerun-\(UUID().uuidString).jsonl"
-        let orchestrator = plan.orchestrator(writer: try TranscriptWriter(path: path, opening: .new))
-        let end = try await orchestrator.run()
-        let (rerunEvents, _) = try TranscriptReader(path: path).readAll()
-        let comparison = TranscriptComparison(recorded: recorded, rerun: rerunEvents)
+        let result = try await plan.rerunCompared(with: recorded, writingTo: path)
+        let comparison = result.comparison
         if comparison.matches {
-            print("rerun matches the recording: \(comparison.turnsCompared) turns and \(comparison.ideasCompared) ideas identical (\(end.status.rawValue))")
+            print("rerun matches the recording: \(comparison.turnsCompared) turns and \(comparison.ideasCompared) ideas identical (\(result.end.status.rawValue))")
             if out == nil { try? FileManager.default.removeItem(atPath: path) }
             return
         }

@@ -16,12 +16,21 @@ import Testing
         let plan = try SessionPlan.rerun(recording: recorded, file: "t.jsonl", backend: ScriptedBackend())
         let path = EngineFixtures.temporaryTranscript()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let end = try await plan.orchestrator(writer: try TranscriptWriter(path: path, opening: .new)).run()
-        #expect(end.status == .completed)
-        let rerun = try TranscriptReader(path: path).readAll().events
-        let comparison = TranscriptComparison(recorded: recorded, rerun: rerun)
-        #expect(comparison.matches, "\(comparison.differences)")
-        #expect(comparison.turnsCompared == recorded.turns.count)
+        let result = try await plan.rerunCompared(with: recorded, writingTo: path)
+        #expect(result.end.status == .completed)
+        #expect(result.comparison.matches, "\(result.comparison.differences)")
+        #expect(result.comparison.turnsCompared == recorded.turns.count)
+    }
+
+    @Test func aRerunWithOtherAnswersListsTheDifferences() async throws {
+        let recorded = try await recording()
+        let other = ScriptedBackend { _ in "1. Something else entirely" }
+        let plan = try SessionPlan.rerun(recording: recorded, file: "t.jsonl", backend: other)
+        let path = EngineFixtures.temporaryTranscript()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await plan.rerunCompared(with: recorded, writingTo: path)
+        #expect(!result.comparison.matches)
+        #expect(!result.comparison.differences.isEmpty)
     }
 
     @Test func everySeatIsAnsweredByTheGivenBackend() async throws {

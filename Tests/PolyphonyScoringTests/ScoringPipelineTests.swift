@@ -17,14 +17,17 @@ import Testing
             ])
     }
 
-    @Test func poolRowsWithoutAPromptAnswerTheTranscriptsSharedTopic() async throws {
+    /// Scores the transcript against one reference pool written from `csv`.
+    private func scoreAgainstPool(_ csv: String) async throws -> (pipeline: ScoringPipeline, inputs: ScoringPipeline.Inputs, report: ScoreReport) {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let inputs = ScoringPipeline.Inputs(
-            transcripts: [try await transcript(in: scratch)],
-            references: [try scratch.write("pool.csv", "text,author\nPlant shade trees along every bus stop,m1\nSell ice cream,m2\n")])
+        let inputs = ScoringPipeline.Inputs(transcripts: [try await transcript(in: scratch)], references: [try scratch.write("pool.csv", csv)])
         let pipeline = ScoringPipeline(analyzer: DiversityAnalyzer(), embedder: LexicalEmbedder())
-        let report = try await pipeline.score(inputs)
+        return (pipeline, inputs, try await pipeline.score(inputs))
+    }
+
+    @Test func poolRowsWithoutAPromptAnswerTheTranscriptsSharedTopic() async throws {
+        let (pipeline, inputs, report) = try await scoreAgainstPool("text,author\nPlant shade trees along every bus stop,m1\nSell ice cream,m2\n")
         let shade = try #require(report.ideas.first { $0.text.hasPrefix("Plant shade") })
         #expect(shade.inReference == true)
         #expect(report.settings.referenceIdeas == 2)
@@ -32,13 +35,7 @@ import Testing
     }
 
     @Test func aPoolThatAnswersNoScoredPromptIsWarnedAbout() async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let inputs = ScoringPipeline.Inputs(
-            transcripts: [try await transcript(in: scratch)],
-            references: [try scratch.write("pool.csv", "text,author,prompt\nPlant shade trees along every bus stop,m1,Another question\n")])
-        let pipeline = ScoringPipeline(analyzer: DiversityAnalyzer(), embedder: LexicalEmbedder())
-        let report = try await pipeline.score(inputs)
+        let (pipeline, inputs, report) = try await scoreAgainstPool("text,author,prompt\nPlant shade trees along every bus stop,m1,Another question\n")
         #expect(report.overall.meanReferenceNovelty == nil)
         let warnings = try pipeline.warnings(for: report, inputs: inputs)
         #expect(warnings.count == 1)

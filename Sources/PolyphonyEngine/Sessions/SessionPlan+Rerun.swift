@@ -32,3 +32,25 @@ extension SessionPlan {
         return plan
     }
 }
+
+extension SessionPlan {
+    /// What re-executing a recording gave.
+    public struct RerunResult: Sendable {
+        /// The new transcript's `end` event.
+        public var end: EndRecord
+        /// The recording against the new transcript, turn by turn and idea by idea.
+        public var comparison: TranscriptComparison
+    }
+
+    /// Runs this plan (made by ``rerun(recording:file:backend:)``) into a new transcript and
+    /// compares it with the recording.
+    /// - Parameters:
+    ///   - recording: The recorded events the plan was made from.
+    ///   - path: The new transcript; it must not exist yet.
+    /// - Throws: ``PolyphonyError`` when the new transcript cannot be written or read back.
+    public func rerunCompared(with recording: [TranscriptEvent], writingTo path: String) async throws -> RerunResult {
+        let end = try await orchestrator(writer: try TranscriptWriter(path: path, opening: .new)).run()
+        let (rerun, _) = try TranscriptReader(path: path).readAll()
+        return RerunResult(end: end, comparison: TranscriptComparison(recorded: recording, rerun: rerun))
+    }
+}

@@ -161,9 +161,9 @@ struct RunCommand: AsyncParsableCommand {
         let started = Date()
         let plan = try SessionPlan.new(
             spec: spec, library: library, personaDirectory: personas, backend: pool.backend(named:), seed: seed,
-            sessionID: Self.sessionID(started: started), toolVersion: Polyphony.version, startedAt: started,
+            sessionID: SessionPlan.newSessionID(startedAt: started), toolVersion: Polyphony.version, startedAt: started,
             humanTimeout: humanTimeout)
-        let path = out ?? spec.output ?? Self.defaultPath(topic: spec.topic, started: started)
+        let path = out ?? spec.output ?? SessionPlan.defaultTranscriptPath(topic: spec.topic, startedAt: started)
         try FileIdentity.refuseOverwriting(inputs: inputs, with: [path])
         // Refuses a file that holds anything (an earlier transcript, or any input) once it holds the lock.
         let writer = try TranscriptWriter(path: path, opening: .new)
@@ -196,23 +196,5 @@ struct RunCommand: AsyncParsableCommand {
         if end.status == .interrupted {
             FileHandle.standardError.write(Data("polyphony: interrupted; continue with `polyphony run --resume \(path)`\n".utf8))
         }
-    }
-
-    static func defaultPath(topic: String, started: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let words = topic.lowercased().split { !$0.isLetter && !$0.isNumber }.prefix(6)
-        let slug = words.joined(separator: "-").prefix(48)
-        return "transcripts/\(formatter.string(from: started))-\(slug.isEmpty ? "session" : String(slug)).jsonl"
-    }
-
-    static func sessionID(started: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss"
-        return formatter.string(from: started) + "-" + String(UUID().uuidString.prefix(6)).lowercased()
     }
 }
