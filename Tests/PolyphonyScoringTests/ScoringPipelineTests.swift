@@ -50,4 +50,15 @@ import Testing
         #expect(report.humanRatings == nil)
         #expect(report.ideas.count == 2)
     }
+
+    @Test func ratingsFilesAreReadWhenTheCallerHasNotReadThem() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let ratings = try scratch.write("ana.csv", "idea_id,source,rater,dimension,score,time\ni1,run-1,ana,novelty,7,t\ni2,run-1,ana,novelty,3,t\n")
+        let inputs = ScoringPipeline.Inputs(transcripts: [try await transcript(in: scratch)], ratings: [ratings])
+        let report = try await ScoringPipeline(analyzer: DiversityAnalyzer(), embedder: LexicalEmbedder()).score(inputs)
+        let people = try #require(report.humanRatings)
+        #expect(people.files == [ratings])
+        #expect(people.raters == ["ana"])
+    }
 }

@@ -64,11 +64,12 @@ public struct ScoringPipeline: Sendable {
     /// Reads `inputs` and scores them.
     /// - Parameters:
     ///   - inputs: The files to score.
-    ///   - ratings: People's ratings, already read from `inputs.ratings` (read them before
-    ///     paying for anything, so a malformed line fails fast).
+    ///   - ratings: People's ratings if already read from `inputs.ratings` (a caller reads them
+    ///     before paying for anything, so a malformed line fails fast); read here when `nil`.
     /// - Returns: The report; people's ratings and their warnings are in `humanRatings`.
     /// - Throws: ``PolyphonyError`` when an input cannot be read, or the embedder or judge fails.
-    public func score(_ inputs: Inputs, ratings: [Rating] = []) async throws -> ScoreReport {
+    public func score(_ inputs: Inputs, ratings: [Rating]? = nil) async throws -> ScoreReport {
+        let ratings = try ratings ?? RatingsFile.read(paths: inputs.ratings)
         var analyzer = analyzer
         let pool = try IdeaPool.load(
             transcripts: inputs.transcripts, ideaLists: inputs.ideaLists, group: inputs.transcriptGroup, grouping: inputs.grouping,
