@@ -86,16 +86,8 @@ struct BackendsCommand: AsyncParsableCommand {
             // A `local` entry is checked for real: its managed server starts for the check
             // and stops with the command.
             let results = try await withLocalModelServers(environment: environment) { servers in
-                let logger = logging.logger
-                let set = BackendSet(file: file, environment: environment, cacheDirectory: nil, localServers: servers, logger: logger)
-                return await withTaskGroup(of: (Int, CheckResult).self) { group in
-                    for (index, entry) in entries.enumerated() {
-                        group.addTask { (index, await Self.check(entry, environment: environment, set: set, logger: logger)) }
-                    }
-                    var results = [CheckResult?](repeating: nil, count: entries.count)
-                    for await (index, result) in group { results[index] = result }
-                    return results.compactMap { $0 }
-                }
+                let set = BackendSet(file: file, environment: environment, cacheDirectory: nil, localServers: servers, logger: logging.logger)
+                return await BackendProbe(set: set, environment: environment, logger: logging.logger).check(entries)
             }
             if source.json {
                 let report = BackendCheckReport(ok: results.allSatisfy(\.ok), results: results)
@@ -113,38 +105,6 @@ struct BackendsCommand: AsyncParsableCommand {
             }
             if results.contains(where: { !$0.ok }) { throw ExitCode(1) }
         }
-
-        static func check(_ entry: BackendConfiguration, environment: [String: String], set: BackendSet, logger: Logger) async -> CheckResult {
-            var result = CheckResult(name: entry.name)
-            var config = entry
-            // A check should answer quickly: one retry at most.
-            config.maxAttempts = min(config.maxAttempts, 2)
-            do {
-                let backend = config.kind == .local ? try set.backend(named: config.name) : try makeBackend(config, environment: environment, cacheDirectory: nil, logger: logger)
-                let request = ChatRequest(messages: [.user("Reply with the single word: ok")], temperature: 0, maxTokens: 16, seed: 1)
-                let response = try await backend.complete(request)
-                result.chat = .init(latencyMs: response.latencyMilliseconds, model: response.model, text: response.text)
-            } catch {
-                result.errors.append("chat: \(error)")
-            }
-            if config.embeddingModel != nil, [.openai, .ollama, .local].contains(config.kind) {
-                do {
-                    let embedder = config.kind == .local ? try set.embedder(named: config.name) : try makeEmbedder(config, environment: environment, logger: logger)
-                    let clock = ContinuousClock()
-                    let start = clock.now
-                    let vectors = try await embedder.embed(["polyphony backend check"])
-                    let elapsed = clock.now - start
-                    result.embedding = .init(
-                        latencyMs: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) * 1e-15,
-                        dimensions: vectors.first?.count ?? 0
-                    )
-                } catch {
-                    result.errors.append("embedding: \(error)")
-                }
-            }
-            result.ok = result.errors.isEmpty
-            return result
-        }
     }
 }
 
@@ -159,7 +119,7 @@ private struct BackendCheckReport: Encodable {
     let schema = "polyphony.backends-check/1"
     /// Every check passed.
     let ok: Bool
-    let results: [CheckResult]
+    let results: [BackendCheckResult]
 }
 
 /// One entry of `backends list --json`.
@@ -176,23 +136,4 @@ private struct ListRow: Encodable {
         case name, kind, model, embeddingModel, apiKeyEnv, keySet
         case baseURL = "baseUrl"
     }
-}
-
-struct CheckResult: Encodable, Sendable {
-    struct Chat: Encodable, Sendable {
-        var latencyMs: Double
-        var model: String?
-        var text: String
-    }
-
-    struct Embedding: Encodable, Sendable {
-        var latencyMs: Double
-        var dimensions: Int
-    }
-
-    var name: String
-    var ok = false
-    var chat: Chat?
-    var embedding: Embedding?
-    var errors: [String] = []
 }

@@ -76,7 +76,7 @@ struct BaselineCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
         try FileIdentity.refuseOverwriting(inputs: files + [backendsFile.path].compactMap { $0 }, with: [out])
-        let topics = try readTopics()
+        let topics = try BaselineTopics.gather(texts: topic, files: files)
         let summary = try await withLocalModelServers(environment: environment) { servers in
             let set = BackendSet(
                 file: backendsFile, environment: environment,
@@ -92,22 +92,5 @@ struct BaselineCommand: AsyncParsableCommand {
         }
         print("\(summary.calls) calls, \(summary.ideas) ideas written to \(out); \(summary.skipped) calls already in the file"
             + (summary.empty > 0 ? "; \(summary.empty) answers held no idea (asked again next time)" : ""))
-    }
-
-    /// Topics from --topic, session files (id: the file's base name) and grids (their topic ids), de-duplicated by id.
-    private func readTopics() throws -> [BaselinePool.Topic] {
-        var topics = topic.enumerated().map { BaselinePool.Topic(id: "t\($0.offset + 1)", text: $0.element) }
-        for file in files {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw PolyphonyCLIError.unreadable(file) }
-            if text.split(separator: "\n").contains(where: { $0.hasPrefix("conditions:") }) {
-                topics += try ExperimentGridLoader().load(file: file).topics.map { BaselinePool.Topic(id: $0.id, text: $0.text) }
-            } else {
-                let spec = try SessionLoader().load(file: file)
-                let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-                topics.append(BaselinePool.Topic(id: name, text: spec.topic))
-            }
-        }
-        var seen: Set<String> = []
-        return topics.filter { seen.insert($0.id).inserted }
     }
 }

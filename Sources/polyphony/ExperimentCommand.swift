@@ -70,27 +70,11 @@ struct ExperimentCommand: AsyncParsableCommand {
                     backendOverride: backend, backend: pool.backend(named:), logger: logging.logger)
                 let view = ExperimentProgressView.standardError()
                 defer { if !quiet { view.finish() } }
-                return try await withThrowingTaskGroup(of: ExperimentOutcome?.self) { group in
-                    group.addTask { [quiet] in
-                        try await runner.run(experiment, shard: slice) { progress in
-                            if !quiet { view.show(progress) }
-                        }
+                // A signal cancels every session, which records `interrupted`.
+                return try await SessionSupervisor(stops: signals).run { [quiet] in
+                    try await runner.run(experiment, shard: slice) { progress in
+                        if !quiet { view.show(progress) }
                     }
-                    group.addTask {
-                        for await _ in signals { return nil }
-                        return nil
-                    }
-                    var outcome: ExperimentOutcome?
-                    while let child = try await group.next() {
-                        if let child {
-                            outcome = child
-                            group.cancelAll()
-                            break
-                        }
-                        // A signal: cancellation reaches every session, which records `interrupted`.
-                        group.cancelAll()
-                    }
-                    return outcome
                 }
             }
             guard let outcome else { throw ExitCode(130) }
@@ -142,8 +126,8 @@ struct ExperimentCommand: AsyncParsableCommand {
             try FileIdentity.refuseOverwriting(
                 inputs: experiment.files(in: folders) + reference + [backendsFile?.path, judge?.rubric].compactMap { $0 },
                 with: [csv, html].compactMap { $0 })
-            let base = try ScoreCommand.embedders.make(experiment.grid.scoring.embedder)
-            let embedder = noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
+            let base = try Embedders.registry.make(experiment.grid.scoring.embedder)
+            let embedder = noCache ? base : CachingEmbedder.unlessCheap(base, directory: cacheDir)
             var analyzer = ExperimentAnalyzer(embedder: embedder, resamples: bootstrap)
             analyzer.referenceProduct = BLASProduct.transposedProduct()
             let report: ExperimentReport

@@ -55,32 +55,12 @@ struct ReplayCommand: AsyncParsableCommand {
     private func reexecute() async throws {
         if let out { try FileIdentity.refuseOverwriting(inputs: [transcript], with: [out]) }
         let (recorded, _) = try TranscriptReader(path: transcript).readAll()
-        let state = ResumeState(events: recorded)
-        guard let header = state.header else {
-            throw PolyphonyError.invalidInput("no session header", file: transcript, line: 1)
-        }
-        guard state.lastEndStatus == .completed else {
-            // A cut-off or interrupted recording has no answer for the turns it never took.
-            throw PolyphonyError.invalidInput(
-                "the recording did not complete (\(state.lastEndStatus.map { "ended \($0.rawValue)" } ?? "no end event")); finish it with `polyphony run --resume \(transcript)`, then rerun",
-                file: transcript
-            )
-        }
-        let replay = try ReplayBackend.load(transcript: transcript)
-        let cast = try SessionBinder.bind(header: header, file: transcript) { _ in replay }
-        guard let protocolType = IdeationProtocols.named(header.protocolName) else {
-            throw PolyphonyError.invalidInput("unknown protocol '\(header.protocolName)'", file: transcript, line: 1)
-        }
+        let plan = try SessionPlan.rerun(recording: recorded, file: transcript, backend: try ReplayBackend.load(transcript: transcript))
         let path = out ?? NSTemporaryDirectory() + "polyphony-rerun-\(UUID().uuidString).jsonl"
-        let orchestrator = Orchestrator(
-            header: header, cast: cast, protocol: protocolType.init(), writer: try TranscriptWriter(path: path, opening: .new),
-            humanRecording: state, logger: logging.logger
-        )
-        let end = try await orchestrator.run()
-        let (rerunEvents, _) = try TranscriptReader(path: path).readAll()
-        let comparison = TranscriptComparison(recorded: recorded, rerun: rerunEvents)
+        let result = try await plan.rerunCompared(with: recorded, writingTo: path, logger: logging.logger)
+        let comparison = result.comparison
         if comparison.matches {
-            print("rerun matches the recording: \(comparison.turnsCompared) turns and \(comparison.ideasCompared) ideas identical (\(end.status.rawValue))")
+            print("rerun matches the recording: \(comparison.turnsCompared) turns and \(comparison.ideasCompared) ideas identical (\(result.end.status.rawValue))")
             if out == nil { try? FileManager.default.removeItem(atPath: path) }
             return
         }

@@ -31,28 +31,13 @@ struct ScoreCommand: AsyncParsableCommand {
         defaultSubcommand: Files.self
     )
 
-    /// Which embedders `--embedder` offers. Other modules register theirs here.
-    static let embedders: EmbedderRegistry = {
-        var registry = EmbedderRegistry.standard
-        registry.register("minilm", summary: "all-MiniLM-L6-v2, offline, semantic, 384-d (bash scripts/install-minilm.sh)") {
-            try MiniLMEmbedder.load()
-        }
-        return registry
-    }()
-
-    /// MiniLM when its weights are installed, so unique-idea counts compare with published
-    /// numbers; the lexical embedder otherwise.
-    static var defaultEmbedder: String {
-        (try? MiniLMEmbedder.locate()) != nil ? "minilm" : "lexical"
-    }
-
     /// Options shared by scoring and calibration.
     struct EmbedderOptions: ParsableArguments {
-        @Option(help: "Embedder for the embedding-based metrics: \(ScoreCommand.embedders.names.joined(separator: ", ")), or a backends-file entry with an embedding endpoint (default: minilm when its weights are installed, else lexical).")
+        @Option(help: "Embedder for the embedding-based metrics: \(Embedders.registry.names.joined(separator: ", ")), or a backends-file entry with an embedding endpoint (default: minilm when its weights are installed, else lexical).")
         var embedder: String?
 
         /// The embedder's name after defaults.
-        var embedderName: String { embedder ?? ScoreCommand.defaultEmbedder }
+        var embedderName: String { embedder ?? Embedders.defaultName }
 
         @Option(help: "Folder for the on-disk embedding cache.")
         var cacheDir: String?
@@ -61,17 +46,9 @@ struct ScoreCommand: AsyncParsableCommand {
         var noCache = false
 
         func make() throws -> any Embedder {
-            let base = try ScoreCommand.embedders.make(embedderName)
-            return noCache ? base : ScoreCommand.cached(base, directory: cacheDir)
+            let base = try Embedders.registry.make(embedderName)
+            return noCache ? base : CachingEmbedder.unlessCheap(base, directory: cacheDir)
         }
-    }
-
-    /// `base` behind the on-disk embedding cache, unless it is lexical and no folder was asked for.
-    static func cached(_ base: any Embedder, directory: String?) -> any Embedder {
-        // The lexical embedder is cheaper to recompute than to read back.
-        if !base.isSemantic && directory == nil { return base }
-        let folder = directory ?? CacheLocation.folder("embeddings")
-        return CachingEmbedder(base, directory: folder)
     }
 
     /// `polyphony score FILES…`: the default subcommand.
@@ -221,12 +198,12 @@ struct ScoreCommand: AsyncParsableCommand {
         }
 
         private func score(
-            backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], referencePaths: [String], ratingPaths: [String], inputs: [String]
+            backends: BackendSet, transcriptPaths: [String], ideaPaths: [String], referencePaths: [String], ratingPaths: [String], inputs allInputs: [String]
         ) async throws {
             // Read before any judge is paid for, so a malformed line fails fast.
             let humanRatings = try RatingsFile.read(paths: ratingPaths)
             let embedder: any Embedder
-            if ScoreCommand.embedders.names.contains(embedding.embedderName) {
+            if Embedders.registry.names.contains(embedding.embedderName) {
                 embedder = try embedding.make()
             } else {
                 // Not a built-in name: an embedding endpoint from the backends file.
@@ -250,40 +227,29 @@ struct ScoreCommand: AsyncParsableCommand {
             if everyTranscript != nil {
                 StandardError.writeLine("polyphony: warning: a bare --group LABEL is deprecated; use --group PATH=LABEL or --group-by")
             }
-            let pool = try IdeaPool.load(
-                transcripts: transcriptPaths, ideaLists: ideaPaths, group: everyTranscript, grouping: grouping,
-                ideaListGroup: ideasGroup, prompt: prompt)
+            let inputs = ScoringPipeline.Inputs(
+                transcripts: transcriptPaths, ideaLists: ideaPaths, references: referencePaths, ratings: ratingPaths,
+                grouping: grouping, transcriptGroup: everyTranscript, ideaListGroup: ideasGroup, prompt: prompt)
+            var pipeline = ScoringPipeline(analyzer: analyzer, embedder: embedder)
             if !referencePaths.isEmpty {
-                // Pool rows without a prompt answer the same default prompt as the scored idea lists.
-                let topics = Set(pool.sources.compactMap(\.topic))
-                analyzer.reference = try IdeaPool.load(
-                    transcripts: [], ideaLists: referencePaths, prompt: prompt ?? (topics.count == 1 ? topics.first : nil))
-                analyzer.referencePaths = referencePaths
-                analyzer.referenceNovelty = ReferenceNovelty(k: referenceK, product: BLASProduct.transposedProduct())
+                pipeline.referenceNovelty = ReferenceNovelty(k: referenceK, product: BLASProduct.transposedProduct())
             }
-            var report = try await analyzer.analyze(pool, embedder: embedder)
             if let judge {
                 let rubricFile = try rubric.map { try Rubric.load(path: $0) } ?? .standard
-                let qualityJudge = QualityJudge(backend: try backends.backend(named: judge), rubric: rubricFile, reviews: reviews)
-                report = try await qualityJudge.judge(report, tournament: tournamentTop.map { SwissTournament(top: $0, seed: seed) })
+                pipeline.judge = QualityJudge(backend: try backends.backend(named: judge), rubric: rubricFile, reviews: reviews)
+                pipeline.tournament = tournamentTop.map { SwissTournament(top: $0, seed: seed) }
             }
-
-            if !ratingPaths.isEmpty {
-                report.humanRatings = HumanRatingsReport(report: report, ratings: humanRatings, files: ratingPaths, seed: seed)
-                for warning in report.humanRatings?.warnings ?? [] {
-                    StandardError.writeLine("polyphony: warning: \(warning)")
-                }
+            let report = try await pipeline.score(inputs, ratings: humanRatings)
+            for warning in report.humanRatings?.warnings ?? [] {
+                StandardError.writeLine("polyphony: warning: \(warning)")
             }
 
             // The score files' names depend on the settings, so they are known only now.
-            try FileIdentity.refuseOverwriting(inputs: inputs, with: (noSave ? [] : report.scoreFilePaths) + [csv, html].compactMap { $0 })
-            var notes: [String] = []
-            if !referencePaths.isEmpty && report.overall.meanReferenceNovelty == nil {
-                StandardError.writeLine("polyphony: warning: no reference-pool idea answers the prompt of any scored idea; pools are matched by prompt (set one with --prompt or a prompt column)")
-            }
-                        if let warning = try report.quality?.checkReviews() {
+            try FileIdentity.refuseOverwriting(inputs: allInputs, with: (noSave ? [] : report.scoreFilePaths) + [csv, html].compactMap { $0 })
+            for warning in try pipeline.warnings(for: report, inputs: inputs) {
                 StandardError.writeLine("polyphony: warning: \(warning)")
             }
+            var notes: [String] = []
             if !noSave {
                 for path in try report.saveBesideTranscripts() { notes.append("scores: \(path)") }
             }

@@ -39,6 +39,18 @@ struct EmbedderTests {
         #expect(second.count == 3)
     }
 
+    @Test func aLexicalEmbedderIsCachedOnlyWhenAFolderIsAskedFor() throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        #expect(!(CachingEmbedder.unlessCheap(LexicalEmbedder(), directory: nil) is CachingEmbedder))
+        let asked = try #require(CachingEmbedder.unlessCheap(LexicalEmbedder(), directory: scratch.path) as? CachingEmbedder)
+        #expect(asked.path.hasPrefix(scratch.path + "/"))
+    }
+
+    @Test func aSemanticEmbedderIsCachedEvenWithoutAFolder() {
+        #expect(CachingEmbedder.unlessCheap(FixedEmbedder(vectors: [:]), directory: nil) is CachingEmbedder)
+    }
+
     @Test func cacheDropsARecordCutOffByACrashAndKeepsAppendingAligned() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -17,6 +17,8 @@ public struct SessionPlan: Sendable {
     public var protocolType: any IdeationProtocol.Type
     /// What an earlier run of this session recorded; empty for a new session.
     public var resume: ResumeState
+    /// A recording whose human turns are played back instead of asking a person; set by ``rerun(recording:file:backend:)``.
+    public var humanRecording: ResumeState? = nil
 
     /// The orchestrator for this plan.
     /// - Parameters:
@@ -31,7 +33,7 @@ public struct SessionPlan: Sendable {
     ) -> Orchestrator {
         Orchestrator(
             header: header, cast: cast, protocol: protocolType.init(), writer: writer, events: events,
-            human: human, resume: resume, recordMessages: recordMessages, logger: logger
+            human: human, resume: resume, recordMessages: recordMessages, humanRecording: humanRecording, logger: logger
         )
     }
 

@@ -41,9 +41,7 @@ public struct ExperimentAnalyzer: Sendable {
             let paths = scoring.reference.map { path in
                 path.hasPrefix("/") || FileManager.default.fileExists(atPath: path) ? path : (folder as NSString).appendingPathComponent(path)
             }
-            analyzer.reference = try IdeaPool.load(transcripts: [], ideaLists: paths)
-            analyzer.referencePaths = scoring.reference
-            analyzer.referenceNovelty = ReferenceNovelty(product: referenceProduct)
+            try analyzer.useReferencePools(paths, named: scoring.reference, novelty: ReferenceNovelty(product: referenceProduct))
         }
         var runs: [ExperimentReport.Run] = []
         var missing: [String] = []

@@ -148,3 +148,16 @@ public final class CachingEmbedder: Embedder {
         }
     }
 }
+
+extension CachingEmbedder {
+    /// `base` behind the on-disk embedding cache, unless caching would cost more than it saves.
+    /// - Parameters:
+    ///   - base: The embedder to cache.
+    ///   - directory: The cache folder (default: the user's `embeddings` cache folder). A lexical
+    ///     embedder is cached only when a folder is asked for: it is cheaper to recompute than to read back.
+    /// - Returns: `base` itself, or a ``CachingEmbedder`` around it.
+    public static func unlessCheap(_ base: any Embedder, directory: String?) -> any Embedder {
+        if !base.isSemantic && directory == nil { return base }
+        return CachingEmbedder(base, directory: directory ?? CacheLocation.folder("embeddings"))
+    }
+}

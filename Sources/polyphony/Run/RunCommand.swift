@@ -123,57 +123,23 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let orchestrator = prepared.plan.orchestrator(writer: prepared.writer, events: continuation, human: human, recordMessages: recordPrompts, logger: logging.logger)
-        let end = try await withThrowingTaskGroup(of: RunChild.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                return .ended(try await orchestrator.run())
+        var helpers: [@Sendable () async -> Void] = []
+        if let human, let input {
+            helpers.append {
+                for await line in input { await human.receive(line) }
+                await human.finishInput()
             }
-            group.addTask {
-                await view.consume(events, header: prepared.plan.header)
-                return .viewFinished
-            }
-            group.addTask {
-                for await _ in signals { return .signalled }
-                return .inputFinished
-            }
-            if let human, let input {
-                group.addTask {
-                    for await line in input { await human.receive(line) }
-                    await human.finishInput()
-                    return .inputFinished
-                }
-            }
-            var end: EndRecord?
-            var viewDone = false
-            while let child = try await group.next() {
-                switch child {
-                case .ended(let record):
-                    end = record
-                case .viewFinished:
-                    viewDone = true
-                case .signalled:
-                    // Cancelling the group reaches every in-flight request; the orchestrator
-                    // then writes the `end` event with status interrupted.
-                    group.cancelAll()
-                case .inputFinished:
-                    break
-                }
-                if end != nil, viewDone {
-                    group.cancelAll()
-                    break
-                }
-            }
-            return end
         }
+        let end = try await SessionSupervisor(stops: signals).run(
+            {
+                defer { continuation.finish() }
+                return try await orchestrator.run()
+            },
+            companions: [{ await view.consume(events, header: prepared.plan.header) }],
+            helpers: helpers
+        )
         guard let end else { throw PolyphonyError.cancelled("the session stopped before writing its end event") }
         return end
-    }
-
-    private enum RunChild: Sendable {
-        case ended(EndRecord)
-        case viewFinished
-        case signalled
-        case inputFinished
     }
 
     /// A session ready to run, with its transcript open and locked for the whole run.
@@ -197,9 +163,9 @@ struct RunCommand: AsyncParsableCommand {
         let started = Date()
         let plan = try SessionPlan.new(
             spec: spec, library: library, personaDirectory: personas, backend: pool.backend(named:), seed: seed,
-            sessionID: Self.sessionID(started: started), toolVersion: Polyphony.version, startedAt: started,
+            sessionID: SessionPlan.newSessionID(startedAt: started), toolVersion: Polyphony.version, startedAt: started,
             humanTimeout: humanTimeout)
-        let path = out ?? spec.output ?? Self.defaultPath(topic: spec.topic, started: started)
+        let path = out ?? spec.output ?? SessionPlan.defaultTranscriptPath(topic: spec.topic, startedAt: started)
         try FileIdentity.refuseOverwriting(inputs: inputs, with: [path])
         // Refuses a file that holds anything (an earlier transcript, or any input) once it holds the lock.
         let writer = try TranscriptWriter(path: path, opening: .new)
@@ -232,23 +198,5 @@ struct RunCommand: AsyncParsableCommand {
         if end.status == .interrupted {
             StandardError.writeLine("polyphony: interrupted; continue with `polyphony run --resume \(path)`")
         }
-    }
-
-    static func defaultPath(topic: String, started: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let words = topic.lowercased().split { !$0.isLetter && !$0.isNumber }.prefix(6)
-        let slug = words.joined(separator: "-").prefix(48)
-        return "transcripts/\(formatter.string(from: started))-\(slug.isEmpty ? "session" : String(slug)).jsonl"
-    }
-
-    static func sessionID(started: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss"
-        return formatter.string(from: started) + "-" + String(UUID().uuidString.prefix(6)).lowercased()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PolyphonyCore
 
 /// Writes each log record as one line on stderr: `polyphony: LEVEL: MESSAGE key=value …`,
 /// metadata keys sorted, so a line reads the same in every run.
@@ -27,6 +28,6 @@ struct StandardErrorLogHandler: LogHandler {
         // A provider's error text may carry line breaks; a log record stays one line.
         let flat = line.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
         // One write per line, so lines from concurrent tasks never interleave mid-line.
-        FileHandle.standardError.write(Data((flat + "\n").utf8))
+        StandardError.writeLine(flat)
     }
 }
