@@ -10,12 +10,12 @@ import Glibc
 /// The server is started through a small Python bootstrap that asks the kernel to signal it
 /// when its parent dies (`PR_SET_PDEATHSIG`) and also watches for being re-parented, so even
 /// a `kill -9` of Polyphony leaves no orphan behind. ``stop()`` sends SIGTERM, then SIGKILL.
-public final class LocalModelServer: Sendable {
+package final class LocalModelServer: Sendable {
     /// `http://127.0.0.1:PORT`.
-    public let baseURL: String
-    public let port: Int
+    package let baseURL: String
+    package let port: Int
     /// The server's output, for diagnosing a failed start.
-    public let logFile: String
+    package let logFile: String
     private let process: Process
 
     private init(process: Process, port: Int, logFile: String) {
@@ -26,9 +26,9 @@ public final class LocalModelServer: Sendable {
     }
 
     /// The process id, for tests that check nothing is left running.
-    public var processIdentifier: Int32 { process.processIdentifier }
+    package var processIdentifier: Int32 { process.processIdentifier }
     /// Whether the server process is still alive.
-    public var isRunning: Bool { process.isRunning }
+    package var isRunning: Bool { process.isRunning }
 
     /// Starts the server and waits until it answers `/v1/models`.
     /// - Parameters:
@@ -36,7 +36,7 @@ public final class LocalModelServer: Sendable {
     ///   - contextSize: Tokens of context; a session's prompts must fit.
     ///   - startupTimeout: Seconds to wait for the first answer.
     /// - Throws: ``PolyphonyError`` with the last lines of the server's log when it does not come up.
-    public static func start(
+    package static func start(
         runtime: LocalRuntime, modelAlias: String, threads: Int = defaultThreads, contextSize: Int = 4096,
         startupTimeout: Double = 180
     ) async throws -> LocalModelServer {
@@ -80,10 +80,10 @@ public final class LocalModelServer: Sendable {
     /// One thread fewer than the cores, at least one. Measured here on 2 cores: with both
     /// cores busy (tests, other agents' work) two generation threads ran about 8 times
     /// slower than one, because llama.cpp's threads spin while waiting for each other.
-    public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
+    package static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
 
     /// Stops the server: SIGTERM, then SIGKILL after three seconds. Idempotent.
-    public func stop() {
+    package func stop() {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(3)

@@ -54,7 +54,7 @@ public actor LocalModelServers {
     }
 
     /// The servers running now.
-    public var running: [LocalModelServer] { started.filter(\.isRunning) }
+    package var running: [LocalModelServer] { started.filter(\.isRunning) }
 
     func stopAll() async {
         for task in starting.values { task.cancel() }

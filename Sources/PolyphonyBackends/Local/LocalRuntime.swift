@@ -6,14 +6,14 @@ import PolyphonyCore
 ///
 /// Looked up from `POLYPHONY_LLAMA_PYTHON` and `POLYPHONY_LOCAL_MODEL` in the environment,
 /// then from `$POLYPHONY_CACHE/runtime.env` (default cache `~/.cache/polyphony`).
-public struct LocalRuntime: Sendable, Equatable {
-    public var python: String
-    public var serverModule: String
-    public var model: String
+package struct LocalRuntime: Sendable, Equatable {
+    package var python: String
+    package var serverModule: String
+    package var model: String
     /// The cache root, where server logs go.
-    public var cache: String
+    package var cache: String
 
-    public init(python: String, serverModule: String = "llama_cpp.server", model: String, cache: String) {
+    package init(python: String, serverModule: String = "llama_cpp.server", model: String, cache: String) {
         self.python = python
         self.serverModule = serverModule
         self.model = model
@@ -22,7 +22,7 @@ public struct LocalRuntime: Sendable, Equatable {
 
     /// Finds the installed runtime.
     /// - Throws: ``PolyphonyError`` saying how to install it when it is missing.
-    public static func locate(environment: [String: String]) throws -> LocalRuntime {
+    package static func locate(environment: [String: String]) throws -> LocalRuntime {
         let cache = CacheLocation.root(environment: environment)
         var values: [String: String] = [:]
         let file = (cache as NSString).appendingPathComponent("runtime.env")

@@ -7,21 +7,21 @@ import PolyphonyCore
 /// (possibly inside a code fence or surrounded by prose); a numbered or bulleted list, whose
 /// indented continuation lines join the item above; and, when asked to, the whole answer as
 /// a single idea.
-public struct IdeaParser: Sendable {
+package struct IdeaParser: Sendable {
     /// One idea as the model wrote it.
-    public struct ParsedIdea: Sendable, Equatable {
-        public var text: String
+    package struct ParsedIdea: Sendable, Equatable {
+        package var text: String
         /// Idea ids the model said this one builds on, e.g. `["i3"]`.
-        public var buildsOn: [String]
+        package var buildsOn: [String]
 
-        public init(text: String, buildsOn: [String] = []) {
+        package init(text: String, buildsOn: [String] = []) {
             self.text = text
             self.buildsOn = buildsOn
         }
     }
 
     /// The JSON schema agents are given when a session asks for structured output.
-    public static let schema: JSONValue = .object([
+    package static let schema: JSONValue = .object([
         "type": .string("object"),
         "properties": .object([
             "ideas": .object([
@@ -40,14 +40,14 @@ public struct IdeaParser: Sendable {
     ])
 
     /// Ideas shorter than this are list noise ("1.", "- ok").
-    public var minimumLength = 8
+    package var minimumLength = 8
 
-    public init() {}
+    package init() {}
 
     /// Parses `text`.
     /// - Parameter wholeAnswerFallback: Return the whole answer as one idea when no list or
     ///   JSON is found, for phases whose every answer is an idea.
-    public func parse(_ text: String, wholeAnswerFallback: Bool = true) -> [ParsedIdea] {
+    package func parse(_ text: String, wholeAnswerFallback: Bool = true) -> [ParsedIdea] {
         if let ideas = parseJSON(text), !ideas.isEmpty { return ideas }
         let listed = parseList(text)
         if !listed.isEmpty { return listed }
@@ -57,7 +57,7 @@ public struct IdeaParser: Sendable {
     }
 
     /// The whole answer as one idea; every `[i3]`-style citation becomes a parent.
-    public func wholeAnswer(_ text: String) -> ParsedIdea? {
+    package func wholeAnswer(_ text: String) -> ParsedIdea? {
         let whole = clean(text)
         guard whole.count >= minimumLength else { return nil }
         let cited = Self.idPattern.matches(in: whole, range: NSRange(whole.startIndex..., in: whole)).compactMap {

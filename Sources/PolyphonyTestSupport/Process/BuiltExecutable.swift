@@ -1,10 +1,10 @@
 import Foundation
 
 /// Finds an executable of this package built beside the running test bundle or benchmark.
-public enum BuiltExecutable {
+package enum BuiltExecutable {
     /// The executable `name` in the first folder above this process's binary that holds one,
     /// else `.build/debug/NAME`.
-    public static func url(named name: String) -> URL {
+    package static func url(named name: String) -> URL {
         let running = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var folder = URL(fileURLWithPath: running).deletingLastPathComponent()
         while folder.path != "/" {

@@ -9,9 +9,9 @@ import Glibc
 /// Keys are snake_case (spelled out in each type's `CodingKeys`: a key-conversion strategy
 /// made reading several times slower), dates ISO 8601 in UTC to the second, and object keys
 /// sorted so the same event always serialises to the same bytes.
-public enum TranscriptCoding {
+package enum TranscriptCoding {
     /// An encoder for one transcript line (no trailing newline).
-    public static func makeEncoder() -> JSONEncoder {
+    package static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
@@ -22,7 +22,7 @@ public enum TranscriptCoding {
     }
 
     /// A decoder matching ``makeEncoder()``.
-    public static func makeDecoder() -> JSONDecoder {
+    package static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -36,14 +36,14 @@ public enum TranscriptCoding {
     }
 
     /// Serialises an event as one line of UTF-8 JSON, newline included.
-    public static func line(for event: TranscriptEvent, encoder: JSONEncoder) throws -> Data {
+    package static func line(for event: TranscriptEvent, encoder: JSONEncoder) throws -> Data {
         var data = try encoder.encode(event)
         data.append(0x0A)
         return data
     }
 
     /// `2026-11-29T14:33:26Z`.
-    public static func formatDate(_ date: Date) -> String {
+    package static func formatDate(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -57,7 +57,7 @@ public enum TranscriptCoding {
 
     /// Parses `YYYY-MM-DDTHH:MM:SSZ` by hand (the common case, fast), and any other ISO 8601
     /// form (fractions, offsets) with Foundation's parser.
-    public static func parseDate(_ text: String) -> Date? {
+    package static func parseDate(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         if bytes.count == 20, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A, bytes[16] == 0x3A, bytes[19] == 0x5A {
             func number(_ range: Range<Int>) -> Int32? {
