@@ -20,14 +20,20 @@ struct BackendRequester: Sendable {
     let transport: any HTTPTransport
     let limiter: RateLimiter
     let policy: RetryPolicy
+    /// What backoff waits sleep on.
+    let clock: any Clock<Duration>
     private let secret: SecretString?
     /// The key, for request headers only.
     var apiKey: String? { secret?.value }
     /// The entry's `base_url` without a trailing slash.
     let baseURL: String
 
-    init(configuration: BackendConfiguration, apiKey: String?, transport: (any HTTPTransport)?, limiter: RateLimiter?) {
+    init(
+        configuration: BackendConfiguration, apiKey: String?, transport: (any HTTPTransport)?, limiter: RateLimiter?,
+        clock: any Clock<Duration>
+    ) {
         self.name = configuration.name
+        self.clock = clock
         self.configuration = configuration
         self.secret = SecretString(apiKey)
         self.baseURL = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
@@ -38,7 +44,9 @@ struct BackendRequester: Sendable {
                 total: configuration.totalTimeoutSeconds
             )
         )
-        self.limiter = limiter ?? RateLimiter(maxConcurrent: configuration.maxConcurrency, requestsPerMinute: configuration.requestsPerMinute)
+        self.limiter = limiter ?? RateLimiter(
+            maxConcurrent: configuration.maxConcurrency, requestsPerMinute: configuration.requestsPerMinute, clock: clock
+        )
         self.policy = RetryPolicy(maxAttempts: configuration.maxAttempts, baseDelay: configuration.retryBaseDelaySeconds)
     }
 
@@ -177,7 +185,7 @@ struct BackendRequester: Sendable {
         }
         let delay = policy.delay(afterAttempt: attempt, retryAfter: failure.retryAfter, unit: Double.random(in: 0..<1))
         do {
-            try await Task.sleep(for: .milliseconds(Int((delay * 1000).rounded(.up))))
+            try await clock.sleep(for: .milliseconds(Int((delay * 1000).rounded(.up))))
         } catch {
             throw PolyphonyError.cancelled("backend \(name): cancelled while waiting to retry")
         }

@@ -22,6 +22,8 @@ public struct ExperimentRunner: Sendable {
     public var backendOverride: String?
     /// Resolves backends-file entries; share one instance across sessions so limits hold globally.
     public var backend: SessionBinder.BackendLookup
+    /// What progress's elapsed time is read from; tests may pass a manual clock.
+    public var clock: any Clock<Duration> = ContinuousClock()
 
     /// - Parameters:
     ///   - folder: The experiment folder; created when missing.
@@ -57,13 +59,12 @@ public struct ExperimentRunner: Sendable {
         for run in runs { _ = try prepare(run, grid: grid, library: library, path: nil) }
         try ExperimentManifest(grid: grid).write(folder: folder)
 
-        let clock = ContinuousClock()
-        let start = clock.now
+        let stopwatch = Stopwatch(clock)
         var state = ExperimentProgress(total: runs.count)
         var failures: [(id: String, reason: String)] = []
         var interrupted = false
         func report(_ latest: String) {
-            let elapsed = clock.now - start
+            let elapsed = stopwatch.elapsed
             state.elapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             state.latest = latest
             progress(state)
