@@ -131,8 +131,17 @@ import Testing
     }
 
     @Test func anInjectTypedDuringAParallelPhaseReachesTheNextPhase() async throws {
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(400)))
-        defer { server.stop() }
+        // The agents' answers are held at the server until the session has acknowledged the
+        // inject, so the inject is in before the next phase starts however loaded the machine is.
+        let acknowledged = ServerGate()
+        let server = try FakeLLMServer { prompt in
+            acknowledged.wait()
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
+        defer {
+            acknowledged.open()
+            server.stop()
+        }
         let workspace = try Workspace(server: server, session: Self.sessionYAML(protocol: "brainwriting", rounds: 2, participants: ["human", "hci-mid", "generalist-tinkerer"]))
         let stdin = Pipe()
         let stdout = Pipe()
@@ -154,7 +163,14 @@ import Testing
             buffer += String(decoding: chunk, as: UTF8.self)
         }
         #expect(buffer.contains(#""parallel":true"#))
-        stdin.fileHandleForWriting.write(Data("/inject Older people living alone are most at risk\n/skip\n".utf8))
+        stdin.fileHandleForWriting.write(Data("/inject Older people living alone are most at risk\n".utf8))
+        while !buffer.contains("injected;") {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer += String(decoding: chunk, as: UTF8.self)
+        }
+        acknowledged.open()
+        stdin.fileHandleForWriting.write(Data("/skip\n".utf8))
         try stdin.fileHandleForWriting.close()
         await CLIHarness.wait(process)
         #expect(process.terminationStatus == 0)
@@ -172,7 +188,8 @@ import Testing
     /// Waits until the transcript holds `lines` complete lines, so a kill lands mid-session
     /// however long the process took to start on a loaded machine.
     static func waitForLines(_ lines: Int, in path: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        // A hang guard, not a measurement: a local model may take minutes to start on a loaded machine.
+        let deadline = ContinuousClock.now + .seconds(600)
         while ContinuousClock.now < deadline {
             let count = (try? Data(contentsOf: URL(fileURLWithPath: path)))?.filter { $0 == 0x0A }.count ?? 0
             if count >= lines { return }
