@@ -324,9 +324,9 @@ import Darwin
     }
 }
 
-/// A one-way signal between a test and a server handler thread. It gives up after a minute,
-/// so a broken transport fails the test instead of hanging it, while a test process that a
-/// loaded machine stalls for many seconds still opens it in time.
+/// A one-way signal between a test and a server handler thread. It gives up after ten
+/// minutes, so a broken transport fails the test instead of hanging it, while a test process
+/// that a loaded machine stalls for minutes still opens it in time.
 private struct Gate: Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
 
@@ -337,7 +337,7 @@ private struct Gate: Sendable {
 
     /// Blocks until opened; `false` when a minute passed first.
     func wait() -> Bool {
-        semaphore.wait(timeout: .now() + 60) == .success
+        semaphore.wait(timeout: .now() + 600) == .success
     }
 }
 

@@ -34,14 +34,15 @@ import Testing
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "GMT")
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-            // HTTP dates have whole seconds, and the date is read a moment after it was written:
-            // thirty seconds ahead means a wait a little under thirty seconds.
-            let date = formatter.string(from: Date().addingTimeInterval(30))
+            // HTTP dates have whole seconds, and the date is read after the request went round
+            // the loopback: 110 s ahead (under the 120 s cap) means a wait of up to 110 s and,
+            // unless the machine stalled this test for over 100 s, far above the 10 ms backoff.
+            let date = formatter.string(from: Date().addingTimeInterval(110))
             server.inject(.rateLimited(retryAfter: date))
             let call = Task { try await backend.complete(Fixtures.prompt) }
             await clock.waitForSleepers(1)
             let wait = try #require(clock.sleeperDeadlines.first).offset
-            #expect(wait > .seconds(20) && wait <= .seconds(30), "\(wait)")
+            #expect(wait > .seconds(10) && wait <= .seconds(110), "\(wait)")
             clock.advanceToNextDeadline()
             let response = try await call.value
             #expect(response.attempts == 2)

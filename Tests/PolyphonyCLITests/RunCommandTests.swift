@@ -145,30 +145,26 @@ import Testing
         let workspace = try Workspace(server: server, session: Self.sessionYAML(protocol: "brainwriting", rounds: 2, participants: ["human", "hci-mid", "generalist-tinkerer"]))
         let stdin = Pipe()
         let stdout = Pipe()
+        let stderr = Pipe()
         let process = Process()
         process.executableURL = CLIHarness.binary
         process.arguments = workspace.arguments + ["--json-events"]
         process.standardInput = stdin
         process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        // With --json-events, replies to typed commands (the inject's acknowledgement) go here.
+        process.standardError = stderr
         try process.run()
 
         // Answer the human's round-1 turn; the human speaks first, so their turn is recorded
         // while the agents of the same parallel phase are still working.
         stdin.fileHandleForWriting.write(Data("Night-time cooling centres\n\n".utf8))
-        var buffer = ""
-        while !buffer.split(separator: "\n").contains(where: { $0.contains(#""kind":"human""#) && $0.contains(#""type":"turn""#) }) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer += String(decoding: chunk, as: UTF8.self)
+        let buffer = await CLIHarness.read(stdout.fileHandleForReading) { text in
+            text.split(separator: "\n").contains { $0.contains(#""kind":"human""#) && $0.contains(#""type":"turn""#) }
         }
         #expect(buffer.contains(#""parallel":true"#))
         stdin.fileHandleForWriting.write(Data("/inject Older people living alone are most at risk\n".utf8))
-        while !buffer.contains("injected;") {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer += String(decoding: chunk, as: UTF8.self)
-        }
+        let replies = await CLIHarness.read(stderr.fileHandleForReading) { $0.contains("injected;") }
+        #expect(replies.contains("injected;"))
         acknowledged.open()
         stdin.fileHandleForWriting.write(Data("/skip\n".utf8))
         try stdin.fileHandleForWriting.close()

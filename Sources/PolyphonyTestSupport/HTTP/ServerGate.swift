@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Holds server handlers until the test opens it, so a test decides when answers go out.
 ///
@@ -7,6 +8,7 @@ import Dispatch
 /// opens it makes the waiters give up after `timeout`, so the test fails instead of hanging.
 public final class ServerGate: Sendable {
     private let opened = DispatchGroup()
+    private let isOpen = Mutex(false)
     private let timeout: Duration
 
     /// - Parameter timeout: How long a handler waits at most; a hang guard, not a measurement.
@@ -15,8 +17,14 @@ public final class ServerGate: Sendable {
         opened.enter()
     }
 
-    /// Lets every waiting and later handler through. Call it once.
-    public func open() { opened.leave() }
+    /// Lets every waiting and later handler through; opening it again does nothing.
+    public func open() {
+        let first = isOpen.withLock { isOpen in
+            defer { isOpen = true }
+            return !isOpen
+        }
+        if first { opened.leave() }
+    }
 
     /// Blocks until ``open()`` (or the timeout).
     /// - Returns: `false` when the wait gave up.
