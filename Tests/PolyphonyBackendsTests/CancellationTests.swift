@@ -42,8 +42,15 @@ import Testing
     }
 
     @Test func cancellingAWholeRequestThrowsCancelled() async throws {
-        // The answer would take 10 s to arrive: getting an error instead proves the abort.
-        try await Fixtures.withServer(.init(latency: .seconds(10))) { server in
+        // The answer is held until the test is over: getting an error instead proves the abort,
+        // however long a loaded machine takes to deliver the cancel.
+        let answerMayGo = ServerGate(timeout: .seconds(600))
+        defer { answerMayGo.open() }
+        let responder: FakeLLMServer.Responder = { prompt in
+            answerMayGo.wait()
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
+        try await Fixtures.withServer(responder: responder) { server in
             let backend = try Fixtures.backend(server, kind: .openai)
             let call = Task { try await backend.complete(Fixtures.prompt) }
             while server.recordedRequests.isEmpty { try await Task.sleep(for: .milliseconds(10)) }

@@ -7,6 +7,12 @@ import Testing
 @Suite struct HumanSlotTests {
     private func slot() -> HumanSlot { HumanSlot(display: { _ in }) }
 
+    /// A typed slot whose time limits run on a manual clock.
+    private func slotOnManualClock() -> (HumanSlot, ManualClock) {
+        let clock = ManualClock()
+        return (HumanSlot(display: { _ in }, clock: clock), clock)
+    }
+
     @Test func anAnswerEndsAtTheFirstEmptyLine() async {
         let human = slot()
         for line in ["", "Shade sails over bus stops", "and water fountains", "", "next turn"] { await human.receive(line) }
@@ -38,8 +44,7 @@ import Testing
     }
 
     @Test func silenceSkipsTheTurnAfterTheTimeout() async {
-        let clock = ManualClock()
-        let human = HumanSlot(display: { _ in }, clock: clock)
+        let (human, clock) = slotOnManualClock()
         async let answer = human.answer(prompt: "?", timeout: .seconds(90))
         await clock.waitForSleepers(1)
         #expect(clock.sleeperDeadlines == [ManualClock.Instant(offset: .seconds(90))])
@@ -48,8 +53,7 @@ import Testing
     }
 
     @Test func theTimeLimitCountsFromThePromptNotFromEachLine() async {
-        let clock = ManualClock()
-        let human = HumanSlot(display: { _ in }, clock: clock)
+        let (human, clock) = slotOnManualClock()
         async let answer = human.answer(prompt: "?", timeout: .seconds(90))
         await clock.waitForSleepers(1)
         clock.advance(by: .seconds(60))
@@ -68,8 +72,7 @@ import Testing
     }
 
     @Test func anAnswerArrivingWhileWaitingIsDelivered() async {
-        let clock = ManualClock()
-        let human = HumanSlot(display: { _ in }, clock: clock)
+        let (human, clock) = slotOnManualClock()
         async let answer = human.answer(prompt: "?", timeout: .seconds(5))
         // The turn's timer is asleep: the slot is waiting for a line, which now arrives late.
         await clock.waitForSleepers(1)
