@@ -222,8 +222,8 @@ import Darwin
         let (arrivals, arrived) = AsyncStream<Void>.makeStream()
         let server = try LoopbackHTTPServer { _, response in
             arrived.yield()
-            // Never answers: only a client that hangs up ends this request before a minute.
-            _ = response.waitForClientToHangUp(seconds: 60)
+            // Never answers: only a client that hangs up ends this request before ten minutes.
+            _ = response.waitForClientToHangUp(seconds: 600)
         }
         defer { server.stop() }
         let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts())
@@ -242,8 +242,8 @@ import Darwin
         let server = try LoopbackHTTPServer { _, response in
             response.beginStream(status: 200, framing: .chunked)
             response.write("first")
-            // The rest would follow only after the client hung up, or a minute.
-            if !response.waitForClientToHangUp(seconds: 60) { response.write("rest") }
+            // The rest would follow only after the client hung up, or ten minutes.
+            if !response.waitForClientToHangUp(seconds: 600) { response.write("rest") }
         }
         defer { server.stop() }
         let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts())
@@ -317,11 +317,12 @@ import Darwin
         #expect(try await pieces.next() != nil)
     }
 
-    /// Waits until the server has noticed the client hang up, for at most a minute.
+    /// Waits until the server has noticed the client hang up, for at most ten minutes (a hang
+    /// guard: loaded full runs stalled this test for over a minute).
     private func waitForDisconnect(_ server: LoopbackHTTPServer) async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        while server.clientDisconnectCount == 0, clock.now - start < .seconds(60) {
+        while server.clientDisconnectCount == 0, clock.now - start < .seconds(600) {
             try await Task.sleep(for: .milliseconds(10))
         }
     }

@@ -34,18 +34,15 @@ import Testing
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "GMT")
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-            // HTTP dates have whole seconds, and the date is read after the request went round
-            // the loopback: 110 s ahead (under the 120 s cap) means a wait of up to 110 s and,
-            // unless the machine stalled this test for over 100 s, far above the 10 ms backoff.
-            let date = formatter.string(from: Date().addingTimeInterval(110))
-            server.inject(.rateLimited(retryAfter: date))
-            let call = Task { try await backend.complete(Fixtures.prompt) }
-            await clock.waitForSleepers(1)
-            let wait = try #require(clock.sleeperDeadlines.first).offset
-            #expect(wait > .seconds(10) && wait <= .seconds(110), "\(wait)")
-            clock.advanceToNextDeadline()
-            let response = try await call.value
-            #expect(response.attempts == 2)
+            // An hour ahead is far beyond the 120 s polyphony waits: a date that was read fails
+            // the request at once, while an unread one would be retried after the 10 ms backoff.
+            // Wall time enters only through the date, with an hour of slack for a stalled test.
+            server.inject(.rateLimited(retryAfter: formatter.string(from: Date().addingTimeInterval(3600))))
+            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            #expect(error?.status == 429)
+            #expect(error?.isRetryable == false)
+            #expect(server.requestCount == 1)
+            #expect(clock.sleeperCount == 0)
         }
     }
 
