@@ -26,6 +26,8 @@ public struct ExperimentRunner: Sendable {
     public var backend: SessionBinder.BackendLookup
     /// Receives the runner's decisions (sessions skipped, resumed, started) and every session's own lines.
     public var logger: Logger
+    /// What progress's elapsed time is read from; tests may pass a manual clock.
+    public var clock: any Clock<Duration> = ContinuousClock()
 
     /// - Parameters:
     ///   - folder: The experiment folder; created when missing.
@@ -64,13 +66,12 @@ public struct ExperimentRunner: Sendable {
         for run in runs { _ = try prepare(run, grid: grid, library: library, path: nil) }
         try ExperimentManifest(grid: grid).write(folder: folder)
 
-        let clock = ContinuousClock()
-        let start = clock.now
+        let stopwatch = Stopwatch(clock)
         var state = ExperimentProgress(total: runs.count)
         var failures: [(id: String, reason: String)] = []
         var interrupted = false
         func report(_ latest: String) {
-            let elapsed = clock.now - start
+            let elapsed = stopwatch.elapsed
             state.elapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             state.latest = latest
             progress(state)
