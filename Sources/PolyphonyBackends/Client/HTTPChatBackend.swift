@@ -35,7 +35,7 @@ public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
     public init(
         configuration: BackendConfiguration, apiKey: String?, dialect: (any ChatDialect)? = nil,
         transport: (any HTTPTransport)? = nil, limiter: RateLimiter? = nil, clock: any Clock<Duration> = ContinuousClock(),
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) throws {
         self.name = configuration.name
         self.dialect = try dialect ?? Self.dialect(for: configuration)

@@ -24,7 +24,7 @@ public struct HTTPEmbedder: Embedder {
     public init(
         configuration: BackendConfiguration, apiKey: String?, transport: (any HTTPTransport)? = nil,
         limiter: RateLimiter? = nil, batchSize: Int = 128, clock: any Clock<Duration> = ContinuousClock(),
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) throws {
         guard configuration.kind == .openai || configuration.kind == .ollama else {
             throw PolyphonyError.invalidInput(

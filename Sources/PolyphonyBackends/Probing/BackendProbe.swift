@@ -15,7 +15,7 @@ package struct BackendProbe: Sendable {
     ///   - logger: Where the probes' retries and failed attempts are logged.
     package init(
         set: BackendSet, environment: [String: String],
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) {
         self.set = set
         self.environment = environment

@@ -72,7 +72,7 @@ public actor Orchestrator {
         writer: TranscriptWriter, events: AsyncStream<SessionEvent>.Continuation? = nil,
         human: HumanSlot? = nil, resume: ResumeState = ResumeState(), recordMessages: Bool = false,
         humanRecording: ResumeState? = nil,
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) {
         var logger = logger
         logger[metadataKey: "session"] = "\(header.sessionId)"

@@ -40,7 +40,7 @@ public struct ExperimentRunner: Sendable {
     public init(
         folder: String, concurrency: Int, personaDirectory: String, toolVersion: String, backendOverride: String? = nil,
         backend: @escaping SessionBinder.BackendLookup,
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) {
         self.logger = logger
         self.folder = folder

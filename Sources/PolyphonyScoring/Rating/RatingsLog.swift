@@ -26,7 +26,7 @@ package struct RatingsLog: Sendable {
 
     /// Opens (without creating) the ratings file at `path`.
     /// - Parameter logger: Receives a line when a save waits for the lock; logs nothing by default.
-    package init(path: String, logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })) {
+    package init(path: String, logger: Logger = .disabled) {
         self.path = path
         self.logger = logger
     }
