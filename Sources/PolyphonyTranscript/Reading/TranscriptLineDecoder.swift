@@ -243,37 +243,46 @@ enum TranscriptLineDecoder {
 
         /// A key without escapes, as the bytes between its quotes.
         private mutating func rawKey() -> UnsafeBufferPointer<UInt8>? {
-            guard take(0x22) else { return nil }
-            let start = position
-            while position < end {
-                let byte = base[position]
-                if byte == 0x22 {
-                    position += 1
-                    return UnsafeBufferPointer(start: base + start, count: position - 1 - start)
-                }
-                if byte == 0x5C || byte < 0x20 { return nil }
-                position += 1
-            }
-            return nil
+            guard case .plain(let bytes) = quoted() else { return nil }
+            return bytes
         }
 
         // MARK: JSON values
 
-        /// A string value: UTF-8 checked, escapes decoded; `nil` for anything `JSONDecoder` might read differently.
-        mutating func string() -> String? {
-            guard take(0x22) else { return nil }
+        /// What ``quoted()`` found.
+        private enum Quoted {
+            /// The bytes between the quotes, which hold no escape.
+            case plain(UnsafeBufferPointer<UInt8>)
+            /// An escape, at `position`, in the string whose first byte is at `start`.
+            case escaped(start: Int)
+            /// No string, or one with a raw control character or no closing quote.
+            case invalid
+        }
+
+        /// Scans a string up to its closing quote, or up to its first escape.
+        private mutating func quoted() -> Quoted {
+            guard take(0x22) else { return .invalid }
             let start = position
             while position < end {
                 let byte = base[position]
                 if byte == 0x22 {
                     position += 1
-                    return String(validating: UnsafeBufferPointer(start: base + start, count: position - 1 - start), as: UTF8.self)
+                    return .plain(UnsafeBufferPointer(start: base + start, count: position - 1 - start))
                 }
-                if byte == 0x5C { return escapedString(from: start) }
-                if byte < 0x20 { return nil }
+                if byte == 0x5C { return .escaped(start: start) }
+                if byte < 0x20 { return .invalid }
                 position += 1
             }
-            return nil
+            return .invalid
+        }
+
+        /// A string value: UTF-8 checked, escapes decoded; `nil` for anything `JSONDecoder` might read differently.
+        mutating func string() -> String? {
+            switch quoted() {
+            case .plain(let bytes): String(validating: bytes, as: UTF8.self)
+            case .escaped(let start): escapedString(from: start)
+            case .invalid: nil
+            }
         }
 
         /// The rest of a string that holds escapes, from its first byte at `start`.
