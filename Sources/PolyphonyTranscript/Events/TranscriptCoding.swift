@@ -58,33 +58,38 @@ package enum TranscriptCoding {
     /// Parses `YYYY-MM-DDTHH:MM:SSZ` by hand (the common case, fast), and any other ISO 8601
     /// form (fractions, offsets) with Foundation's parser.
     package static func parseDate(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        if bytes.count == 20, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A, bytes[16] == 0x3A, bytes[19] == 0x5A {
-            func number(_ range: Range<Int>) -> Int32? {
-                var value: Int32 = 0
-                for index in range {
-                    let digit = Int32(bytes[index]) - 48
-                    guard (0...9).contains(digit) else { return nil }
-                    value = value * 10 + digit
-                }
-                return value
-            }
-            if let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-               let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-               (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 {
-                var parts = tm()
-                parts.tm_year = year - 1900
-                parts.tm_mon = month - 1
-                parts.tm_mday = day
-                parts.tm_hour = hour
-                parts.tm_min = minute
-                parts.tm_sec = second
-                return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
-            }
-        }
+        var text = text
+        if let date = text.withUTF8(compactDate) { return date }
         let formatter = ISO8601DateFormatter()
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ` read straight from its bytes, without allocating; `nil` for any other form.
+    private static func compactDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        guard bytes.count == 20, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A, bytes[16] == 0x3A, bytes[19] == 0x5A
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int32? {
+            var value: Int32 = 0
+            for index in range {
+                let digit = Int32(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        var parts = tm()
+        parts.tm_year = year - 1900
+        parts.tm_mon = month - 1
+        parts.tm_mday = day
+        parts.tm_hour = hour
+        parts.tm_min = minute
+        parts.tm_sec = second
+        return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
     }
 }
