@@ -120,7 +120,8 @@ enum Overhead {
     }
 }
 
-/// `polyphony-fake-server` as a child process, driven over its standard input: `stats` and `reset`.
+/// `polyphony-fake-server --control` as a child process, driven over its standard input
+/// (`stats`, `reset`); it ends when its input closes, also when this process dies.
 final class ExternalFakeServer: @unchecked Sendable {
     let baseURL: String
     private let process = Process()
@@ -162,8 +163,9 @@ final class ExternalFakeServer: @unchecked Sendable {
         return busy / 1000
     }
 
+    /// Closes the server's stdin, which ends it.
     func stop() {
-        if process.isRunning { process.terminate() }
+        try? input.fileHandleForWriting.close()
         process.waitUntilExit()
     }
 

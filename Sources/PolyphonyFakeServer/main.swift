@@ -9,7 +9,8 @@
 // each chat request's last user message is appended to FILE as one JSON line. With --control
 // it reads commands from stdin, one a line, for benchmarks that measure the client alone:
 // `stats` prints `busy_ms=B requests=N max_in_flight=M` (busy: the time at least one request
-// was being answered), `reset` zeroes them and prints `ok`.
+// was being answered), `reset` zeroes them and prints `ok`; it exits when stdin closes (a
+// parent started with Foundation's Process may have SIGTERM blocked in the child).
 import Foundation
 import PolyphonyCore
 import PolyphonyTestSupport
@@ -90,6 +91,7 @@ do {
                 reply("unknown command")
             }
         }
+        exit(0)
     }
     // Serve until a signal ends the process; the server runs on its own threads.
     while true { sleep(3600) }
