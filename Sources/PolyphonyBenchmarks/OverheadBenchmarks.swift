@@ -65,7 +65,7 @@ enum Overhead {
         }
         let cast = Cast(members: members)
         let turns = count * rounds
-        var samples: [(wall: Double, busy: Double)] = []
+        var samples: [(wall: Double, busy: Double, cpu: Double)] = []
         for iteration in 0...iterations {
             let path = NSTemporaryDirectory() + "bench-overhead-\(UUID().uuidString).jsonl"
             defer { try? FileManager.default.removeItem(atPath: path) }
@@ -78,6 +78,7 @@ enum Overhead {
             let orchestrator = Orchestrator(header: header, cast: cast, protocol: ideationProtocol, writer: try TranscriptWriter(path: path), events: continuation)
             try server.resetStatistics()
             let clock = ContinuousClock()
+            let cpuStart = Overhead.cpuSeconds()
             let start = clock.now
             // The events are consumed as the live view does: rendered to text, written nowhere.
             let consumer = Task { () -> Int in
@@ -89,11 +90,12 @@ enum Overhead {
             continuation.finish()
             _ = await consumer.value
             let wall = seconds(clock.now - start)
+            let cpu = Overhead.cpuSeconds() - cpuStart
             guard end.status == .completed, end.totals.turns == turns else {
                 throw PolyphonyError.invalidInput("benchmark session ended \(end.status.rawValue): \(end.reason ?? "")")
             }
             let busy = try server.busySeconds()
-            if iteration > 0 || iterations == 0 { samples.append((wall, busy)) }
+            if iteration > 0 || iterations == 0 { samples.append((wall, busy, cpu)) }
         }
         samples.sort { $0.wall < $1.wall }
         let median = samples[samples.count / 2]
@@ -103,6 +105,8 @@ enum Overhead {
         print(String(format: "    critical path %.0f ms (%d ms per request) → ratio %.3f; server busy %.1f ms → ours %.2f ms per turn, %.1f ms per phase",
                      criticalPath * 1e3, latencyMs, median.wall / criticalPath, median.busy * 1e3,
                      (median.wall - median.busy) * 1e3 / Double(turns), (median.wall - median.busy) * 1e3 / Double(parallel ? rounds : turns)))
+        let cpu = samples.map(\.cpu).sorted()[samples.count / 2]
+        print(String(format: "    our CPU (user + system, this process only): median %.1f ms per session, %.2f ms per turn", cpu * 1e3, cpu * 1e3 / Double(turns)))
     }
 
     /// Roughly what the live view does with an event: builds its text.
@@ -113,6 +117,13 @@ enum Overhead {
         case .recorded(.idea(let idea)): return idea.text.utf8.count
         default: return 1
         }
+    }
+
+    /// CPU time this process has used so far, all threads, user and system.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
     }
 
     static func seconds(_ duration: Duration) -> Double {
