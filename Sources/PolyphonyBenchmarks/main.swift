@@ -8,6 +8,7 @@ let suites: [BenchmarkSuite] = [
     waitingSuite,
     orchestrationSuite,
     largeSessionSuite,
+    overheadSuite,
     scoringSuite,
     embeddingSuite,
     experimentSuite,

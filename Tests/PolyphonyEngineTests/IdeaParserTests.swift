@@ -43,4 +43,18 @@ import Testing
         let idea = parser.wholeAnswer("Combine shade [i1] with roofs [i4] and again [i1].")
         #expect(idea?.buildsOn == ["i1", "i4"])
     }
+
+    @Test(arguments: [
+        " Shade trees", "Shade trees ", "Shade  trees", "**Shade** trees", "Shade __trees__", "```json Shade", "Shade\ttrees",
+        "Shade\ntrees", "Shade trées", "Shade\u{00A0}trees",
+    ])
+    func theFastPathLeavesEveryTextThatCleaningWouldChangeToTheFullCleaning(text: String) {
+        #expect(!IdeaParser.isClean(text))
+    }
+
+    @Test func aPlainIdeaTakesTheFastPathAndComesOutUnchanged() {
+        let text = "Plant shade trees on every south-facing street (a *cheap* fix): 10% cooler."
+        #expect(IdeaParser.isClean(text))
+        #expect(parser.parse("1. " + text) == [IdeaParser.ParsedIdea(text: text)])
+    }
 }

@@ -134,11 +134,28 @@ package struct IdeaParser: Sendable {
 
     /// Drops markdown emphasis and surrounding whitespace; keeps the words.
     private func clean(_ text: String) -> String {
+        if Self.isClean(text) { return text }
         var result = text.replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "__", with: "")
         result = result.replacingOccurrences(of: "```json", with: "").replacingOccurrences(of: "```", with: "")
         result = result.components(separatedBy: .newlines).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
         while result.contains("  ") { result = result.replacingOccurrences(of: "  ", with: " ") }
         return result.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether ``clean(_:)`` would return `text` unchanged, decided in one pass over its bytes:
+    /// printable ASCII only, no `**`, `__`, backtick pair or double space, no space at either
+    /// end. Most ideas are like that, and the Foundation string operations cost far more.
+    static func isClean(_ text: String) -> Bool {
+        var previous: UInt8 = 0x20
+        for byte in text.utf8 {
+            guard byte >= 0x20, byte <= 0x7E else { return false }
+            if byte == previous, byte == UInt8(ascii: "*") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "`") || byte == 0x20 {
+                return false
+            }
+            if previous == 0x20, byte == 0x20 { return false }  // a leading space
+            previous = byte
+        }
+        return previous != 0x20 || text.isEmpty
     }
 
     private static func unique(_ ids: [String]) -> [String] {
