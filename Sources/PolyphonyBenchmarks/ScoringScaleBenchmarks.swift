@@ -62,10 +62,10 @@ func scoringAtScale(ideas n: Int, authors: Int) async throws {
     let report = try await timeOnce("all metrics and breakdowns (precomputed embeddings)") {
         try await DiversityAnalyzer().analyze(pool, embeddings: matrix, promptVectors: [:], embedderName: "lexical-hash-384", embedderIsSemantic: false)
     }
-    let json = try timeOnce("report.json") { try report.jsonData() }
-    let csv = timeOnce("ideas.csv") { report.ideasCSV() }
-    let html = timeOnce("report.html") { report.renderHTML(generated: Date(timeIntervalSince1970: 0)) }
-    let text = timeOnce("text summary") { report.renderText() }
+    let json = try await timeOnce("report.json") { try report.jsonData() }
+    let csv = await timeOnce("ideas.csv") { report.ideasCSV() }
+    let html = await timeOnce("report.html") { report.renderHTML(generated: Date(timeIntervalSince1970: 0)) }
+    let text = await timeOnce("text summary") { report.renderText() }
     print(String(format: "  sizes: json %.1f MiB, csv %.1f MiB, html %.1f MiB, text %.1f KiB",
                  Double(json.count) / 1_048_576, Double(csv.utf8.count) / 1_048_576, Double(html.utf8.count) / 1_048_576, Double(text.utf8.count) / 1024))
     print(String(format: "  peak RSS (maxrss): %.1f MiB; embeddings %.1f MiB", maxResidentMiB(), Double(n * matrix.dimension * 4) / 1_048_576))
