@@ -31,16 +31,49 @@ package final class LocalModelServer: Sendable {
     package var isRunning: Bool { process.isRunning }
 
     /// Starts the server and waits until it answers `/v1/models`.
+    ///
+    /// The port is chosen free and then handed to the server, so another process can take it
+    /// in between (two test suites at once did). When the server exits saying its address is
+    /// in use, start-up is tried again on a fresh port, up to ``portAttempts`` times.
     /// - Parameters:
     ///   - threads: Generation threads; see ``defaultThreads``.
     ///   - contextSize: Tokens of context; a session's prompts must fit.
-    ///   - startupTimeout: Seconds to wait for the first answer.
+    ///   - startupTimeout: Seconds to wait for the first answer, per attempt.
+    ///   - choosePort: Where ports come from; tests hand out a taken one first.
     /// - Throws: ``PolyphonyError`` with the last lines of the server's log when it does not come up.
     package static func start(
         runtime: LocalRuntime, modelAlias: String, threads: Int = defaultThreads, contextSize: Int = 4096,
-        startupTimeout: Double = 180
+        startupTimeout: Double = 180, choosePort: () throws -> Int = freeLoopbackPort
     ) async throws -> LocalModelServer {
-        let port = try freeLoopbackPort()
+        var taken: [Int] = []
+        while true {
+            let port = try choosePort()
+            do {
+                return try await launch(
+                    runtime: runtime, modelAlias: modelAlias, port: port, threads: threads,
+                    contextSize: contextSize, startupTimeout: startupTimeout
+                )
+            } catch is PortTaken {
+                taken.append(port)
+                guard taken.count < portAttempts else {
+                    let ports = taken.map(String.init).joined(separator: ", ")
+                    throw PolyphonyError.backend(
+                        "the local model server could not bind a loopback port: ports \(ports) were taken before it started", backend: "local"
+                    )
+                }
+            }
+        }
+    }
+
+    /// How many fresh ports start-up tries before giving up.
+    package static let portAttempts = 3
+
+    /// The server exited because another process took its port first.
+    private struct PortTaken: Error {}
+
+    private static func launch(
+        runtime: LocalRuntime, modelAlias: String, port: Int, threads: Int, contextSize: Int, startupTimeout: Double
+    ) async throws -> LocalModelServer {
         let logs = (runtime.cache as NSString).appendingPathComponent("logs")
         try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         let logFile = (logs as NSString).appendingPathComponent("local-server-\(port).log")
@@ -99,6 +132,7 @@ package final class LocalModelServer: Sendable {
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
             guard process.isRunning else {
+                if logSaysPortTaken() { throw PortTaken() }
                 throw PolyphonyError.backend("the local model server exited during start-up: \(logTail())", backend: "local")
             }
             if let (head, _) = try? await transport.send(probe), head.status == 200 {
@@ -109,6 +143,13 @@ package final class LocalModelServer: Sendable {
         throw PolyphonyError.backend("the local model server did not answer within \(Int(timeout)) s; its log is \(logFile)", backend: "local")
     }
 
+    /// Whether the log ends in a failure to bind: Python's `[Errno 98] Address already in use`
+    /// or llama.cpp's "couldn't bind".
+    private func logSaysPortTaken() -> Bool {
+        let text = ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").lowercased()
+        return text.contains("address already in use") || text.contains("couldn't bind")
+    }
+
     private func logTail() -> String {
         let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n").suffix(3).joined(separator: " | ")
@@ -116,7 +157,7 @@ package final class LocalModelServer: Sendable {
     }
 
     /// A port the kernel just handed out for 127.0.0.1; the server binds it right after.
-    static func freeLoopbackPort() throws -> Int {
+    package static func freeLoopbackPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw PolyphonyError.io("cannot open a socket to find a free port") }
         defer { close(fd) }
@@ -151,6 +192,9 @@ package final class LocalModelServer: Sendable {
         threading.Thread(target=watch, daemon=True).start()
         module = sys.argv[1]
         sys.argv = [module] + sys.argv[2:]
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        if module.endswith(".py"):
+            runpy.run_path(module, run_name="__main__")
+        else:
+            runpy.run_module(module, run_name="__main__", alter_sys=True)
         """
 }
