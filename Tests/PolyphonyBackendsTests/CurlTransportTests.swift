@@ -162,85 +162,35 @@ import Darwin
             release.open()
             server.stop()
         }
-        let clock = ManualClock()
-        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 5, firstByte: 0.3, total: 30), clock: clock)
-        let target = try url(server)
-        let request = Task { try await transport.execute(HTTPOutgoingRequest(url: target)) }
-        await clock.waitForSleepers(1)
-        #expect(clock.sleeperDeadlines == [ManualClock.Instant(offset: .milliseconds(300))])
-        clock.advance(by: .milliseconds(300))
-        let error = await #expect(throws: HTTPTransportError.self) { try await request.value }
+        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 5, firstByte: 0.3, total: 30))
+        let error = await #expect(throws: HTTPTransportError.self) {
+            try await transport.execute(HTTPOutgoingRequest(url: try url(server)))
+        }
         #expect(error?.isTimeout == true)
         #expect(error?.description == "no first byte within 0.3 s (first byte timeout)")
-    }
-
-    @Test func theFirstByteDeadlineNoLongerAppliesOnceTheHeadHasCome() async throws {
-        let server = try LoopbackHTTPServer { _, response in
-            response.beginStream(status: 200, framing: .chunked)
-            response.write("first")
-            // Holds the body open until the client hangs up.
-            while !response.isClientGone { Thread.sleep(forTimeInterval: 0.01) }
-        }
-        defer { server.stop() }
-        let clock = ManualClock()
-        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 5, firstByte: 5, total: 30), clock: clock)
-        let response = try await transport.execute(HTTPOutgoingRequest(url: try url(server)))
-        #expect(response.head.status == 200)
-        var chunks = response.body.makeAsyncIterator()
-        #expect(try await chunks.next() == Data("first".utf8))
-        // Past the first-byte deadline the body still flows; the total deadline ends it.
-        clock.advance(by: .seconds(5))
-        await clock.waitForSleeps(total: 2)
-        #expect(clock.sleeperDeadlines == [ManualClock.Instant(offset: .seconds(30))])
-        clock.advance(by: .seconds(25))
-        let error = await #expect(throws: HTTPTransportError.self) { while try await chunks.next() != nil {} }
-        #expect(error?.description == "no complete response within 30 s (total timeout)")
     }
 
     @Test func enforcesTheTotalDeadlineOnASlowBody() async throws {
         let server = try LoopbackHTTPServer { _, response in
             response.beginStream(status: 200, framing: .chunked)
-            // A byte every 10 ms until the client hangs up.
-            while !response.isClientGone {
+            // Ten seconds of body unless the client hangs up.
+            for _ in 0..<100 {
                 response.write("x")
-                Thread.sleep(forTimeInterval: 0.01)
+                Thread.sleep(forTimeInterval: 0.1)
+                if response.isClientGone { return }
             }
+            response.finish()
         }
         defer { server.stop() }
-        let clock = ManualClock()
-        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 5, firstByte: 5, total: 0.5), clock: clock)
-        let response = try await transport.execute(HTTPOutgoingRequest(url: try url(server)))
-        var chunks = response.body.makeAsyncIterator()
-        _ = try await chunks.next()
-        await clock.waitForSleepers(1)
-        // The first-byte deadline is later than the total one, so only the total one is set.
-        #expect(clock.sleeperDeadlines == [ManualClock.Instant(offset: .milliseconds(500))])
-        clock.advance(by: .milliseconds(500))
-        let error = await #expect(throws: HTTPTransportError.self) { while try await chunks.next() != nil {} }
+        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 5, firstByte: 5, total: 0.5))
+        let target = try url(server)
+        // Usually the body breaks off; on a starved machine the head itself may come too late.
+        let error = await #expect(throws: HTTPTransportError.self) {
+            let response = try await transport.execute(HTTPOutgoingRequest(url: target))
+            for try await _ in response.body {}
+        }
         #expect(error?.isTimeout == true)
         #expect(error?.description == "no complete response within 0.5 s (total timeout)")
-    }
-
-    @Test func aRequestThatEndsInTimeLeavesNoDeadlineAsleep() async throws {
-        let release = Gate()
-        let server = try LoopbackHTTPServer { _, response in
-            _ = release.wait()
-            response.send(status: 200, text: "done")
-        }
-        defer {
-            release.open()
-            server.stop()
-        }
-        let clock = ManualClock()
-        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 5, firstByte: 5, total: 30), clock: clock)
-        let target = try url(server)
-        async let sent = transport.send(HTTPOutgoingRequest(url: target))
-        await clock.waitForSleepers(1)
-        release.open()
-        let (head, body) = try await sent
-        #expect(head.status == 200)
-        #expect(String(decoding: body, as: UTF8.self) == "done")
-        #expect(clock.sleeperCount == 0)
     }
 
     @Test func enforcesTheConnectTimeout() async throws {

@@ -4,11 +4,9 @@ import Synchronization
 
 /// One libcurl multi handle and the thread that drives it.
 ///
-/// The thread sleeps in `curl_multi_poll` until a socket has something for libcurl, one of
-/// libcurl's own timers (the connect timeout) is due, or another thread posts work and calls
-/// `curl_multi_wakeup`. It never polls on a timer, so a request waiting for a slow model costs
-/// no CPU. The first-byte and total deadlines are not kept here: ``CurlTransport`` sleeps on
-/// its injected clock and posts an abort when one passes.
+/// The thread sleeps in `curl_multi_poll` until a socket has something for libcurl, the
+/// nearest deadline passes, or another thread posts work and calls `curl_multi_wakeup`. It
+/// never polls on a timer, so a request waiting for a slow model costs no CPU.
 ///
 /// Only the loop thread touches easy handles and transfers; other threads talk to it through
 /// the inbox. The thread ends once ``close()`` was called and every transfer has finished,
@@ -17,7 +15,7 @@ final class CurlMultiLoop: Sendable {
     private struct Inbox {
         var nextID = 0
         var starts: [CurlExchange] = []
-        var aborts: [Abort] = []
+        var aborts: [(id: Int, reason: HTTPTransportError)] = []
         var closing = false
         /// The thread has left its loop; the multi handle is gone or about to be.
         var finished = false
@@ -29,13 +27,6 @@ final class CurlMultiLoop: Sendable {
         let handle: UnsafeMutableRawPointer
     }
 
-    /// A request to stop a transfer; a first-byte deadline applies only while the head is awaited.
-    private struct Abort {
-        var id: Int
-        var reason: HTTPTransportError
-        var onlyBeforeHead: Bool
-    }
-
     private let inbox = Mutex(Inbox())
     private let multi: Multi?
     private let timeouts: HTTPTimeouts
@@ -43,7 +34,7 @@ final class CurlMultiLoop: Sendable {
     /// Creates the multi handle and starts its thread.
     /// - Parameters:
     ///   - maxConnections: Connections to one host at once; more requests wait in libcurl's queue.
-    ///   - timeouts: The connect timeout, which libcurl keeps; the others are the caller's.
+    ///   - timeouts: Deadlines for every request.
     init(maxConnections: Int, timeouts: HTTPTimeouts) {
         self.timeouts = timeouts
         guard ccurl_global_init_once() == CURLE_OK, let handle = curl_multi_init() else {
@@ -86,11 +77,10 @@ final class CurlMultiLoop: Sendable {
     }
 
     /// Stops request `id` and reports `reason` for it; does nothing once it has finished.
-    /// - Parameter onlyBeforeHead: Stop it only if its response head has not arrived yet.
-    func abort(_ id: Int, because reason: HTTPTransportError, onlyBeforeHead: Bool = false) {
+    func abort(_ id: Int, because reason: HTTPTransportError) {
         inbox.withLock { state in
             guard !state.finished, let multi else { return }
-            state.aborts.append(Abort(id: id, reason: reason, onlyBeforeHead: onlyBeforeHead))
+            state.aborts.append((id, reason))
             curl_multi_wakeup(multi.handle)
         }
     }
@@ -119,7 +109,7 @@ final class CurlMultiLoop: Sendable {
 
         while true {
             let idle = transfers.isEmpty
-            let work = inbox.withLock { state -> (starts: [CurlExchange], aborts: [Abort])? in
+            let work = inbox.withLock { state -> (starts: [CurlExchange], aborts: [(id: Int, reason: HTTPTransportError)])? in
                 if state.closing, idle, state.starts.isEmpty {
                     state.finished = true
                     return nil
@@ -132,8 +122,9 @@ final class CurlMultiLoop: Sendable {
             }
             guard let work else { break }
 
+            let now = ContinuousClock.now
             for exchange in work.starts {
-                guard let transfer = CurlTransfer(exchange, timeouts: timeouts) else { continue }
+                guard let transfer = CurlTransfer(exchange, timeouts: timeouts, now: now) else { continue }
                 guard curl_multi_add_handle(multi, transfer.easy) == CURLM_OK else {
                     transfer.fail(.connection("libcurl could not start the request"))
                     transfer.cleanUp()
@@ -142,11 +133,9 @@ final class CurlMultiLoop: Sendable {
                 transfers[transfer.id] = transfer
                 idsByHandle[transfer.easy] = transfer.id
             }
-            for abort in work.aborts {
-                // Finished already, or never started; or the head came before its deadline.
-                guard let transfer = transfers[abort.id], !abort.onlyBeforeHead || transfer.isWaitingForHead else { continue }
-                _ = detach(abort.id)
-                transfer.fail(abort.reason)
+            for (id, reason) in work.aborts {
+                guard let transfer = detach(id) else { continue }  // finished already, or never started
+                transfer.fail(reason)
                 transfer.cleanUp()
             }
 
@@ -160,12 +149,31 @@ final class CurlMultiLoop: Sendable {
                 transfer.cleanUp()
             }
 
-            // libcurl shortens the wait to its own next timer; a posted start or abort wakes it.
-            curl_multi_poll(multi, nil, 0, Self.hour, nil)
+            let checked = ContinuousClock.now
+            var nearest: ContinuousClock.Instant?
+            for transfer in Array(transfers.values) {
+                if let error = transfer.expired(at: checked) {
+                    _ = detach(transfer.id)
+                    transfer.fail(error)
+                    transfer.cleanUp()
+                } else {
+                    nearest = min(nearest ?? transfer.nextDeadline, transfer.nextDeadline)
+                }
+            }
+            // libcurl shortens the wait to its own next timer; ours is the nearest deadline.
+            curl_multi_poll(multi, nil, 0, Self.pollTimeout(until: nearest, from: checked), nil)
         }
         curl_multi_cleanup(multi)
     }
 
-    /// The longest single wait in `curl_multi_poll`, in milliseconds.
-    private static let hour: Int32 = 3_600_000
+    /// Milliseconds to sleep: until `deadline` rounded up (so the loop never wakes early and
+    /// spins), or an hour when nothing is waiting.
+    private static func pollTimeout(until deadline: ContinuousClock.Instant?, from now: ContinuousClock.Instant) -> Int32 {
+        let hour: Int32 = 3_600_000
+        guard let deadline else { return hour }
+        let left = now.duration(to: deadline)
+        guard left > .zero else { return 0 }
+        let milliseconds = left.components.seconds * 1000 + (left.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        return Int32(min(Int64(hour), milliseconds))
+    }
 }

@@ -12,7 +12,7 @@ struct CurlExchange: Sendable {
 /// One request on its libcurl easy handle, from set-up to clean-up.
 ///
 /// Lives on the loop thread only: libcurl calls back into it from `curl_multi_perform`
-/// there, and the loop completes or fails it there (a deadline arrives as an abort). It answers its caller
+/// there, and the loop completes, fails or times it out there. It answers its caller
 /// through the continuations exactly once: the head (or an error instead of it), then the
 /// body's end (or an error ending it).
 final class CurlTransfer {
@@ -22,6 +22,8 @@ final class CurlTransfer {
     private var headContinuation: CheckedContinuation<HTTPResponseHead, any Error>?
     private let body: AsyncThrowingStream<Data, any Error>.Continuation
     private let timeouts: HTTPTimeouts
+    private let firstByteDeadline: ContinuousClock.Instant
+    private let totalDeadline: ContinuousClock.Instant
 
     /// The head being read: the status of the latest status line and the fields after it.
     private var status: Int?
@@ -31,11 +33,13 @@ final class CurlTransfer {
     private var consumerGone = false
 
     /// Makes the easy handle for `exchange`, or fails the exchange and returns `nil`.
-    init?(_ exchange: CurlExchange, timeouts: HTTPTimeouts) {
+    init?(_ exchange: CurlExchange, timeouts: HTTPTimeouts, now: ContinuousClock.Instant) {
         id = exchange.id
         body = exchange.body
         headContinuation = exchange.head
         self.timeouts = timeouts
+        firstByteDeadline = now + .milliseconds(Self.milliseconds(timeouts.firstByte))
+        totalDeadline = now + .milliseconds(Self.milliseconds(timeouts.total))
         guard let easy = curl_easy_init() else {
             exchange.head.resume(throwing: HTTPTransportError.connection("libcurl could not create a request handle"))
             exchange.body.finish()
@@ -56,8 +60,20 @@ final class CurlTransfer {
         headerList = nil
     }
 
-    /// Whether the response head has not arrived yet: a first-byte deadline applies only then.
-    var isWaitingForHead: Bool { headContinuation != nil }
+    /// The earliest instant at which ``expired(at:)`` can return an error.
+    var nextDeadline: ContinuousClock.Instant {
+        headContinuation == nil ? totalDeadline : min(firstByteDeadline, totalDeadline)
+    }
+
+    /// The timeout error if a deadline has passed at `now`, the earlier deadline first.
+    func expired(at now: ContinuousClock.Instant) -> HTTPTransportError? {
+        let waitingForHead = headContinuation != nil
+        if waitingForHead, now >= firstByteDeadline, firstByteDeadline <= totalDeadline {
+            return .timedOut(phase: "first byte", seconds: timeouts.firstByte)
+        }
+        if now >= totalDeadline { return .timedOut(phase: "total", seconds: timeouts.total) }
+        return nil
+    }
 
     /// Reports `error` to whoever is waiting: the caller of `execute` before the head, the
     /// body's consumer after it.
