@@ -204,7 +204,8 @@ struct BertEncoder: Sendable {
         init(rows: Int, hidden: Int, intermediate: Int, longest: Int, rounding: Bool) {
             let sizes = [rows * hidden, rows * hidden, rows * 3 * hidden, rows * hidden, rows * intermediate, longest * longest]
             block = .allocate(capacity: sizes.reduce(0, +))
-            block.initialize(repeating: 0, count: sizes.reduce(0, +))
+            // Not zeroed: every part is written in full before it is read, and zeroing tens of
+            // megabytes per pass showed up in profiles.
             var cursor = block
             var parts: [UnsafeMutablePointer<Float>] = []
             for size in sizes {
