@@ -54,7 +54,9 @@ let package = Package(
         ),
         // The offline all-MiniLM-L6-v2 sentence embedder. It loads the system BLAS (OpenBLAS;
         // Debian: libopenblas0) with dlopen at first use, so building needs no BLAS headers.
-        .target(name: "PolyphonyEmbeddings", dependencies: ["PolyphonyCore"]),
+        // bfloat16 matrix kernels (AVX512_BF16) for the embedder, picked at run time by CPU flags.
+        .target(name: "CPolyphonyKernels"),
+        .target(name: "PolyphonyEmbeddings", dependencies: ["PolyphonyCore", "CPolyphonyKernels"]),
         // Condition grids, the experiment runner, statistics. Backends arrive as a lookup closure.
         .target(
             name: "PolyphonyExperiments",

@@ -5,7 +5,7 @@ import PolyphonyCore
 ///
 /// Reads `model.safetensors` and `tokenizer.json` from a folder (see
 /// ``locate(_:environment:)``), tokenizes with BERT WordPiece, runs the 6-layer encoder with
-/// BLAS matrix products, mean-pools over the real tokens and L2-normalises. Vectors have 384
+/// bfloat16 or BLAS float32 matrix products (see ``MiniLMPrecision``), mean-pools over the real tokens and L2-normalises. Vectors have 384
 /// dimensions and unit length, so a dot product is the cosine similarity.
 ///
 /// Texts longer than ``maxTokens`` (256, the model's training length) are truncated.
@@ -28,6 +28,8 @@ public struct MiniLMEmbedder: Embedder {
     public let maxTokens: Int
     /// The most tokens one encoder pass packs together; bounds scratch memory (about 14 KB per token, per core).
     public let tokenBudget: Int
+    /// How the dense layers multiply: bfloat16 where the CPU has AVX512_BF16, else float32.
+    public var precision: MiniLMPrecision { encoder.precision }
     /// The encoder's dimensions, read from the weights.
     package var configuration: BertConfiguration { encoder.configuration }
     /// The vector length (384).
@@ -45,10 +47,17 @@ public struct MiniLMEmbedder: Embedder {
     ///   - directory: The folder; use ``load(_:environment:)`` to find it the usual way.
     ///   - maxTokens: The truncation length; at most the model's 512 positions.
     ///   - tokenBudget: Tokens per encoder pass; larger is faster up to a point and uses more memory.
+    ///   - precision: How the dense layers multiply; `nil` reads ``MiniLMPrecision/variable`` from
+    ///     `environment`, then picks bfloat16 if this CPU can run it and float32 otherwise.
+    ///   - environment: Where ``MiniLMPrecision/variable`` is read.
     /// - Throws: `PolyphonyError.io` if a file cannot be read or no BLAS library is installed;
     ///   `PolyphonyError.invalidInput` naming the file and tensor or field when the files do not
-    ///   describe a BERT model.
-    public init(directory: String, maxTokens: Int = 256, tokenBudget: Int = 2048) throws {
+    ///   describe a BERT model, or for a precision this CPU cannot run or an unknown one in the environment.
+    public init(
+        directory: String, maxTokens: Int = 256, tokenBudget: Int = 2048, precision: MiniLMPrecision? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
+        let precision = try MiniLMPrecision.resolve(precision, environment: environment)
         let folder = URL(fileURLWithPath: directory)
         let modelPath = folder.appendingPathComponent("model.safetensors").path
         let tokenizerPath = folder.appendingPathComponent("tokenizer.json").path
@@ -73,7 +82,7 @@ public struct MiniLMEmbedder: Embedder {
         self.maxTokens = maxTokens
         self.tokenBudget = tokenBudget
         self.tokenizer = tokenizer
-        self.encoder = try BertEncoder(weights: weights, blas: BLASLibrary.shared.get())
+        self.encoder = try BertEncoder(weights: weights, blas: BLASLibrary.shared.get(), precision: precision)
         self.workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 16))
     }
 

@@ -26,8 +26,10 @@ struct MiniLMReferenceTests {
         #expect(ids.first == 101 && ids.last == 102)
     }
 
-    @Test func vectorsMatchTheNumpyForwardPassOnEveryReferenceSentence() async throws {
-        let embedder = try MiniLMReference.embedder()
+    @Test(arguments: MiniLMReference.precisions)
+    func vectorsMatchTheNumpyForwardPassOnEveryReferenceSentence(precision: MiniLMPrecision) async throws {
+        let embedder = try MiniLMReference.embedder(precision)
+        #expect(embedder.precision == precision)
         let cases = try MiniLMReference.cases()
         let vectors = try await embedder.embed(cases.map(\.text))
         #expect(vectors.count == cases.count)
@@ -94,10 +96,22 @@ enum MiniLMReference {
 
     static let weightsInstalled = (try? MiniLMEmbedder.locate()) != nil
 
+    /// Every precision this CPU can run: float32 always, bfloat16 with AVX512_BF16.
+    static let precisions: [MiniLMPrecision] = MiniLMPrecision.bfloat16Supported ? [.bfloat16, .float32] : [.float32]
+
     /// Loaded once for the whole suite; a load failure (other than missing weights) fails each test.
     private static let loaded = Result { try MiniLMEmbedder.load() }
+    private static let loadedFloat32 = Result { try MiniLMEmbedder(directory: MiniLMEmbedder.locate(), precision: .float32) }
+    private static let loadedBFloat16 = Result { try MiniLMEmbedder(directory: MiniLMEmbedder.locate(), precision: .bfloat16) }
 
-    static func embedder() throws -> MiniLMEmbedder { try loaded.get() }
+    /// The embedder with the automatic precision, or the one asked for.
+    static func embedder(_ precision: MiniLMPrecision? = nil) throws -> MiniLMEmbedder {
+        switch precision {
+        case nil: try loaded.get()
+        case .float32: try loadedFloat32.get()
+        case .bfloat16: try loadedBFloat16.get()
+        }
+    }
 
     static func cases() throws -> [Case] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/minilm-reference.json")

@@ -7,12 +7,42 @@ import PolyphonyCore
 /// rows. No padding row is ever computed, so the attention mask of a padded batch becomes the
 /// sequence boundaries, and pooling averages exactly the real tokens.
 ///
+/// The four dense products of each layer run on BLAS in float32, or in bfloat16 on our own
+/// kernel (see ``MiniLMPrecision``) with the weights converted once here.
+///
 /// Stateless between calls, so one encoder may serve many tasks at once.
 struct BertEncoder: Sendable {
+    /// A layer's weights in bfloat16 panels.
+    struct PackedLayer: Sendable {
+        let queryKeyValue: BFloat16Matrix
+        let attentionOutput: BFloat16Matrix
+        let intermediate: BFloat16Matrix
+        let output: BFloat16Matrix
+    }
+
     let weights: BertWeights
     let blas: BLASLibrary
+    let precision: MiniLMPrecision
+    /// One per layer when `precision` is bfloat16, else empty.
+    let packed: [PackedLayer]
 
     var configuration: BertConfiguration { weights.configuration }
+
+    init(weights: BertWeights, blas: BLASLibrary, precision: MiniLMPrecision) {
+        self.weights = weights
+        self.blas = blas
+        self.precision = precision
+        let config = weights.configuration
+        let hidden = config.hiddenSize
+        packed = precision == .float32 ? [] : weights.layers.map { layer in
+            PackedLayer(
+                queryKeyValue: BFloat16Matrix(layer.queryKeyValue, outputs: 3 * hidden, inputs: hidden),
+                attentionOutput: BFloat16Matrix(layer.attentionOutput, outputs: hidden, inputs: hidden),
+                intermediate: BFloat16Matrix(layer.intermediate, outputs: config.intermediateSize, inputs: hidden),
+                output: BFloat16Matrix(layer.output, outputs: hidden, inputs: config.intermediateSize)
+            )
+        }
+    }
 
     /// Embeds a batch of token-id sequences.
     /// - Parameter sequences: Each a non-empty list of ids, at most `maxPositions` long.
@@ -34,7 +64,9 @@ struct BertEncoder: Sendable {
         let hidden = config.hiddenSize
         let rows = sequences.reduce(0) { $0 + $1.count }
         let longest = sequences.map(\.count).max() ?? 0
-        let workspace = Workspace(rows: rows, hidden: hidden, intermediate: config.intermediateSize, longest: longest)
+        let workspace = Workspace(
+            rows: rows, hidden: hidden, intermediate: config.intermediateSize, longest: longest, rounding: !packed.isEmpty
+        )
         defer { workspace.deallocate() }
 
         var offsets: [Int] = []
@@ -58,11 +90,12 @@ struct BertEncoder: Sendable {
             gamma: weights.embeddingNormScale.base, beta: weights.embeddingNormShift.base, epsilon: config.layerNormEpsilon
         )
 
-        for layer in weights.layers {
+        for (index, layer) in weights.layers.enumerated() {
             try Task.checkCancellation()
-            attention(layer, state: state, into: spare, rows: rows, offsets: offsets, sequences: sequences, workspace: workspace)
+            let packed = packed.isEmpty ? nil : packed[index]
+            attention(layer, packed, state: state, into: spare, rows: rows, offsets: offsets, sequences: sequences, workspace: workspace)
             swap(&state, &spare)
-            feedForward(layer, state: state, into: spare, rows: rows, workspace: workspace)
+            feedForward(layer, packed, state: state, into: spare, rows: rows, workspace: workspace)
             swap(&state, &spare)
         }
 
@@ -73,7 +106,7 @@ struct BertEncoder: Sendable {
 
     /// Self-attention plus the residual LayerNorm: writes `LN(state + Attention(state))` into `output`.
     private func attention(
-        _ layer: BertWeights.Layer, state: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
+        _ layer: BertWeights.Layer, _ packed: PackedLayer?, state: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
         rows: Int, offsets: [Int], sequences: [[Int]], workspace: Workspace
     ) {
         let config = configuration
@@ -81,9 +114,9 @@ struct BertEncoder: Sendable {
         let width = 3 * hidden
         let headSize = config.headSize
         let qkv = workspace.queryKeyValue
-        DenseKernels.linear(
-            blas, state, rows: rows, inputs: hidden, weight: layer.queryKeyValue.base, bias: layer.queryKeyValueBias.base,
-            outputs: width, into: qkv
+        linear(
+            state, rows: rows, inputs: hidden, weight: layer.queryKeyValue, packed?.queryKeyValue, bias: layer.queryKeyValueBias,
+            outputs: width, into: qkv, workspace: workspace
         )
         let context = workspace.context
         let scale = 1 / Float(headSize).squareRoot()
@@ -102,9 +135,9 @@ struct BertEncoder: Sendable {
                 )
             }
         }
-        DenseKernels.linear(
-            blas, context, rows: rows, inputs: hidden, weight: layer.attentionOutput.base, bias: layer.attentionOutputBias.base,
-            outputs: hidden, into: output
+        linear(
+            context, rows: rows, inputs: hidden, weight: layer.attentionOutput, packed?.attentionOutput, bias: layer.attentionOutputBias,
+            outputs: hidden, into: output, workspace: workspace
         )
         DenseKernels.addLayerNorm(
             output, adding: state, rows: rows, columns: hidden,
@@ -114,25 +147,44 @@ struct BertEncoder: Sendable {
 
     /// The GELU feed-forward block plus the residual LayerNorm, into `output`.
     private func feedForward(
-        _ layer: BertWeights.Layer, state: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
+        _ layer: BertWeights.Layer, _ packed: PackedLayer?, state: UnsafeMutablePointer<Float>, into output: UnsafeMutablePointer<Float>,
         rows: Int, workspace: Workspace
     ) {
         let config = configuration
         let hidden = config.hiddenSize
-        let inner = workspace.intermediate
-        DenseKernels.linear(
-            blas, state, rows: rows, inputs: hidden, weight: layer.intermediate.base, bias: layer.intermediateBias.base,
-            outputs: config.intermediateSize, into: inner
-        )
-        DenseKernels.gelu(inner, count: rows * config.intermediateSize)
-        DenseKernels.linear(
-            blas, inner, rows: rows, inputs: config.intermediateSize, weight: layer.output.base, bias: layer.outputBias.base,
-            outputs: hidden, into: output
-        )
+        if let packed {
+            // The wide GELU middle goes straight from one product to the next in bfloat16.
+            BFloat16Matrix.round(state, rows: rows, columns: hidden, into: workspace.rounded)
+            packed.intermediate.linearGELU(rounded: workspace.rounded, rows: rows, bias: layer.intermediateBias.base, into: workspace.roundedInner)
+            packed.output.linear(rounded: workspace.roundedInner, rows: rows, bias: layer.outputBias.base, into: output)
+        } else {
+            let inner = workspace.intermediate
+            linear(
+                state, rows: rows, inputs: hidden, weight: layer.intermediate, nil, bias: layer.intermediateBias,
+                outputs: config.intermediateSize, into: inner, workspace: workspace
+            )
+            DenseKernels.gelu(inner, count: rows * config.intermediateSize)
+            linear(
+                inner, rows: rows, inputs: config.intermediateSize, weight: layer.output, nil, bias: layer.outputBias,
+                outputs: hidden, into: output, workspace: workspace
+            )
+        }
         DenseKernels.addLayerNorm(
             output, adding: state, rows: rows, columns: hidden,
             gamma: layer.outputNormScale.base, beta: layer.outputNormShift.base, epsilon: config.layerNormEpsilon
         )
+    }
+
+    /// `output = input · weightᵀ + bias`: on the bfloat16 kernel when the layer was packed, else on BLAS.
+    private func linear(
+        _ input: UnsafePointer<Float>, rows: Int, inputs: Int, weight: Float32Tensor, _ packed: BFloat16Matrix?,
+        bias: Float32Tensor, outputs: Int, into output: UnsafeMutablePointer<Float>, workspace: Workspace
+    ) {
+        if let packed {
+            packed.linear(input, rows: rows, bias: bias.base, into: output, scratch: workspace.rounded)
+        } else {
+            DenseKernels.linear(blas, input, rows: rows, inputs: inputs, weight: weight.base, bias: bias.base, outputs: outputs, into: output)
+        }
     }
 
     /// Scratch matrices for one batch, carved from a single allocation.
@@ -144,11 +196,16 @@ struct BertEncoder: Sendable {
         let context: UnsafeMutablePointer<Float>
         let intermediate: UnsafeMutablePointer<Float>
         let scores: UnsafeMutablePointer<Float>
+        /// A layer input rounded to bfloat16 for the packed products, rows of even length.
+        let rounded: UnsafeMutablePointer<UInt16>
+        /// The feed-forward middle after GELU, in bfloat16.
+        let roundedInner: UnsafeMutablePointer<UInt16>
 
-        init(rows: Int, hidden: Int, intermediate: Int, longest: Int) {
+        init(rows: Int, hidden: Int, intermediate: Int, longest: Int, rounding: Bool) {
             let sizes = [rows * hidden, rows * hidden, rows * 3 * hidden, rows * hidden, rows * intermediate, longest * longest]
             block = .allocate(capacity: sizes.reduce(0, +))
-            block.initialize(repeating: 0, count: sizes.reduce(0, +))
+            // Not zeroed: every part is written in full before it is read, and zeroing tens of
+            // megabytes per pass showed up in profiles.
             var cursor = block
             var parts: [UnsafeMutablePointer<Float>] = []
             for size in sizes {
@@ -156,8 +213,14 @@ struct BertEncoder: Sendable {
                 cursor += size
             }
             (hiddenA, hiddenB, queryKeyValue, context, self.intermediate, scores) = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
+            let roundedSizes = rounding ? [rows * ((hidden + 1) & ~1), rows * ((intermediate + 1) & ~1)] : [1, 1]
+            rounded = .allocate(capacity: roundedSizes[0] + roundedSizes[1])
+            roundedInner = rounded + roundedSizes[0]
         }
 
-        func deallocate() { block.deallocate() }
+        func deallocate() {
+            block.deallocate()
+            rounded.deallocate()
+        }
     }
 }

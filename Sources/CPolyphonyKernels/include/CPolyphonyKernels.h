@@ -1,0 +1,44 @@
+#ifndef POLYPHONY_KERNELS_H
+#define POLYPHONY_KERNELS_H
+
+// Matrix kernels the system BLAS lacks: a bfloat16 linear layer with float32 accumulation for
+// CPUs with AVX512_BF16 (vdpbf16ps). Debian's OpenBLAS 0.3.21 has no sbgemm, and the MiniLM
+// encoder spends most of its time in float32 GEMMs that run near this kind of core's fp32 peak;
+// the bf16 dot-product instruction does twice the multiply-adds per cycle.
+//
+// Every entry point other than polyphony_bf16_supported must only be called when it returns 1.
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// 1 when this CPU and OS can run the bf16 kernels (AVX512F and AVX512_BF16), else 0.
+int polyphony_bf16_supported(void);
+
+/// Number of uint16 values polyphony_bf16_pack_weights writes for an [outputs × inputs] weight
+/// (outputs rounded up to the 64-column panel, inputs up to an even count).
+size_t polyphony_bf16_packed_count(int outputs, int inputs);
+
+/// Converts a float32 weight stored [outputs × inputs] row-major (PyTorch's Linear layout) into
+/// bf16 panels of 64 outputs, with input pairs interleaved as vdpbf16ps reads them. Rounds to
+/// nearest even; padding is zero.
+void polyphony_bf16_pack_weights(const float *weight, int outputs, int inputs, uint16_t *packed);
+
+/// Converts `rows` rows of `columns` floats (row stride `stride` floats) to bf16 rows of
+/// `(columns + 1) & ~1` values each, rounding to nearest even and padding an odd row with zero.
+void polyphony_bf16_convert_rows(const float *input, int rows, int columns, int stride, uint16_t *output);
+
+/// output[rows × outputs] = input[rows × inputs] · weightᵀ + bias, with `input` in bf16 rows as
+/// polyphony_bf16_convert_rows writes them and `packed` from polyphony_bf16_pack_weights; the
+/// products accumulate in float32. Row stride of `output` is `outputs`.
+void polyphony_bf16_linear(
+    const uint16_t *input, int rows, int inputs, const uint16_t *packed, int outputs, const float *bias,
+    float *output);
+
+/// Like polyphony_bf16_linear, then the exact-form GELU (x·Φ(x), erf within 1.5·10⁻⁷), written as
+/// bf16 rows of `(outputs + 1) & ~1` values: the input format of the next product, so the
+/// feed-forward block's wide middle never exists in float32.
+void polyphony_bf16_linear_gelu(
+    const uint16_t *input, int rows, int inputs, const uint16_t *packed, int outputs, const float *bias,
+    uint16_t *output);
+
+#endif
