@@ -128,9 +128,11 @@ public struct DiversityAnalyzer: Sendable {
 
         // Every pair at or above the lowest threshold clustered without the settler, listed
         // once: each breakdown's clustering then follows from the pairs inside it.
-        context.neighbours = await NearDuplicateClustering.Neighbours.find(
-            in: context.index, threshold: settler == nil ? min(threshold, NearDuplicateClustering.literatureThreshold) : NearDuplicateClustering.literatureThreshold,
-            limit: neighbourPairsPerIdea * (ideas.count + (1 << 15)))
+        // (The settler clusters at the threshold in use itself; only 0.8 comes from the pairs.)
+        let pairThreshold = settler == nil
+            ? min(threshold, NearDuplicateClustering.literatureThreshold) : NearDuplicateClustering.literatureThreshold
+        context.neighbours = neighbourPairsPerIdea <= 0 ? nil : await NearDuplicateClustering.Neighbours.find(
+            in: context.index, threshold: pairThreshold, limit: neighbourPairsPerIdea * (ideas.count + (1 << 15)))
 
         let all = Array(ideas.indices)
         context.cells = await CellMoments(

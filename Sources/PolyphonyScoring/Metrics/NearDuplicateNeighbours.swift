@@ -37,7 +37,7 @@ extension NearDuplicateClustering {
             let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, blocks))
             // Block b costs about b: dealing blocks round-robin balances the triangle, and a
             // worker's share is fixed by its number, so results never depend on scheduling.
-            let perWorker = limit / workers + 1
+            // A worker past the limit alone stops early; the total is checked below.
             let parts = await withTaskGroup(of: (Int, [(lists: [[Int32]], similarities: [[Float]])]?).self) { group in
                 for worker in 0..<workers {
                     group.addTask {
@@ -46,7 +46,7 @@ extension NearDuplicateClustering {
                         for block in stride(from: worker, to: blocks, by: workers) {
                             let part = join(index, rows: (block * blockSize)..<min(n, (block + 1) * blockSize), threshold: threshold)
                             count += part.lists.reduce(0) { $0 + $1.count }
-                            if count > perWorker { return (worker, nil) }
+                            if count > limit { return (worker, nil) }
                             found.append(part)
                         }
                         return (worker, found)
@@ -63,6 +63,7 @@ extension NearDuplicateClustering {
                 guard let part else { return nil }
                 total += part.reduce(0) { $0 + $1.lists.reduce(0) { $0 + $1.count } }
             }
+            guard total <= limit else { return nil }
             rows.reserveCapacity(total)
             similarities.reserveCapacity(total)
             for block in 0..<blocks {
