@@ -75,6 +75,43 @@ struct ClusteringAtScaleTests {
         #expect(await clustering.cluster(subset, in: index) == sequentialDefinition(matrix.subset(subset), threshold: 0.8))
     }
 
+    @Test(arguments: [Float(0.6), 0.8, 0.9])
+    func neighbourPairsClusterEverySubsetAsTheSearchDoes(threshold: Float) async throws {
+        for matrix in [try anisotropic(rows: 700, dimension: 64, seed: 17), try await lexicalIdeas(600)] {
+            let index = await NearDuplicateClustering.Index(matrix, threshold: 0.6)
+            let neighbours = try #require(await NearDuplicateClustering.Neighbours.find(in: index, threshold: 0.6, limit: .max))
+            let clustering = NearDuplicateClustering(threshold: threshold)
+            var generator = SplitMix64(seed: 31)
+            let shuffled = Array(0..<matrix.rows).shuffled(using: &generator)
+            let subsets = [Array(0..<matrix.rows), shuffled.prefix(350).sorted(), shuffled.suffix(5).sorted(), [3], []]
+            for subset in subsets {
+                let fromPairs = clustering.cluster(subset, neighbours: neighbours)
+                #expect(fromPairs == (await clustering.cluster(subset, in: index)))
+                #expect(fromPairs == sequentialDefinition(matrix.subset(subset), threshold: threshold))
+            }
+        }
+    }
+
+    @Test func neighbourPairsListEveryPairAtTheThresholdWithItsCosine() async throws {
+        let matrix = try await lexicalIdeas(300)
+        let index = await NearDuplicateClustering.Index(matrix, threshold: 0.8)
+        let neighbours = try #require(await NearDuplicateClustering.Neighbours.find(in: index, threshold: 0.8, limit: .max))
+        var expected: [(Int32, Float)] = [], listed: [(Int32, Float)] = []
+        for x in 0..<300 {
+            for y in 0..<x where matrix.dot(x, y) >= 0.8 { expected.append((Int32(y), matrix.dot(x, y))) }
+            for k in neighbours.offsets[x]..<neighbours.offsets[x + 1] { listed.append((neighbours.rows[k], neighbours.similarities[k])) }
+        }
+        #expect(!expected.isEmpty)
+        #expect(listed.map(\.0) == expected.map(\.0))
+        #expect(listed.map(\.1) == expected.map(\.1))
+    }
+
+    @Test func neighbourPairsGiveUpPastTheirLimit() async throws {
+        let matrix = try await lexicalIdeas(300)
+        let index = await NearDuplicateClustering.Index(matrix, threshold: 0.8)
+        #expect(await NearDuplicateClustering.Neighbours.find(in: index, threshold: 0.8, limit: 10) == nil)
+    }
+
     @Test func indexBoundNeverFallsBelowTheCosine() async throws {
         let matrix = try anisotropic(rows: 300, dimension: 64, seed: 8)
         let index = await NearDuplicateClustering.Index(matrix, threshold: 0.8)
@@ -96,6 +133,18 @@ struct ClusteringAtScaleTests {
         let fast = await DiversityAnalyzer.nearestDistances(humans, to: agents, in: index)
         let exhaustive = humans.map { row in Double(1 - agents.map { matrix.dot(row, $0) }.reduce(-1, max)) }
         #expect(fast == exhaustive)
+    }
+
+    @Test func nearestAgentSearchStartedFromListedPairsFindsTheSameDistances() async throws {
+        let matrix = try anisotropic(rows: 400, dimension: 64, seed: 13)
+        let index = await NearDuplicateClustering.Index(matrix, threshold: 0.6)
+        let neighbours = try #require(await NearDuplicateClustering.Neighbours.find(in: index, threshold: 0.6, limit: .max))
+        let ideas = (0..<400).map { InputIdea(id: "i\($0)", text: "", author: "a", kind: $0 % 9 == 0 ? .human : .agent, group: "g", source: "s") }
+        let humans = Array(stride(from: 0, to: 400, by: 9)), agents = (0..<400).filter { $0 % 9 != 0 }
+        let seeds = DiversityAnalyzer.nearestListedAgents(humans, ideas, neighbours)
+        #expect(seeds.contains { $0.representative >= 0 })
+        let seeded = await DiversityAnalyzer.nearestDistances(humans, to: agents, in: index, seeds: seeds)
+        #expect(seeded == (await DiversityAnalyzer.nearestDistances(humans, to: agents, in: index)))
     }
 
     @Test func homogeneityMeanFromSumsEqualsTheMeanOverPairs() {

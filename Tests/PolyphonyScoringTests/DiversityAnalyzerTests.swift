@@ -75,6 +75,52 @@ struct DiversityAnalyzerTests {
         #expect(abs((first.overall.vendi ?? 0) - 2) < 1e-9)
     }
 
+    /// Breakdowns clustered from one list of near-duplicate pairs, with Vendi scores summed from
+    /// group × round × kind cells, match breakdowns clustered and measured subset by subset.
+    @Test func sharedPairsAndCellSumsGiveTheBreakdownsOfSubsetBySubsetScoring() async throws {
+        let words = ["shade", "tree", "roof", "white", "pool", "night", "bus", "stop", "park", "water", "mist", "garden"]
+        var generator = SplitMix64(seed: 5)
+        var texts = (0..<900).map { _ in (0..<6).map { _ in words[Int(generator.next() % 12)] }.joined(separator: " ") }
+        for i in stride(from: 4, to: 900, by: 5) { texts[i] = texts[i - 3] + " now" }
+        let ideas = texts.enumerated().map { i, text in
+            InputIdea(id: "i\(i)", text: text, author: "p\(i % 60)", kind: i % 60 < 6 ? .human : .agent,
+                      round: 1 + (i / 60) % 3, group: i % 2 == 0 ? "a" : "b", source: "s")
+        }
+        let pool = IdeaPool(ideas: ideas, source: IdeaSource(id: "s", path: "s", kind: .ideaList, group: "a", ideaCount: 900))
+        let matrix = try await EmbeddingMatrix.embedding(texts, with: LexicalEmbedder(dimension: 64))
+        var shared = DiversityAnalyzer(threshold: 0.85, floorPermutations: 2)
+        var separate = shared
+        separate.neighbourPairsPerIdea = 0
+        separate.cellMomentsBudget = 0
+        shared.neighbourPairsPerIdea = 32
+        func analyze(_ analyzer: DiversityAnalyzer) async throws -> ScoreReport {
+            try await analyzer.analyze(pool, embeddings: matrix, promptVectors: [:], embedderName: "lexical", embedderIsSemantic: false)
+        }
+        let fast = try await analyze(shared), slow = try await analyze(separate)
+        let fastSummaries = [fast.overall] + fast.byGroup + fast.byRound + fast.byKind + fast.byParticipant + fast.trajectory.map(\.summary)
+        let slowSummaries = [slow.overall] + slow.byGroup + slow.byRound + slow.byKind + slow.byParticipant + slow.trajectory.map(\.summary)
+        #expect(fastSummaries.count == slowSummaries.count)
+        for (a, b) in zip(fastSummaries, slowSummaries) {
+            var withoutVendi = a
+            withoutVendi.vendi = b.vendi
+            #expect(withoutVendi == b)
+            #expect(abs((a.vendi ?? 0) - (b.vendi ?? 0)) <= 1e-9 * (b.vendi ?? 1))
+        }
+        #expect(fast.overall.unique > 1 && fast.overall.unique < 900)
+        #expect(fast.overall.unique != fast.overall.uniqueAtLiteratureThreshold)
+        // The idea map's power iteration runs on the summed d×d matrix: coordinates agree to rounding.
+        #expect(fast.ideas.count == slow.ideas.count)
+        for (a, b) in zip(fast.ideas, slow.ideas) {
+            var sameMap = a
+            (sameMap.mapX, sameMap.mapY) = (b.mapX, b.mapY)
+            #expect(sameMap == b)
+            #expect(abs(a.mapX - b.mapX) <= 1e-9 && abs(a.mapY - b.mapY) <= 1e-9)
+        }
+        #expect(fast.clusters == slow.clusters)
+        #expect(fast.trajectory.map(\.newClusters) == slow.trajectory.map(\.newClusters))
+        #expect(fast.contributions == slow.contributions)
+    }
+
     @Test func emptyPoolIsAnError() async throws {
         await #expect(throws: PolyphonyError.invalidInput) {
             try await DiversityAnalyzer().analyze(IdeaPool(), embedder: LexicalEmbedder())

@@ -31,6 +31,20 @@ struct ScoreReportOutputTests {
         #expect(!text.contains("-0.000"))
     }
 
+    @Test func textSummaryListsTheFirstFiftyParticipantsAndCountsTheRest() async throws {
+        let ideas = (0..<60).map { InputIdea(id: "i\($0)", text: "idea \($0)", author: "p\($0)", kind: .human, group: "g", source: "s") }
+        let pool = IdeaPool(ideas: ideas, source: IdeaSource(id: "s", path: "s", kind: .ideaList, group: "g", ideaCount: 60))
+        let report = try await DiversityAnalyzer(floorPermutations: 1).analyze(
+            pool, embeddings: EmbeddingMatrix.randomUnit(rows: 60, dimension: 8, seed: 2), promptVectors: [:],
+            embedderName: "random", embedderIsSemantic: false)
+        let lines = report.renderText().split(separator: "\n", omittingEmptySubsequences: false)
+        let table = try #require(lines.firstIndex(of: "By participant"))
+        #expect(lines[table + 2].hasPrefix("g/p0 "))
+        #expect(lines[table + 51].hasPrefix("g/p49 "))
+        #expect(lines[table + 52] == "… and 10 more participants (report.json lists every one)")
+        #expect(!lines.contains { $0.hasPrefix("g/p50 ") })
+    }
+
     @Test func ideasCSVParsesBackWithOneRowPerIdea() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -15,7 +15,8 @@ extension DiversityAnalyzer {
         var nearestDistance: [Int: Double] = [:]
         if !agentRows.isEmpty {
             let humanRows = participants.filter { context.ideas[$0.members[0]].kind == .human }.flatMap(\.members)
-            for (row, distance) in zip(humanRows, await Self.nearestDistances(humanRows, to: agentRows, in: context.index)) {
+            let seeds = context.neighbours.map { Self.nearestListedAgents(humanRows, context.ideas, $0) }
+            for (row, distance) in zip(humanRows, await Self.nearestDistances(humanRows, to: agentRows, in: context.index, seeds: seeds)) {
                 nearestDistance[row] = distance
             }
         }
@@ -35,16 +36,40 @@ extension DiversityAnalyzer {
         return result
     }
 
+    /// For each of `rows`, the most similar agent idea among its listed near-duplicate pairs
+    /// (either way round), as a starting point for the nearest-agent search.
+    static func nearestListedAgents(_ rows: [Int], _ ideas: [InputIdea], _ neighbours: NearDuplicateClustering.Neighbours) -> [NearDuplicateClustering.Match] {
+        var position = [Int: Int](minimumCapacity: rows.count)
+        for (offset, row) in rows.enumerated() { position[row] = offset }
+        var seeds = [NearDuplicateClustering.Match](repeating: .init(), count: rows.count)
+        func offer(_ row: Int, _ agent: Int, _ similarity: Float) {
+            guard ideas[agent].kind == .agent, let offset = position[row], similarity > seeds[offset].similarity else { return }
+            seeds[offset] = .init(similarity: similarity, representative: agent)
+        }
+        for x in 0..<(neighbours.offsets.count - 1) {
+            for k in neighbours.offsets[x]..<neighbours.offsets[x + 1] {
+                let y = Int(neighbours.rows[k]), similarity = neighbours.similarities[k]
+                offer(x, y, similarity)
+                offer(y, x, similarity)
+            }
+        }
+        return seeds
+    }
+
     /// For each of `rows`, 1 − its highest cosine similarity to any of `targets`, split over
-    /// cores; the pruning bound skips targets that cannot beat the best found so far.
-    static func nearestDistances(_ rows: [Int], to targets: [Int], in index: NearDuplicateClustering.Index) async -> [Double] {
+    /// cores; the pruning bound skips targets that cannot beat the best found so far, which
+    /// starts at `seeds` (similarities of real targets, so the maximum is the same) when given.
+    static func nearestDistances(
+        _ rows: [Int], to targets: [Int], in index: NearDuplicateClustering.Index, seeds: [NearDuplicateClustering.Match]? = nil
+    ) async -> [Double] {
         guard !rows.isEmpty else { return [] }
         let scan = NearDuplicateClustering.Scan(index: index, threshold: -.infinity)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows.count / 64))
         return await withTaskGroup(of: (Int, [Double]).self) { group in
             for worker in 0..<workers {
-                let slice = rows[(rows.count * worker / workers)..<(rows.count * (worker + 1) / workers)]
-                group.addTask { (worker, scan.best(rows: slice, among: targets).map { Double(1 - max(-1, $0.similarity)) }) }
+                let range = (rows.count * worker / workers)..<(rows.count * (worker + 1) / workers)
+                let slice = rows[range], start = seeds.map { Array($0[range]) }
+                group.addTask { (worker, scan.best(rows: slice, among: targets, start: start).map { Double(1 - max(-1, $0.similarity)) }) }
             }
             var parts = [[Double]](repeating: [], count: workers)
             for await (worker, part) in group { parts[worker] = part }

@@ -24,6 +24,13 @@ public struct DiversityAnalyzer: Sendable {
     public var referencePaths: [String] = []
     /// How reference novelty is computed (k, the matrix product); its threshold follows ``threshold``.
     public var referenceNovelty = ReferenceNovelty()
+    /// Near-duplicate pairs kept per idea (on average, counting 32,768 ideas at least)
+    /// before clustering falls back to searching each subset: 8 bytes a pair, so memory stays
+    /// linear in the number of ideas. 0 always searches (tests compare both ways).
+    var neighbourPairsPerIdea = 32
+    /// Bytes the cells' d×d matrices may take (about 100 cells of 384 dimensions); 0 computes
+    /// every Vendi score from its rows.
+    var cellMomentsBudget = 128 << 20
 
     public init(
         threshold: Float = NearDuplicateClustering.literatureThreshold, thresholdSource: String = "default",
@@ -119,7 +126,18 @@ public struct DiversityAnalyzer: Sendable {
             context.reference = try await referenceResults(ideas, matrix, pool: reference, poolMatrix: referenceEmbeddings)
         }
 
+        // Every pair at or above the lowest threshold clustered without the settler, listed
+        // once: each breakdown's clustering then follows from the pairs inside it.
+        // (The settler clusters at the threshold in use itself; only 0.8 comes from the pairs.)
+        let pairThreshold = settler == nil
+            ? min(threshold, NearDuplicateClustering.literatureThreshold) : NearDuplicateClustering.literatureThreshold
+        context.neighbours = neighbourPairsPerIdea <= 0 ? nil : await NearDuplicateClustering.Neighbours.find(
+            in: context.index, threshold: pairThreshold, limit: neighbourPairsPerIdea * (ideas.count + (1 << 15)))
+
         let all = Array(ideas.indices)
+        context.cells = await CellMoments(
+            matrix, cells: ordered(all) { CellKey(group: ideas[$0].group, round: ideas[$0].round, kind: ideas[$0].kind) }.map(\.members),
+            budget: cellMomentsBudget)
         let global = try await clusters(all, context, threshold: threshold, settled: true)
         let literature = settler == nil && threshold == NearDuplicateClustering.literatureThreshold
             ? global
@@ -139,7 +157,7 @@ public struct DiversityAnalyzer: Sendable {
                 participants: ordered(rows) { ideas[$0].participantKey }.map(\.key),
                 groups: ordered(rows) { ideas[$0].group }.map(\.key))
         }
-        let map = PrincipalComponents.project(matrix)
+        let map = PrincipalComponents.project(matrix, secondMoment: context.cells?.covariance(of: all))
         let scored = ideas.enumerated().map { row, idea in
             ScoredIdea(
                 index: row, id: idea.id, source: idea.source, group: idea.group, author: idea.author, kind: idea.kind,
@@ -168,6 +186,13 @@ public struct DiversityAnalyzer: Sendable {
             contributions: contributions, clusters: clusterEntries, ideas: scored, settlement: settlement)
     }
 
+    /// The finest breakdown: every group, round and kind is a union of these cells.
+    private struct CellKey: Hashable {
+        var group: String
+        var round: Int?
+        var kind: InputIdea.Kind
+    }
+
     /// The pool's data the metric helpers share.
     struct Context {
         var ideas: [InputIdea]
@@ -181,21 +206,39 @@ public struct DiversityAnalyzer: Sendable {
         var originality: [Double?] = []
         /// Novelty against the reference pool per idea, when a pool was given.
         var reference: [ReferenceNovelty.Result?] = []
+        /// Every near-duplicate pair of the pool, unless there were too many to keep.
+        var neighbours: NearDuplicateClustering.Neighbours?
+        /// EᵀE of each group × round × kind cell, for the Vendi scores of their unions.
+        var cells: CellMoments?
     }
+
+
 
     func clusters(_ rows: [Int], _ context: Context, threshold: Float, settled: Bool) async throws -> NearDuplicateClustering.Result {
         if settled, let settler {
             let sub = rows.count == context.matrix.rows ? context.matrix : context.matrix.subset(rows)
             return await settler.cluster(sub, texts: rows.map { context.ideas[$0].text })
         }
-        return await NearDuplicateClustering(threshold: threshold).cluster(rows, in: context.index)
+        let clustering = NearDuplicateClustering(threshold: threshold)
+        if let neighbours = context.neighbours, threshold >= neighbours.threshold, zip(rows, rows.dropFirst()).allSatisfy({ $0 < $1 }) {
+            return clustering.cluster(rows, neighbours: neighbours)
+        }
+        return await clustering.cluster(rows, in: context.index)
+    }
+
+    /// The Vendi score of `rows`: from the cells' d×d sums when the rows are a union of cells
+    /// and outnumber the dimensions (where the d×d matrix is the one used), else from the rows.
+    func vendi(_ rows: [Int], _ context: Context) async throws -> Double? {
+        if rows.count > context.matrix.dimension, let covariance = context.cells?.covariance(of: rows) {
+            return try VendiScore.compute(covariance: covariance, dimension: context.matrix.dimension)
+        }
+        return try await VendiScore.compute(rows.count == context.matrix.rows ? context.matrix : context.matrix.subset(rows))
     }
 
     func summary(
         _ key: String, _ rows: [Int], _ context: Context,
         precomputed: (NearDuplicateClustering.Result, NearDuplicateClustering.Result)? = nil
     ) async throws -> DiversitySummary {
-        let sub = rows.count == context.matrix.rows ? context.matrix : context.matrix.subset(rows)
         let inUse: NearDuplicateClustering.Result
         let literature: NearDuplicateClustering.Result
         if let precomputed {
@@ -212,8 +255,8 @@ public struct DiversityAnalyzer: Sendable {
         let reference = context.reference.isEmpty ? [] : rows.compactMap { context.reference[$0] }
         return DiversitySummary(
             key: key, ideas: rows.count, participants: Set(rows.map { context.ideas[$0].participantKey }).count,
-            meanPairwiseDistance: PairwiseSimilarity.meanDistance(sub),
-            vendi: try await VendiScore.compute(sub),
+            meanPairwiseDistance: PairwiseSimilarity.meanSimilarity(context.matrix, rows: rows).map { 1 - $0 },
+            vendi: try await vendi(rows, context),
             unique: inUse.clusterCount, yield: inUse.yield,
             uniqueAtLiteratureThreshold: literature.clusterCount, yieldAtLiteratureThreshold: literature.yield,
             distinct1: DistinctN.compute(wordIDs: words, n: 1),

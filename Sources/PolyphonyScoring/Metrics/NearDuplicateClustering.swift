@@ -133,8 +133,10 @@ public struct NearDuplicateClustering: Sendable {
 
         /// For each row, the most similar candidate at or above the threshold; ties go to the
         /// earlier candidate. Similarities are full dot products of the rows.
-        func best<R: RandomAccessCollection<Int>, C: RandomAccessCollection<Int>>(rows: R, among candidates: C) -> [Match] {
-            var found = [Match](repeating: Match(), count: rows.count)
+        /// - Parameter start: The best match already known for each row, if any (a candidate
+        ///   found elsewhere); the result is the same, found with less work.
+        func best<R: RandomAccessCollection<Int>, C: RandomAccessCollection<Int>>(rows: R, among candidates: C, start: [Match]? = nil) -> [Match] {
+            var found = start ?? [Match](repeating: Match(), count: rows.count)
             let slack = Index.slack
             let d = index.dimension, p = index.prefix
             index.values.withUnsafeBufferPointer { e in
@@ -164,10 +166,15 @@ public struct NearDuplicateClustering: Sendable {
                                     let h = VectorKernels.dot4(
                                         x, heads.baseAddress! + c0 * p, heads.baseAddress! + c1 * p,
                                         heads.baseAddress! + c2 * p, heads.baseAddress! + c3 * p, count: p)
-                                    consider(c0, head: h[0])
-                                    consider(c1, head: h[1])
-                                    consider(c2, head: h[2])
-                                    consider(c3, head: h[3])
+                                    // Four bounds at once against the level at the quad's start;
+                                    // `consider` checks each again against the best so far.
+                                    let restNorms = SIMD4<Float>(norms[c0], norms[c1], norms[c2], norms[c3])
+                                    if any(h + xNorm * restNorms + slack .>= SIMD4(repeating: max(threshold, best.similarity))) {
+                                        consider(c0, head: h[0])
+                                        consider(c1, head: h[1])
+                                        consider(c2, head: h[2])
+                                        consider(c3, head: h[3])
+                                    }
                                     index = tile.index(index, offsetBy: 4)
                                 }
                                 while index < tile.endIndex {

@@ -6,9 +6,14 @@ package enum PairwiseSimilarity {
     /// The mean cosine similarity over all unordered pairs of rows of a unit-normalised matrix.
     /// - Returns: `nil` when there are fewer than two rows.
     package static func meanSimilarity(_ matrix: EmbeddingMatrix) -> Double? {
-        let n = matrix.rows
+        meanSimilarity(matrix, rows: 0..<matrix.rows)
+    }
+
+    /// ``meanSimilarity(_:)`` of the rows `rows` of `matrix`, without copying them out.
+    static func meanSimilarity<R: Collection<Int>>(_ matrix: EmbeddingMatrix, rows: R) -> Double? {
+        let n = rows.count
         guard n >= 2 else { return nil }
-        let (sum, squares) = SimilarityMatrices.rowSum(matrix)
+        let (sum, squares) = SimilarityMatrices.rowSum(matrix, rows: rows)
         let total = sum.reduce(0) { $0 + $1 * $1 }
         return (total - squares) / Double(n * (n - 1))
     }

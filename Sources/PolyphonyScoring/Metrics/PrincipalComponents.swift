@@ -6,17 +6,28 @@ import PolyphonyCore
 package enum PrincipalComponents {
     /// The coordinates of each row on the first two principal components (0 where the data
     /// has fewer than two directions of variance).
-    package static func project(_ matrix: EmbeddingMatrix, iterations: Int = 25) -> [(x: Double, y: Double)] {
+    /// - Parameter secondMoment: EᵀE (d×d, row-major) when already known; each step then
+    ///   multiplies by the d×d covariance EᵀE − n·μμᵀ instead of passing over the rows twice.
+    ///   Only rounding differs (`PrincipalComponentsTests` holds the coordinates within 1e-9).
+    package static func project(_ matrix: EmbeddingMatrix, iterations: Int = 25, secondMoment: [Double]? = nil) -> [(x: Double, y: Double)] {
         let n = matrix.rows, d = matrix.dimension
         guard n > 0 else { return [] }
         let (sum, _) = SimilarityMatrices.rowSum(matrix)
         let mean = sum.map { $0 / Double(n) }
+        var covariance: [Double]?
+        if let secondMoment, secondMoment.count == d * d {
+            var centred = secondMoment
+            for a in 0..<d { for b in 0..<d { centred[a * d + b] -= Double(n) * mean[a] * mean[b] } }
+            covariance = centred
+        }
         var components: [[Double]] = []
         var generator = SplitMix64(seed: 1)
         for _ in 0..<2 {
             var v = (0..<d).map { _ in Double(generator.next() >> 11) / 9_007_199_254_740_992 - 0.5 }
             for _ in 0..<iterations {
-                var next = covarianceTimes(v, matrix: matrix, mean: mean)
+                var next = covariance.map { c in
+                    (0..<d).map { a in c.withUnsafeBufferPointer { m in v.withUnsafeBufferPointer { VectorKernels.dot(m.baseAddress! + a * d, $0.baseAddress!, count: d) } } }
+                } ?? covarianceTimes(v, matrix: matrix, mean: mean)
                 // Deflate: stay orthogonal to components already found.
                 for component in components {
                     let overlap = zip(next, component).reduce(0) { $0 + $1.0 * $1.1 }

@@ -38,6 +38,12 @@ package enum VendiScore {
         return fromEigenvalues(eigenvalues)
     }
 
+    /// The Vendi score from EᵀE (d×d, row-major) of unit rows, as ``compute(_:method:)`` takes
+    /// it with the covariance method.
+    static func compute(covariance: [Double], dimension: Int) throws -> Double? {
+        fromEigenvalues(try SymmetricEigenvalues.compute(covariance, size: dimension))
+    }
+
     /// exp of the Shannon entropy of the normalised positive eigenvalues.
     static func fromEigenvalues(_ eigenvalues: [Double]) -> Double? {
         let trace = eigenvalues.reduce(0) { $0 + max(0, $1) }

@@ -1,12 +1,12 @@
 import Foundation
 
 extension ScoreReport {
+    /// Participants listed in the by-participant and contributions tables.
+    static let listedParticipants = 50
+
     /// The terminal summary `polyphony score` prints: groups side by side, then rounds,
     /// kinds, participants, homogeneity and warnings. Embedding numbers are labelled lexical
     /// when the embedder is.
-    /// Participants listed in the contributions table.
-    static let listedParticipants = 50
-
     public func renderText() -> String {
         var out: [String] = []
         let sourceCount = sources.count
@@ -20,7 +20,13 @@ extension ScoreReport {
         out.append(contentsOf: table(title: "By group", rows: byGroup + [overall]))
         if byRound.count > 1 { out.append(contentsOf: table(title: "By round", rows: byRound)) }
         if byKind.count > 1 { out.append(contentsOf: table(title: "By kind", rows: byKind)) }
-        out.append(contentsOf: table(title: "By participant", rows: byParticipant))
+        // Like the contributions below: one author per row makes tens of thousands of rows.
+        out.append(contentsOf: table(title: "By participant", rows: Array(byParticipant.prefix(Self.listedParticipants))))
+        if byParticipant.count > Self.listedParticipants {
+            out.removeLast()
+            out.append("… and \(byParticipant.count - Self.listedParticipants) more participants (report.json lists every one)")
+            out.append("")
+        }
 
         if trajectory.count > byGroup.count {
             out.append("Trajectory (per group and round)")
