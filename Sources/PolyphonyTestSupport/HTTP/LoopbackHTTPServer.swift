@@ -225,33 +225,13 @@ private struct RequestReader {
 
     /// The next complete request, or `nil` at end of stream or on malformed input.
     mutating func next() -> LoopbackRequest? {
-        let separator = Data("\r\n\r\n".utf8)
-        var headEnd = buffer.range(of: separator)
-        while headEnd == nil {
-            guard fill() else { return nil }
-            headEnd = buffer.range(of: separator)
+        while true {
+            switch LoopbackRequest.take(from: &buffer) {
+            case .request(let request): return request
+            case .malformed: return nil
+            case .incomplete: guard fill() else { return nil }
+            }
         }
-        guard let headEnd, let head = String(data: buffer[buffer.startIndex..<headEnd.lowerBound], encoding: .utf8) else {
-            return nil
-        }
-        let lines = head.components(separatedBy: "\r\n")
-        let requestLine = lines[0].split(separator: " ")
-        guard requestLine.count >= 2 else { return nil }
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
-        let bodyStart = headEnd.upperBound
-        while buffer.distance(from: bodyStart, to: buffer.endIndex) < length {
-            guard fill() else { return nil }
-        }
-        let bodyEnd = buffer.index(bodyStart, offsetBy: length)
-        let body = Data(buffer[bodyStart..<bodyEnd])
-        buffer = Data(buffer[bodyEnd...])
-        return LoopbackRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
     }
 
     private mutating func fill() -> Bool {
