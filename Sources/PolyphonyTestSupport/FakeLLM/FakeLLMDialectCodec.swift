@@ -44,7 +44,7 @@ struct FakeLLMDialectCodec {
     // MARK: Decoding
 
     static func decode(_ route: FakeLLMRoute, _ request: LoopbackRequest) -> Decoded {
-        guard let body = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+        guard let body = JSONValueParser.parse(request.body) ?? (try? JSONDecoder().decode(JSONValue.self, from: request.body)) else {
             return Decoded(problem: "request body is not JSON")
         }
         switch route {

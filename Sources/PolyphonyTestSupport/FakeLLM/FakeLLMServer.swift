@@ -211,8 +211,19 @@ package final class FakeLLMServer: Sendable {
     private static func topicPhrase(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 < 0x80 }) {
             // ASCII: the same words from the bytes, far cheaper than Characters.
-            let words = text.utf8.split(whereSeparator: { !(0x30...0x39).contains($0) && !(0x41...0x5A).contains($0 & 0xDF) })
-            let significant = words.filter { $0.count > 3 }.prefix(3).map { String(decoding: $0, as: UTF8.self).lowercased() }
+            // The first three words longer than three characters, found without splitting the rest.
+            var significant: [String] = []
+            var word: [UInt8] = []
+            for byte in text.utf8 {
+                if (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte & 0xDF) {
+                    word.append(byte)
+                    continue
+                }
+                if word.count > 3 { significant.append(String(decoding: word, as: UTF8.self).lowercased()) }
+                word.removeAll(keepingCapacity: true)
+                if significant.count == 3 { break }
+            }
+            if significant.count < 3, word.count > 3 { significant.append(String(decoding: word, as: UTF8.self).lowercased()) }
             return significant.isEmpty ? "the topic" : significant.joined(separator: " ")
         }
         let words = text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { $0.lowercased() }
