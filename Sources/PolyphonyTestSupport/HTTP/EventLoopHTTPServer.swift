@@ -36,19 +36,15 @@ package final class EventLoopHTTPServer: Sendable {
     ///   - handler: Called once per request.
     /// - Throws: ``LoopbackServerError`` when a socket or pipe cannot be set up.
     package init(delay: Duration, handler: @escaping Handler) throws {
-        let listener = try Self.makeListener()
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
-        }
+        let (listener, port) = try LoopbackHTTPServer.listenOnLoopback()
+        EventLoopHTTPServer.makeNonBlocking(listener)
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else {
             close(listener)
             throw LoopbackServerError("pipe() failed: errno \(errno)")
         }
         Self.makeNonBlocking(ends[0])
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = port
         wakeWrite = ends[1]
         let loop = EventLoop(listener: listener, wake: ends[0], delay: delay, handler: handler, gauges: gauges)
         let done = loopDone
@@ -97,30 +93,6 @@ package final class EventLoopHTTPServer: Sendable {
         _ = write(wakeWrite, &byte, 1)
         loopDone.wait()
         close(wakeWrite)
-    }
-
-    private static func makeListener() throws -> Int32 {
-        #if canImport(Darwin)
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #else
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #endif
-        guard fd >= 0 else { throw LoopbackServerError("socket() failed: errno \(errno)") }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr = in_addr(s_addr: UInt32(0x7f00_0001).bigEndian)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 1024) == 0 else {
-            close(fd)
-            throw LoopbackServerError("bind/listen on 127.0.0.1:0 failed: errno \(errno)")
-        }
-        makeNonBlocking(fd)
-        return fd
     }
 
     fileprivate static func makeNonBlocking(_ fd: Int32) {

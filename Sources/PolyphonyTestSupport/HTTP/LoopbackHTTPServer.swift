@@ -53,6 +53,19 @@ package final class LoopbackHTTPServer: Sendable {
     /// - Throws: ``LoopbackServerError`` when the socket cannot be created, bound or listened on.
     package init(handler: @escaping Handler) throws {
         self.handler = handler
+        (listener, port) = try Self.listenOnLoopback()
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "loopback-accept-\(port)"
+        thread.start()
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// A listening socket on 127.0.0.1 at a port the kernel picks, and that port.
+    /// - Throws: ``LoopbackServerError`` when the socket cannot be created, bound or listened on.
+    static func listenOnLoopback() throws -> (socket: Int32, port: Int) {
         #if canImport(Darwin)
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #else
@@ -86,15 +99,7 @@ package final class LoopbackHTTPServer: Sendable {
             close(fd)
             throw LoopbackServerError("getsockname() failed: errno \(errno)")
         }
-        self.listener = fd
-        self.port = Int(UInt16(bigEndian: address.sin_port))
-        let thread = Thread { [self] in acceptLoop() }
-        thread.name = "loopback-accept-\(port)"
-        thread.start()
-    }
-
-    deinit {
-        stop()
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
