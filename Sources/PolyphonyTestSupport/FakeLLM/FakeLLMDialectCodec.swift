@@ -136,7 +136,8 @@ struct FakeLLMDialectCodec {
         case .ollama: Self.ollamaLine(answer, done: true, model: prompt.model, usage: usage)
         case .gemini: Self.geminiChunk(text: answer, finish: true, model: prompt.model, promptTokens: usage.prompt, completionTokens: usage.completion)
         }
-        sendBody(Self.json(body), fault: fault, writer: writer)
+        // Integers and text only, so CanonicalJSON gives JSONEncoder's bytes, for less.
+        sendBody(Data(CanonicalJSON.text(body).utf8), fault: fault, writer: writer)
     }
 
     func sendEmbeddings(_ vectors: [[Float]], model: String, fault: FakeLLMFault?, writer: LoopbackResponseWriter) {
