@@ -10,27 +10,37 @@ import Glibc
 
 /// Orchestration overhead against an out-of-process server: `polyphony-fake-server` (built
 /// next to this binary) answers every request after a fixed 50 ms, in a process of its own, so
-/// its work is not counted as ours and ours not as its.
+/// its work is not counted as ours and ours not as its. It runs as one event loop
+/// (`--event-loop`), so its own cost stays small beside ours; `POLYPHONY_BENCH_SERVER=threads`
+/// uses the thread-per-connection server instead, as measured before.
 ///
+/// - server: the server alone, driven by a trivial client (64 connections on one `poll` loop,
+///   a canned streamed chat request each, all at once): wall time per 64-request phase beyond
+///   the latency, and the server's busy and CPU time, so the parallel ratio below can be read.
 /// - sequential: a 6-member round-robin session of 5 rounds (30 streamed turns), durable
 ///   transcript, events consumed as the live view does. Reports our cost per turn: wall time
 ///   minus the server's busy time (the time it was answering a request), divided by the turns.
 /// - parallel: a 64-member brainwriting session of 3 rounds, `max_concurrency` 64, durable
 ///   transcript. Reports the ratio to the critical path (3 × 50 ms).
 ///
-/// Environment: `POLYPHONY_BENCH_PARTS` (sequential, parallel), `POLYPHONY_BENCH_ITERATIONS`
+/// Environment: `POLYPHONY_BENCH_PARTS` (server, sequential, parallel), `POLYPHONY_BENCH_ITERATIONS`
 /// (default 5; 0 runs each session once, without a warm-up, for callgrind), `POLYPHONY_BENCH_ROUNDS` (overrides both sessions' rounds, e.g. for callgrind
 /// runs that difference two sizes), `POLYPHONY_BENCH_LATENCY_MS` (default 50).
 let overheadSuite = BenchmarkSuite(name: "overhead", summary: "our cost per turn and per 64-agent phase against polyphony-fake-server (50 ms per request, out of process)") {
     let environment = ProcessInfo.processInfo.environment
-    let parts = Set((environment["POLYPHONY_BENCH_PARTS"] ?? "sequential,parallel").split(separator: ",").map(String.init))
+    let parts = Set((environment["POLYPHONY_BENCH_PARTS"] ?? "server,sequential,parallel").split(separator: ",").map(String.init))
     let iterations = Int(environment["POLYPHONY_BENCH_ITERATIONS"] ?? "") ?? 5
     let latencyMs = Int(environment["POLYPHONY_BENCH_LATENCY_MS"] ?? "") ?? 50
     let rounds = Int(environment["POLYPHONY_BENCH_ROUNDS"] ?? "")
-    let server = try ExternalFakeServer(latencyMs: latencyMs)
+    let eventLoop = environment["POLYPHONY_BENCH_SERVER"] != "threads"
+    let server = try ExternalFakeServer(latencyMs: latencyMs, eventLoop: eventLoop)
     defer { server.stop() }
     if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
         print("  load average: \(load.split(separator: " ").prefix(3).joined(separator: " ")) on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    }
+    print("  server: polyphony-fake-server \(eventLoop ? "--event-loop (one thread)" : "(a thread per connection)")")
+    if parts.contains("server") {
+        try Overhead.serverAlone(server: server, connections: 64, phases: max(3, iterations * 3), latencyMs: latencyMs)
     }
     if parts.contains("sequential") {
         try await Overhead.session(
@@ -65,7 +75,7 @@ enum Overhead {
         }
         let cast = Cast(members: members)
         let turns = count * rounds
-        var samples: [(wall: Double, busy: Double, cpu: Double)] = []
+        var samples: [(wall: Double, busy: Double, cpu: Double, serverCPU: Double)] = []
         for iteration in 0...iterations {
             let path = NSTemporaryDirectory() + "bench-overhead-\(UUID().uuidString).jsonl"
             defer { try? FileManager.default.removeItem(atPath: path) }
@@ -94,8 +104,8 @@ enum Overhead {
             guard end.status == .completed, end.totals.turns == turns else {
                 throw PolyphonyError.invalidInput("benchmark session ended \(end.status.rawValue): \(end.reason ?? "")")
             }
-            let busy = try server.busySeconds()
-            if iteration > 0 || iterations == 0 { samples.append((wall, busy, cpu)) }
+            let busy = try server.statistics()
+            if iteration > 0 || iterations == 0 { samples.append((wall, busy.busy, cpu, busy.cpu)) }
         }
         samples.sort { $0.wall < $1.wall }
         let median = samples[samples.count / 2]
@@ -106,7 +116,9 @@ enum Overhead {
                      criticalPath * 1e3, latencyMs, median.wall / criticalPath, median.busy * 1e3,
                      (median.wall - median.busy) * 1e3 / Double(turns), (median.wall - median.busy) * 1e3 / Double(parallel ? rounds : turns)))
         let cpu = samples.map(\.cpu).sorted()[samples.count / 2]
-        print(String(format: "    our CPU (user + system, this process only): median %.1f ms per session, %.2f ms per turn", cpu * 1e3, cpu * 1e3 / Double(turns)))
+        let serverCPU = samples.map(\.serverCPU).sorted()[samples.count / 2]
+        print(String(format: "    our CPU (user + system, this process only): median %.1f ms per session, %.2f ms per turn; the server's CPU %.1f ms per session",
+                     cpu * 1e3, cpu * 1e3 / Double(turns), serverCPU * 1e3))
     }
 
     /// Roughly what the live view does with an event: builds its text.
@@ -140,13 +152,13 @@ final class ExternalFakeServer: @unchecked Sendable {
     private let output = Pipe()
     private var buffered = Data()
 
-    init(latencyMs: Int) throws {
+    init(latencyMs: Int, eventLoop: Bool) throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("polyphony-fake-server")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw PolyphonyError.invalidInput("no polyphony-fake-server next to polyphony-bench; build it with `swift build -c release --product polyphony-fake-server`")
         }
         process.executableURL = binary
-        process.arguments = ["--latency-ms", String(latencyMs), "--control"]
+        process.arguments = ["--latency-ms", String(latencyMs), "--control"] + (eventLoop ? ["--event-loop"] : [])
         process.standardInput = input
         process.standardOutput = output
         try process.run()
@@ -162,16 +174,18 @@ final class ExternalFakeServer: @unchecked Sendable {
         _ = try Self.line(from: output, buffer: &buffered)
     }
 
-    /// How long the server was answering at least one request since the last reset.
-    func busySeconds() throws -> Double {
+    /// How long the server was answering at least one request, and the CPU time it used, since the last reset.
+    func statistics() throws -> (busy: Double, cpu: Double) {
         input.fileHandleForWriting.write(Data("stats\n".utf8))
         let reply = try Self.line(from: output, buffer: &buffered)
         let fields = Dictionary(reply.split(separator: " ").compactMap { pair -> (String, String)? in
             let parts = pair.split(separator: "=", maxSplits: 1)
             return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
         }, uniquingKeysWith: { $1 })
-        guard let busy = fields["busy_ms"].flatMap(Double.init) else { throw PolyphonyError.invalidInput("polyphony-fake-server said \(reply)") }
-        return busy / 1000
+        guard let busy = fields["busy_ms"].flatMap(Double.init), let cpu = fields["cpu_ms"].flatMap(Double.init) else {
+            throw PolyphonyError.invalidInput("polyphony-fake-server said \(reply)")
+        }
+        return (busy / 1000, cpu / 1000)
     }
 
     /// Closes the server's stdin, which ends it.

@@ -152,6 +152,20 @@ import Darwin
         #expect(String(decoding: body, as: UTF8.self) == "done")
     }
 
+    @Test func headerFieldsLoseSurroundingSpacesAndTabsAndKeepTheirNonASCIIText() async throws {
+        // The writer puts one space after the colon; the rest is in the value.
+        let server = try LoopbackHTTPServer { _, response in
+            response.send(status: 200, headers: [("X-Padded", " \t spaced \t value\t "), ("X-Empty", "  "), ("X-Name", " Zoë\u{00A0}"), ("X-Colon", "a: b")], text: "ok")
+        }
+        defer { server.stop() }
+        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts())
+        let (head, _) = try await transport.send(HTTPOutgoingRequest(url: try url(server)))
+        #expect(head.header("x-padded") == "spaced \t value")
+        #expect(head.header("x-empty") == "")
+        #expect(head.header("x-name") == " Zoë\u{00A0}".trimmingCharacters(in: .whitespaces))
+        #expect(head.header("x-colon") == "a: b")
+    }
+
     @Test func enforcesTheFirstByteDeadline() async throws {
         let release = Gate()
         let server = try LoopbackHTTPServer { _, response in

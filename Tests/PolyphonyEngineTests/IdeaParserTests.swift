@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PolyphonyEngine
 
@@ -56,5 +57,51 @@ import Testing
         let text = "Plant shade trees on every south-facing street (a *cheap* fix): 10% cooler."
         #expect(IdeaParser.isClean(text))
         #expect(parser.parse("1. " + text) == [IdeaParser.ParsedIdea(text: text)])
+    }
+}
+
+/// The byte-level list-item reader agrees with the pattern it replaces on every line.
+@Suite struct IdeaParserItemMarkerTests {
+    /// What the pattern alone says, as the parser said it before the byte-level reader.
+    private static func byPattern(_ line: String) -> String? {
+        let range = NSRange(line.startIndex..., in: line)
+        guard let match = IdeaParser.itemPattern.firstMatch(in: line, range: range), let body = Range(match.range(at: 1), in: line) else { return nil }
+        return String(line[body])
+    }
+
+    static let lines: [String] = {
+        let markers = [
+            "1.", "12)", "123:", "1234.", "7]", "1 .", "1  )", "Idea 3:", "idea3.", "IDEA  12)", "ideas 1.", "idea", "-", "*", "+", "•", "--",
+            "**Bold**", "##", "## 3", "### 4.", "#### 5)", "##### 6", "#7", "##x", "## 12:", "[i3]", "[I12]", "[abc1234]", "[abcd]", "[ab12345]",
+            "[]", "[1]", "x.", "", "\u{00A0}1.", "١.", "1\u{00A0}.", "•\u{301}",
+        ]
+        let lead = ["", " ", "   ", "    ", "\t", " \t "]
+        let gaps = ["", " ", "  ", "\t", "\u{00A0}", " \u{3000}"]
+        let rests = ["Shade sails over bus stops", "", "é first", "  spaced", "(builds on i3)"]
+        var lines: [String] = []
+        for marker in markers {
+            for prefix in lead {
+                for gap in gaps {
+                    for rest in rests { lines.append(prefix + marker + gap + rest) }
+                }
+            }
+        }
+        return lines
+    }()
+
+    @Test func everyLineOfTheCorpusGetsThePatternsItemText() {
+        var disagreements: [String] = []
+        for line in Self.lines where IdeaParser.itemBody(line) != Self.byPattern(line) {
+            disagreements.append(line.debugDescription)
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
+        #expect(Self.lines.count > 5_000)
+    }
+
+    @Test func theByteReaderDecidesThePlainLinesItself() {
+        #expect(ItemMarker.scan("1. Shade sails") == .item(3))
+        #expect(ItemMarker.scan("• Shade sails") == .item(4))
+        #expect(ItemMarker.scan("Thanks!") == .none)
+        #expect(ItemMarker.scan("\u{00A0}1. Shade") == .unsure)
     }
 }

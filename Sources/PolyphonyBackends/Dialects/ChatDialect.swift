@@ -106,13 +106,17 @@ public struct DialectError: Error, Sendable, CustomStringConvertible, Hashable {
 
 /// Helpers every dialect shares.
 enum DialectSupport {
+    /// A request body: compact JSON, keys sorted, written without JSONEncoder (every turn sends one).
     static func json(_ value: JSONValue) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(value)) ?? Data("null".utf8)
+        var bytes: [UInt8] = []
+        CanonicalJSON.append(value, to: &bytes)
+        return Data(bytes)
     }
 
     static func parse(_ data: Data, what: String) throws -> JSONValue {
+        // Every stream frame and answer comes through here; the byte-level reader takes the
+        // plain ones and leaves anything unusual to JSONDecoder, whose results it matches.
+        if let value = JSONValueParser.parse(data) { return value }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {

@@ -117,6 +117,10 @@ final class CurlTransfer {
         } else if let first = line.first, first == " " || first == "\t", !fields.isEmpty {
             // An obsolete folded continuation of the previous field.
             fields[fields.count - 1].value += " " + line.trimmingCharacters(in: .whitespaces)
+        } else if line.utf8.allSatisfy({ $0 < 0x80 }), let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) {
+            // Every response's head passes here: an ASCII line is cut and trimmed as bytes
+            // (CharacterSet's whitespace is space and tab there), not with Foundation.
+            fields.append((Self.trimmedASCII(line[..<colon]), Self.trimmedASCII(line[line.utf8.index(after: colon)...])))
         } else if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
@@ -126,6 +130,16 @@ final class CurlTransfer {
     }
 
     /// A piece of the body, already de-chunked and decompressed by libcurl.
+    /// ASCII `text` without leading and trailing spaces and tabs.
+    static func trimmedASCII(_ text: Substring) -> String {
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, utf8[start] == 0x20 || utf8[start] == 0x09 { start = utf8.index(after: start) }
+        while end > start, utf8[utf8.index(before: end)] == 0x20 || utf8[utf8.index(before: end)] == 0x09 { end = utf8.index(before: end) }
+        return String(text[start..<end])
+    }
+
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Int {
         if headContinuation != nil { deliverHead(status: status ?? 0) }
         if case .terminated = body.yield(Data(bytes)) {

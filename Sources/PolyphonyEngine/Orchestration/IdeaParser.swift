@@ -80,21 +80,33 @@ package struct IdeaParser: Sendable {
         }.filter { $0.text.count >= minimumLength }
     }
 
-    private static let itemPattern = try! NSRegularExpression(
+    static let itemPattern = try! NSRegularExpression(
         pattern: #"^\s{0,3}(?:(?:idea\s*)?\d{1,3}\s*[.):\]]|[-*•+]|#{2,4}\s*\d{1,3}[.):]?|\[[a-z]{1,3}\d{0,4}\])\s+(.*)$"#,
         options: [.caseInsensitive]
     )
+
+    /// The text of a list item (what follows its marker), or `nil` when `line` is no list
+    /// item: what ``itemPattern``'s group 1 gives, read from the bytes when the marker is
+    /// plain ASCII (or `•`) and by the pattern otherwise.
+    static func itemBody(_ line: String) -> String? {
+        switch ItemMarker.scan(line) {
+        case .item(let offset): return String(decoding: Array(line.utf8.dropFirst(offset)), as: UTF8.self)
+        case .none: return nil
+        case .unsure:
+            let range = NSRange(line.startIndex..., in: line)
+            guard let match = itemPattern.firstMatch(in: line, range: range), let body = Range(match.range(at: 1), in: line) else { return nil }
+            return String(line[body])
+        }
+    }
 
     private func parseList(_ text: String) -> [ParsedIdea] {
         var items: [String] = []
         var current: String?
         for rawLine in text.components(separatedBy: .newlines) {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
-            let range = NSRange(rawLine.startIndex..., in: rawLine)
-            if let match = Self.itemPattern.firstMatch(in: rawLine, range: range),
-               let body = Range(match.range(at: 1), in: rawLine) {
+            if let body = Self.itemBody(rawLine) {
                 if let current { items.append(current) }
-                current = String(rawLine[body])
+                current = body
             } else if line.isEmpty {
                 if let finished = current { items.append(finished) }
                 current = nil
@@ -117,6 +129,10 @@ package struct IdeaParser: Sendable {
 
     /// Separates a trailing "(builds on i3, i7)" from the idea's text.
     private func splitReferences(_ text: String) -> ParsedIdea {
+        // The pattern starts at "(" or "[": without one there is nothing to split.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "[") }) else {
+            return ParsedIdea(text: clean(text), buildsOn: [])
+        }
         let range = NSRange(text.startIndex..., in: text)
         var references: [String] = []
         var stripped = text
@@ -161,5 +177,85 @@ package struct IdeaParser: Sendable {
     private static func unique(_ ids: [String]) -> [String] {
         var seen: Set<String> = []
         return ids.filter { seen.insert($0).inserted }
+    }
+}
+
+/// Reads ``IdeaParser/itemPattern``'s list-item marker from a line's bytes, deterministically
+/// (the pattern's backtracking has nothing to undo for these shapes). Anything outside ASCII
+/// where the pattern would look, except the `•` bullet, is `.unsure`: `\s`, `\d` and the
+/// case-insensitive letters then follow Unicode rules, which the pattern itself applies.
+enum ItemMarker: Equatable {
+    /// A list item whose text starts at this byte offset.
+    case item(Int)
+    case none
+    case unsure
+
+    static func scan(_ line: String) -> ItemMarker {
+        let bytes = Array(line.utf8)
+        var index = 0
+        var sawNonASCII = false
+        func at(_ offset: Int) -> UInt8? {
+            guard offset < bytes.count else { return nil }
+            if bytes[offset] >= 0x80 { sawNonASCII = true }
+            return bytes[offset]
+        }
+        func isSpace(_ byte: UInt8?) -> Bool { byte == 0x20 || byte == 0x09 }
+        func isDigit(_ byte: UInt8?) -> Bool { byte.map { (0x30...0x39).contains($0) } ?? false }
+        func isLetter(_ byte: UInt8?) -> Bool { byte.map { (0x41...0x5A).contains($0 & 0xDF) } ?? false }
+        func lower(_ byte: UInt8?) -> UInt8? { byte.map { isLetter($0) ? $0 | 0x20 : $0 } }
+        /// `\s+(.*)$` from `offset`: at least one space, then the body.
+        func body(from offset: Int) -> ItemMarker {
+            var end = offset
+            while isSpace(at(end)) { end += 1 }
+            if sawNonASCII || (at(end) ?? 0) >= 0x80 { return .unsure }
+            return end > offset ? .item(end) : .none
+        }
+        // ^\s{0,3}
+        while index < 3, isSpace(at(index)) { index += 1 }
+        guard let first = at(index) else { return .none }
+        if first == 0xE2, bytes.count >= index + 3, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA2 {  // •
+            sawNonASCII = false
+            return body(from: index + 3)
+        }
+        if sawNonASCII { return .unsure }
+        switch first {
+        case UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "+"):
+            return body(from: index + 1)
+        case UInt8(ascii: "#"):
+            var hashes = 0
+            while at(index) == UInt8(ascii: "#") { hashes += 1; index += 1 }
+            guard (2...4).contains(hashes) else { return sawNonASCII ? .unsure : .none }
+            while isSpace(at(index)) { index += 1 }
+            var digits = 0
+            while digits < 3, isDigit(at(index)) { digits += 1; index += 1 }
+            if sawNonASCII || (at(index) ?? 0) >= 0x80 { return .unsure }
+            guard digits > 0 else { return .none }
+            if let mark = at(index), mark == UInt8(ascii: ".") || mark == UInt8(ascii: ")") || mark == UInt8(ascii: ":") { index += 1 }
+            return body(from: index)
+        case UInt8(ascii: "["):
+            index += 1
+            var letters = 0
+            while letters < 3, isLetter(at(index)) { letters += 1; index += 1 }
+            var digits = 0
+            while digits < 4, isDigit(at(index)) { digits += 1; index += 1 }
+            if sawNonASCII || (at(index) ?? 0) >= 0x80 { return .unsure }
+            guard letters > 0, at(index) == UInt8(ascii: "]") else { return .none }
+            return body(from: index + 1)
+        default:
+            // (?:idea\s*)?\d{1,3}\s*[.):\]]
+            if lower(at(index)) == UInt8(ascii: "i"), lower(at(index + 1)) == UInt8(ascii: "d"),
+               lower(at(index + 2)) == UInt8(ascii: "e"), lower(at(index + 3)) == UInt8(ascii: "a") {
+                index += 4
+                while isSpace(at(index)) { index += 1 }
+            }
+            var digits = 0
+            while digits < 3, isDigit(at(index)) { digits += 1; index += 1 }
+            if sawNonASCII || (at(index) ?? 0) >= 0x80 { return .unsure }
+            guard digits > 0 else { return .none }
+            while isSpace(at(index)) { index += 1 }
+            if sawNonASCII || (at(index) ?? 0) >= 0x80 { return .unsure }
+            guard let mark = at(index), [UInt8(ascii: "."), UInt8(ascii: ")"), UInt8(ascii: ":"), UInt8(ascii: "]")].contains(mark) else { return .none }
+            return body(from: index + 1)
+        }
     }
 }

@@ -44,7 +44,7 @@ struct FakeLLMDialectCodec {
     // MARK: Decoding
 
     static func decode(_ route: FakeLLMRoute, _ request: LoopbackRequest) -> Decoded {
-        guard let body = try? JSONDecoder().decode(JSONValue.self, from: request.body) else {
+        guard let body = JSONValueParser.parse(request.body) ?? (try? JSONDecoder().decode(JSONValue.self, from: request.body)) else {
             return Decoded(problem: "request body is not JSON")
         }
         switch route {
@@ -136,7 +136,8 @@ struct FakeLLMDialectCodec {
         case .ollama: Self.ollamaLine(answer, done: true, model: prompt.model, usage: usage)
         case .gemini: Self.geminiChunk(text: answer, finish: true, model: prompt.model, promptTokens: usage.prompt, completionTokens: usage.completion)
         }
-        sendBody(Self.json(body), fault: fault, writer: writer)
+        // Integers and text only, so CanonicalJSON gives JSONEncoder's bytes, for less.
+        sendBody(Data(CanonicalJSON.text(body).utf8), fault: fault, writer: writer)
     }
 
     func sendEmbeddings(_ vectors: [[Float]], model: String, fault: FakeLLMFault?, writer: LoopbackResponseWriter) {
@@ -215,7 +216,7 @@ struct FakeLLMDialectCodec {
     // MARK: Helpers
 
     /// One server-sent event carrying `value` as its data.
-    static func sseData(_ value: JSONValue) -> String { "data: " + String(decoding: json(value), as: UTF8.self) + "\n\n" }
+    static func sseData(_ value: JSONValue) -> String { "data: " + CanonicalJSON.text(value) + "\n\n" }
 
     /// One named server-sent event carrying `value` as its data.
     static func sseEvent(_ name: String, _ value: JSONValue) -> String { "event: \(name)\n" + sseData(value) }
@@ -226,7 +227,16 @@ struct FakeLLMDialectCodec {
 
     /// A crude token count (words) so usage numbers are predictable.
     static func tokens(_ text: String) -> Int {
-        text.split(whereSeparator: \.isWhitespace).count
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.split(whereSeparator: \.isWhitespace).count }
+        // ASCII: the same count from the bytes (space, \t…\r are its whitespace), far cheaper than Characters.
+        var count = 0
+        var inWord = false
+        for byte in text.utf8 {
+            let space = byte == 0x20 || (0x09...0x0D).contains(byte)
+            if !space, !inWord { count += 1 }
+            inWord = !space
+        }
+        return count
     }
 
     /// Cuts text into up to `count` pieces of near-equal length that rejoin to the original.

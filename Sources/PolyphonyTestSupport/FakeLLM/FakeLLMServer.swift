@@ -66,19 +66,12 @@ package final class FakeLLMServer: Sendable {
         }
     }
 
-    private struct State {
-        var faults: [FakeLLMFault] = []
-        var recorded: [FakeLLMRecordedRequest] = []
-        var random: SplitMix64
-    }
+    /// What answers each request; the server only carries the bytes.
+    package let service: FakeLLMService
+    private let http: LoopbackHTTPServer
 
     /// The options the server was started with.
-    package let options: Options
-    private let responder: Responder
-    private let state: Mutex<State>
-    // Set once in init, right after the server exists; the handler reads it.
-    private let http: LoopbackHTTPServer
-    private let box: HandlerBox
+    package var options: Options { service.options }
 
     /// Starts the server on 127.0.0.1 at a free port.
     /// - Parameters:
@@ -86,13 +79,9 @@ package final class FakeLLMServer: Sendable {
     ///   - responder: Produces answer texts; defaults to ``numberedIdeas(_:)``.
     /// - Throws: ``LoopbackServerError`` when the socket cannot be set up.
     package init(options: Options = Options(), responder: @escaping Responder = FakeLLMServer.numberedIdeas) throws {
-        self.options = options
-        self.responder = responder
-        self.state = Mutex(State(random: SplitMix64(seed: options.randomFaultSeed)))
-        let box = HandlerBox()
-        self.box = box
-        self.http = try LoopbackHTTPServer { request, writer in box.server?.handle(request, writer) }
-        box.server = self
+        let service = FakeLLMService(options: options, responder: responder)
+        self.service = service
+        self.http = try LoopbackHTTPServer { request, writer in service.handle(request, writer) }
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -111,7 +100,7 @@ package final class FakeLLMServer: Sendable {
     /// see ``LoopbackHTTPServer/busyTime``.
     package var busyTime: Duration { http.busyTime }
     /// Every request received, oldest first.
-    package var recordedRequests: [FakeLLMRecordedRequest] { state.withLock { $0.recorded } }
+    package var recordedRequests: [FakeLLMRecordedRequest] { service.recordedRequests }
 
     /// The `base_url` a backend of `kind` should use to reach this server
     /// (`…/v1` for OpenAI, `…/v1beta` for Gemini, the bare root otherwise).
@@ -161,19 +150,18 @@ package final class FakeLLMServer: Sendable {
 
     /// Queues `fault` for the next `times` chat or embedding requests, after faults already queued.
     package func inject(_ fault: FakeLLMFault, times: Int = 1) {
-        state.withLock { $0.faults.append(contentsOf: Array(repeating: fault, count: max(0, times))) }
+        service.inject(fault, times: times)
     }
 
     /// Zeroes the request counters and the in-flight maximum, and forgets recorded requests.
     package func resetStatistics() {
         http.resetStatistics()
-        state.withLock { $0.recorded.removeAll() }
+        service.forgetRecordedRequests()
     }
 
     /// Stops the server and cuts open connections. Idempotent.
     package func stop() {
         http.stop()
-        box.server = nil
     }
 
     /// The default responder: a numbered list of three short ideas that depends only on the
@@ -221,72 +209,26 @@ package final class FakeLLMServer: Sendable {
     ]
 
     private static func topicPhrase(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: the same words from the bytes, far cheaper than Characters.
+            // The first three words longer than three characters, found without splitting the rest.
+            var significant: [String] = []
+            var word: [UInt8] = []
+            for byte in text.utf8 {
+                if (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte & 0xDF) {
+                    word.append(byte)
+                    continue
+                }
+                if word.count > 3 { significant.append(String(decoding: word, as: UTF8.self).lowercased()) }
+                word.removeAll(keepingCapacity: true)
+                if significant.count == 3 { break }
+            }
+            if significant.count < 3, word.count > 3 { significant.append(String(decoding: word, as: UTF8.self).lowercased()) }
+            return significant.isEmpty ? "the topic" : significant.joined(separator: " ")
+        }
         let words = text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map { $0.lowercased() }
         let significant = words.filter { $0.count > 3 }.prefix(3)
         return significant.isEmpty ? "the topic" : significant.joined(separator: " ")
-    }
-
-    // MARK: - Request handling
-
-    private func handle(_ request: LoopbackRequest, _ writer: LoopbackResponseWriter) {
-        guard let route = FakeLLMRoute(request) else {
-            writer.send(status: 404, headers: [("Content-Type", "application/json")], text: #"{"error":"no such route: \#(request.method) \#(request.path)"}"#)
-            return
-        }
-        let fault = nextFault()
-        let decoded = FakeLLMDialectCodec.decode(route, request)
-        state.withLock {
-            $0.recorded.append(FakeLLMRecordedRequest(
-                http: request, prompt: decoded.prompt, embeddingInputs: decoded.embeddingInputs, fault: fault
-            ))
-        }
-        sleep(options.latency)
-        if case .slowFirstByte(let delay) = fault { sleep(delay) }
-        let codec = FakeLLMDialectCodec(route: route, options: options)
-        if let required = options.requiredAPIKey, codec.presentedKey(request) != required {
-            codec.sendError(writer, status: 401, kind: .auth, message: "invalid API key")
-            return
-        }
-        if let problem = decoded.problem {
-            codec.sendError(writer, status: 400, kind: .invalidRequest, message: problem)
-            return
-        }
-        if let fault, codec.sendFaultStatus(fault, writer) { return }
-        if let prompt = decoded.prompt {
-            let answer = responder(prompt)
-            if prompt.stream {
-                codec.stream(answer: answer, prompt: prompt, fault: fault, writer: writer) { self.sleep(self.options.streamChunkDelay) }
-            } else {
-                codec.sendWhole(answer: answer, prompt: prompt, fault: fault, writer: writer)
-            }
-        } else {
-            let vectors = decoded.embeddingInputs.map { Self.embedding(for: $0, dimensions: options.embeddingDimensions) }
-            codec.sendEmbeddings(vectors, model: decoded.embeddingModel, fault: fault, writer: writer)
-        }
-    }
-
-    private func nextFault() -> FakeLLMFault? {
-        state.withLock { state in
-            if !state.faults.isEmpty { return state.faults.removeFirst() }
-            guard options.randomFaultRate > 0, state.random.nextUnit() < options.randomFaultRate else { return nil }
-            let choices: [FakeLLMFault] = [.rateLimited(retryAfter: "0"), .serverError, .overloaded, .dropStreamHalfway, .malformedJSON]
-            return choices[Int(state.random.next() % UInt64(choices.count))]
-        }
-    }
-
-    private func sleep(_ duration: Duration) {
-        guard duration > .zero else { return }
-        let (seconds, attoseconds) = duration.components
-        Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) * 1e-18)
-    }
-}
-
-/// Breaks the init-time cycle between the server object and its handler closure.
-private final class HandlerBox: @unchecked Sendable {
-    private let lock = Mutex<FakeLLMServer?>(nil)
-    var server: FakeLLMServer? {
-        get { lock.withLock { $0 } }
-        set { lock.withLock { $0 = newValue } }
     }
 }
 

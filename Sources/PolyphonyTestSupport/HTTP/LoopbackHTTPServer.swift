@@ -53,6 +53,19 @@ package final class LoopbackHTTPServer: Sendable {
     /// - Throws: ``LoopbackServerError`` when the socket cannot be created, bound or listened on.
     package init(handler: @escaping Handler) throws {
         self.handler = handler
+        (listener, port) = try Self.listenOnLoopback()
+        let thread = Thread { [self] in acceptLoop() }
+        thread.name = "loopback-accept-\(port)"
+        thread.start()
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// A listening socket on 127.0.0.1 at a port the kernel picks, and that port.
+    /// - Throws: ``LoopbackServerError`` when the socket cannot be created, bound or listened on.
+    static func listenOnLoopback() throws -> (socket: Int32, port: Int) {
         #if canImport(Darwin)
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #else
@@ -86,15 +99,7 @@ package final class LoopbackHTTPServer: Sendable {
             close(fd)
             throw LoopbackServerError("getsockname() failed: errno \(errno)")
         }
-        self.listener = fd
-        self.port = Int(UInt16(bigEndian: address.sin_port))
-        let thread = Thread { [self] in acceptLoop() }
-        thread.name = "loopback-accept-\(port)"
-        thread.start()
-    }
-
-    deinit {
-        stop()
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -225,33 +230,13 @@ private struct RequestReader {
 
     /// The next complete request, or `nil` at end of stream or on malformed input.
     mutating func next() -> LoopbackRequest? {
-        let separator = Data("\r\n\r\n".utf8)
-        var headEnd = buffer.range(of: separator)
-        while headEnd == nil {
-            guard fill() else { return nil }
-            headEnd = buffer.range(of: separator)
+        while true {
+            switch LoopbackRequest.take(from: &buffer) {
+            case .request(let request): return request
+            case .malformed: return nil
+            case .incomplete: guard fill() else { return nil }
+            }
         }
-        guard let headEnd, let head = String(data: buffer[buffer.startIndex..<headEnd.lowerBound], encoding: .utf8) else {
-            return nil
-        }
-        let lines = head.components(separatedBy: "\r\n")
-        let requestLine = lines[0].split(separator: " ")
-        guard requestLine.count >= 2 else { return nil }
-        var headers: [String: String] = [:]
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
-        let bodyStart = headEnd.upperBound
-        while buffer.distance(from: bodyStart, to: buffer.endIndex) < length {
-            guard fill() else { return nil }
-        }
-        let bodyEnd = buffer.index(bodyStart, offsetBy: length)
-        let body = Data(buffer[bodyStart..<bodyEnd])
-        buffer = Data(buffer[bodyEnd...])
-        return LoopbackRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body)
     }
 
     private mutating func fill() -> Bool {

@@ -39,4 +39,39 @@ package struct LoopbackRequest: Sendable {
         self.headers = headers
         self.body = body
     }
+
+    /// What the front of a receive buffer holds.
+    package enum Parsed {
+        /// A whole request, now removed from the buffer.
+        case request(LoopbackRequest)
+        /// Not a whole request yet: read more bytes.
+        case incomplete
+        /// Not HTTP/1.1: give up on the connection.
+        case malformed
+    }
+
+    /// Takes the first complete request (head and `Content-Length` body) off the front of
+    /// `buffer`, for servers that read a connection's bytes as they come.
+    package static func take(from buffer: inout Data) -> Parsed {
+        guard let headEnd = buffer.range(of: Data("\r\n\r\n".utf8)) else { return .incomplete }
+        guard let head = String(data: buffer[buffer.startIndex..<headEnd.lowerBound], encoding: .utf8) else {
+            return .malformed
+        }
+        let lines = head.components(separatedBy: "\r\n")
+        let requestLine = lines[0].split(separator: " ")
+        guard requestLine.count >= 2 else { return .malformed }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let length = Int(headers["content-length"] ?? "0") ?? 0
+        let bodyStart = headEnd.upperBound
+        guard buffer.distance(from: bodyStart, to: buffer.endIndex) >= length else { return .incomplete }
+        let bodyEnd = buffer.index(bodyStart, offsetBy: length)
+        let body = Data(buffer[bodyStart..<bodyEnd])
+        buffer = Data(buffer[bodyEnd...])
+        return .request(LoopbackRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body))
+    }
 }

@@ -12,7 +12,8 @@ import Darwin
 ///
 /// A handler gets one writer per request and uses it from the connection's own thread.
 /// Writes after the client went away are dropped silently and flip ``isClientGone``, which
-/// is how a handler (and a test) notices that a client aborted a stream.
+/// is how a handler (and a test) notices that a client aborted a stream. A collecting writer
+/// (``init(collectingWithKeepAlive:)``) keeps the bytes instead, for a server that sends them later.
 package final class LoopbackResponseWriter {
     /// How a streamed body is delimited.
     package enum Framing: Sendable {
@@ -30,6 +31,8 @@ package final class LoopbackResponseWriter {
     }
 
     private let socket: Int32
+    /// The bytes written so far, when collecting instead of sending.
+    private var collected: Data?
     private var state = State.idle
     /// Whether the connection may carry another request after this response.
     private(set) var keepAlive: Bool
@@ -39,6 +42,21 @@ package final class LoopbackResponseWriter {
     init(socket: Int32, keepAlive: Bool) {
         self.socket = socket
         self.keepAlive = keepAlive
+    }
+
+    /// A writer that keeps the whole response in memory (``takeCollected()``) instead of
+    /// sending it; faults that act on a live connection (``dropConnection()``,
+    /// ``waitForClientToHangUp(seconds:)``) do nothing on it.
+    package init(collectingWithKeepAlive keepAlive: Bool) {
+        self.socket = -1
+        self.keepAlive = keepAlive
+        self.collected = Data()
+    }
+
+    /// The bytes a collecting writer was given so far, which it then forgets.
+    package func takeCollected() -> Data {
+        defer { if collected != nil { collected = Data() } }
+        return collected ?? Data()
     }
 
     /// Whether a response has been started (whole or streamed).
@@ -132,6 +150,7 @@ package final class LoopbackResponseWriter {
     /// uses this to see a client abort, without writing and without a sleep that must be long enough.
     /// Returns `false` early if the client sends more bytes instead.
     package func waitForClientToHangUp(seconds: Double) -> Bool {
+        guard collected == nil else { return false }
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         while ContinuousClock.now < deadline {
@@ -154,7 +173,7 @@ package final class LoopbackResponseWriter {
     package func dropConnection() {
         keepAlive = false
         state = .finished
-        shutdown(socket, Int32(SHUT_RDWR))
+        if collected == nil { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
     private func statusLine(_ status: Int) -> String {
@@ -163,6 +182,10 @@ package final class LoopbackResponseWriter {
 
     private func writeRaw(_ bytes: Data) {
         guard !isClientGone else { return }
+        if collected != nil {
+            collected?.append(bytes)
+            return
+        }
         let ok = bytes.withUnsafeBytes { raw -> Bool in
             guard var pointer = raw.baseAddress else { return true }
             var remaining = raw.count
