@@ -1,22 +1,23 @@
 import Foundation
+import PolyphonyBackends
 import PolyphonyCore
 import PolyphonyTranscript
 import Testing
 
 /// Live tests: the real `polyphony` binary against the real SmolLM2 model on a managed
-/// llama-cpp-python server. `scripts/test.sh` installs the runtime first; when it is
+/// llama.cpp llama-server. `scripts/test.sh` installs the runtime first; when it is
 /// missing these tests fail and say how to install it, they never skip.
 @Suite(.serialized) struct LocalModelLiveTests {
     static let repository = RunCommandTests.repository
 
-    /// Every llama_cpp.server process on the machine, from /proc.
+    /// Every llama-server process that Polyphony started on the machine, from /proc.
     static func serverProcesses() -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { entry -> Int32? in
             guard let pid = Int32(entry),
                   let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
             let command = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            return command.contains("llama_cpp.server") && command.contains("--model_alias") ? pid : nil
+            return command.contains("llama-server") && command.contains("--alias") ? pid : nil
         }
     }
 
@@ -29,7 +30,7 @@ import Testing
         return serverProcesses()
     }
 
-    private func workspace(rounds: Int) throws -> (TemporaryFolder, [String], String) {
+    private func workspace(rounds: Int, temperature: Double = 0, structured: Bool = false) throws -> (TemporaryFolder, [String], String) {
         let folder = try TemporaryFolder()
         let session = try folder.write("live.yaml", """
             topic: How might a small town keep its library open on weekends?
@@ -37,10 +38,11 @@ import Testing
             rounds: \(rounds)
             seed: 5
             backend: local
+            structured_output: \(structured)
             participants:
-              - { persona: education-mid, temperature: 0 }
-              - { persona: generalist-warm, temperature: 0 }
-            limits: { max_tokens_per_turn: 48, ideas_per_turn: 2 }
+              - { persona: education-mid, temperature: \(temperature) }
+              - { persona: generalist-warm, temperature: \(temperature) }
+            limits: { max_tokens_per_turn: \(structured ? 160 : 48), ideas_per_turn: 2 }
             """)
         let transcript = folder.path + "/live.jsonl"
         let arguments = ["run", session, "--personas", Self.repository + "/personas", "--out", transcript, "--no-cache", "--quiet"]
@@ -85,5 +87,97 @@ import Testing
         kill(process.processIdentifier, SIGKILL)
         await CLIHarness.wait(process)
         #expect(try await Self.waitUntilNoServer().isEmpty)
+    }
+
+    @Test func fourRequestsInFlightDecodeTogetherInOneBatch() async throws {
+        let runtime = try LocalRuntime.locate(environment: ProcessInfo.processInfo.environment)
+        let server = try await LocalModelServer.start(runtime: runtime, modelAlias: "live", slots: 4)
+        defer { server.stop() }
+        let backend = try HTTPChatBackend(
+            configuration: BackendConfiguration(
+                name: "live", kind: .openai, baseURL: server.baseURL + "/v1", model: "live", maxConcurrency: 4,
+                firstByteTimeoutSeconds: 600, totalTimeoutSeconds: 1200, maxAttempts: 1
+            ), apiKey: nil
+        )
+        let completions = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<4 {
+                group.addTask {
+                    let request = ChatRequest(
+                        messages: [.user("Tell a long story about a lighthouse keeper, part \(index + 1).")],
+                        temperature: 0.8, maxTokens: 40, seed: UInt64(index + 1)
+                    )
+                    var usage: TokenUsage?
+                    for try await event in backend.stream(request) {
+                        if case .completed(let response) = event { usage = response.usage }
+                    }
+                    return usage?.completionTokens ?? 0
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(completions.count == 4 && completions.allSatisfy { $0 > 0 }, "every stream reports its usage: \(completions)")
+        // Counted by the server itself: one request at a time gives exactly 1.
+        let busy = try await Self.metric("n_busy_slots_per_decode", at: server.baseURL)
+        #expect((busy ?? 0) >= 2.5, "busy slots per llama_decode call: \(busy.map { "\($0)" } ?? "missing")")
+    }
+
+    @Test func aSeededSessionAboveTemperatureZeroRepeatsOnARerun() async throws {
+        let (folder, arguments, transcript) = try workspace(rounds: 1, temperature: 0.9)
+        let first = try await CLIHarness.run(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = folder.path + "/again.jsonl"
+        var rerun = arguments
+        rerun[rerun.firstIndex(of: "--out")! + 1] = again
+        let second = try await CLIHarness.run(rerun)
+        #expect(second.status == 0, "\(second.stderr)")
+        let answers = try [transcript, again].map { path in
+            try TranscriptReader(path: path).readAll().events.turns.map { "\($0.speaker): \($0.response)" }.sorted()
+        }
+        #expect(answers[0].count == 2)
+        #expect(answers[0] == answers[1])
+    }
+
+    @Test func structuredIdeasAreParsedListItemsAndTheLocalJudgeParsesEveryReview() async throws {
+        let (folder, arguments, transcript) = try workspace(rounds: 1, temperature: 0.7, structured: true)
+        let run = try await CLIHarness.run(arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        let events = try TranscriptReader(path: transcript).readAll().events
+        let turns = events.turns
+        #expect(turns.count == 2)
+        // Each answer is the schema's JSON, so no idea is the whole answer taken as one.
+        for turn in turns {
+            let data = Data(turn.response.utf8)
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let ideas = object?["ideas"] as? [[String: Any]]
+            #expect(ideas.map { (1...2).contains($0.count) } == true, "not the idea schema: \(turn.response)")
+        }
+        #expect(events.ideas.count >= 2)
+        #expect(!events.ideas.contains { idea in turns.contains { $0.response.trimmingCharacters(in: .whitespacesAndNewlines) == idea.text } })
+
+        let score = try await CLIHarness.run([
+            "score", transcript, "--judge", "local", "--reviews", "1", "--embedder", "lexical", "--json", "--no-save", "--no-cache",
+        ], currentDirectory: folder.path)
+        #expect(score.status == 0, "\(score.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(score.stdout.utf8)) as? [String: Any]
+        let reviewed = Self.values(forKey: "failed_reviews", in: report as Any)
+        #expect(!reviewed.isEmpty, "no judged ideas in: \(score.stdout.prefix(300))")
+        #expect(reviewed.allSatisfy { ($0 as? Int) == 0 }, "a review failed: \(score.stdout.prefix(600))")
+    }
+
+    /// Every value stored under `key` anywhere in a parsed JSON document.
+    static func values(forKey key: String, in json: Any) -> [Any] {
+        if let object = json as? [String: Any] {
+            return (object[key].map { [$0] } ?? []) + object.values.flatMap { values(forKey: key, in: $0) }
+        }
+        if let array = json as? [Any] { return array.flatMap { values(forKey: key, in: $0) } }
+        return []
+    }
+
+    /// One value from the server's Prometheus `/metrics`.
+    static func metric(_ name: String, at baseURL: String) async throws -> Double? {
+        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts())
+        let (_, body) = try await transport.send(HTTPOutgoingRequest(url: URL(string: baseURL + "/metrics")!, method: "GET"))
+        let line = String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("llamacpp:\(name) ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 }

@@ -5,12 +5,19 @@ import PolyphonyCore
 import Glibc
 #endif
 
-/// One llama-cpp-python server process that Polyphony started on a free loopback port.
+/// One llama.cpp `llama-server` process that Polyphony started on a free loopback port.
 ///
-/// The server is started through a small Python bootstrap that asks the kernel to signal it
-/// when its parent dies (`PR_SET_PDEATHSIG`) and also watches for being re-parented, so even
-/// a `kill -9` of Polyphony leaves no orphan behind. ``stop()`` sends SIGTERM, then SIGKILL.
+/// The server runs `slots` sequences at once with continuous batching, so the requests of
+/// a parallel phase decode together in one batch. It is started through `setpriv
+/// --pdeathsig` where that exists, so the kernel signals it when Polyphony dies, even by
+/// `kill -9`. ``stop()`` sends SIGTERM, then SIGKILL.
 public final class LocalModelServer: Sendable {
+    /// What a server is for: `llama-server --embedding` serves embeddings and nothing else,
+    /// so an embedder gets a server of its own.
+    public enum Purpose: String, Sendable {
+        case chat, embeddings
+    }
+
     /// `http://127.0.0.1:PORT`.
     public let baseURL: String
     public let port: Int
@@ -30,15 +37,17 @@ public final class LocalModelServer: Sendable {
     /// Whether the server process is still alive.
     public var isRunning: Bool { process.isRunning }
 
-    /// Starts the server and waits until it answers `/v1/models`.
+    /// Starts the server and waits until its `/health` answers 200 (the model is loaded).
     /// - Parameters:
     ///   - threads: Generation threads; see ``defaultThreads``.
-    ///   - contextSize: Tokens of context; a session's prompts must fit.
+    ///   - slots: Sequences decoded together (`--parallel`); the entry's `max_concurrency`.
+    ///   - contextSize: Tokens of context per slot; a session's prompts must fit.
+    ///   - purpose: Chat completions, or mean-pooled embeddings.
     ///   - startupTimeout: Seconds to wait for the first answer.
     /// - Throws: ``PolyphonyError`` with the last lines of the server's log when it does not come up.
     public static func start(
-        runtime: LocalRuntime, modelAlias: String, threads: Int = defaultThreads, contextSize: Int = 4096,
-        startupTimeout: Double = 180
+        runtime: LocalRuntime, modelAlias: String, threads: Int = defaultThreads, slots: Int = defaultSlots,
+        contextSize: Int = 4096, purpose: Purpose = .chat, startupTimeout: Double = 180
     ) async throws -> LocalModelServer {
         let port = try freeLoopbackPort()
         let logs = (runtime.cache as NSString).appendingPathComponent("logs")
@@ -48,24 +57,32 @@ public final class LocalModelServer: Sendable {
         guard let log = FileHandle(forWritingAtPath: logFile) else {
             throw PolyphonyError.io("cannot write the local server's log", file: logFile)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: runtime.python)
-        process.arguments = ["-c", bootstrap, runtime.serverModule] + [
-            "--model", runtime.model, "--model_alias", modelAlias,
+        let slots = purpose == .embeddings ? 1 : max(1, slots)
+        var arguments = [
+            runtime.server, "--model", runtime.model, "--alias", modelAlias,
             "--host", "127.0.0.1", "--port", "\(port)",
-            "--n_ctx", "\(contextSize)", "--n_threads", "\(threads)", "--n_threads_batch", "\(threads)",
-            // Requests are queued by Polyphony's limiter; the server must not abort one for the next.
-            "--interrupt_requests", "false",
-            "--embedding", "true", "--kv_overrides", "llama.pooling_type=int:1",
-            "--verbose", "false",
+            // One KV pool shared by the slots: any one request may use a whole slot's worth
+            // of context, and the pool is sized for every slot at once.
+            "--ctx-size", "\(contextSize * slots)", "--kv-unified", "--parallel", "\(slots)", "--cont-batching",
+            "--threads", "\(max(1, threads))", "--threads-batch", "\(max(1, threads))",
+            "--no-webui", "--metrics", "--offline", "--log-verbosity", "2",
         ]
+        if purpose == .embeddings { arguments += ["--embedding", "--pooling", "mean"] }
+        let process = Process()
+        if FileManager.default.isExecutableFile(atPath: setpriv) {
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--pdeathsig", "TERM", "--"] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: runtime.server)
+            process.arguments = Array(arguments.dropFirst())
+        }
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         do {
             try process.run()
         } catch {
-            throw PolyphonyError.io("cannot start the local model server: \(error.localizedDescription)", file: runtime.python)
+            throw PolyphonyError.io("cannot start the local model server: \(error.localizedDescription)", file: runtime.server)
         }
         let server = LocalModelServer(process: process, port: port, logFile: logFile)
         do {
@@ -76,6 +93,13 @@ public final class LocalModelServer: Sendable {
         }
         return server
     }
+
+    /// util-linux's `setpriv`, which execs the server with a parent-death signal set.
+    private static let setpriv = "/usr/bin/setpriv"
+
+    /// Parallel slots of a local entry that does not set `max_concurrency`: a brainwriting
+    /// round of four members decodes in one batch.
+    public static let defaultSlots = 4
 
     /// One thread fewer than the cores, at least one. Measured here on 2 cores: with both
     /// cores busy (tests, other agents' work) two generation threads ran about 8 times
@@ -94,7 +118,7 @@ public final class LocalModelServer: Sendable {
 
     private func waitUntilReady(timeout: Double) async throws {
         let deadline = ContinuousClock.now + .seconds(timeout)
-        let probe = HTTPOutgoingRequest(url: URL(string: baseURL + "/v1/models")!, method: "GET")
+        let probe = HTTPOutgoingRequest(url: URL(string: baseURL + "/health")!, method: "GET")
         let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 2, firstByte: 2, total: 2))
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
@@ -134,23 +158,4 @@ public final class LocalModelServer: Sendable {
         }
         return Int(UInt16(bigEndian: address.sin_port))
     }
-
-    /// Runs the server module in this process after arranging to die with the parent.
-    private static let bootstrap = """
-        import ctypes, os, runpy, signal, sys, threading, time
-        try:
-            ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)
-        except Exception:
-            pass
-        parent = os.getppid()
-        def watch():
-            while True:
-                if os.getppid() != parent:
-                    os._exit(0)
-                time.sleep(0.5)
-        threading.Thread(target=watch, daemon=True).start()
-        module = sys.argv[1]
-        sys.argv = [module] + sys.argv[2:]
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
-        """
 }
