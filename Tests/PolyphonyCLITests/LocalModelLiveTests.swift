@@ -42,7 +42,7 @@ import Testing
             participants:
               - { persona: education-mid, temperature: \(temperature) }
               - { persona: generalist-warm, temperature: \(temperature) }
-            limits: { max_tokens_per_turn: \(structured ? 160 : 48), ideas_per_turn: 2 }
+            limits: { max_tokens_per_turn: \(structured ? 200 : 48), ideas_per_turn: 2 }
             """)
         let transcript = folder.path + "/live.jsonl"
         let arguments = ["run", session, "--personas", Self.repository + "/personas", "--out", transcript, "--no-cache", "--quiet"]

@@ -37,7 +37,10 @@ public struct IdeaParser: Sendable {
                         "type": .string("object"),
                         "properties": .object([
                             "text": .object(["type": .string("string"), "minLength": .number(8), "maxLength": .number(Double(maxIdeaLength))]),
-                            "builds_on": .object(["type": .string("array"), "items": .object(["type": .string("string")])]),
+                            "builds_on": .object([
+                                "type": .string("array"), "maxItems": .number(5),
+                                "items": .object(["type": .string("string"), "maxLength": .number(8)]),
+                            ]),
                         ]),
                         "required": .array([.string("text")]),
                     ]),
@@ -47,8 +50,9 @@ public struct IdeaParser: Sendable {
         ])
     }
 
-    /// Characters of one idea in a structured answer: three sentences.
-    public static let maxIdeaLength = 400
+    /// Characters of one idea in a structured answer: two or three sentences, about 75
+    /// tokens, so `ideas_per_turn` ideas of 3 fit the demo's 300-token turns with their JSON.
+    public static let maxIdeaLength = 300
 
     /// Ideas shorter than this are list noise ("1.", "- ok").
     public var minimumLength = 8
