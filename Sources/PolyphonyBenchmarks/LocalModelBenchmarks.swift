@@ -24,7 +24,7 @@ let localModelSuite = BenchmarkSuite(name: "local", summary: "local llama-server
         _ = try await LocalModelRun.generate(backend, count: 1, tokens: 8, seed: 1)
         let one = try await LocalModelRun.median { try await LocalModelRun.generate(backend, count: 1, tokens: tokens, seed: $0) }
         let four = try await LocalModelRun.median { try await LocalModelRun.generate(backend, count: 4, tokens: tokens, seed: $0) }
-        let busy = try await LocalModelRun.metric("n_busy_slots_per_decode", at: server.baseURL)
+        let busy = try await server.metric("n_busy_slots_per_decode")
         print(String(
             format: "  %d slot(s): 1 request %6.1f tok/s; 4 concurrent %6.1f tok/s = %.2f × (target ≥ 2 ×: %@); busy slots per decode %.2f",
             slots, one, four, four / one, (four / one >= 2 ? "meets" : "misses") as NSString, busy ?? .nan
@@ -63,16 +63,5 @@ enum LocalModelRun {
         var samples: [Double] = []
         for run in 0..<3 { samples.append(try await body(UInt64(run + 2))) }
         return samples.sorted()[samples.count / 2]
-    }
-
-    /// One gauge or counter from the server's Prometheus `/metrics`.
-    static func metric(_ name: String, at baseURL: String) async throws -> Double? {
-        guard let url = URL(string: baseURL + "/metrics") else { return nil }
-        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts())
-        let (_, body) = try await transport.send(HTTPOutgoingRequest(url: url, method: "GET"))
-        for line in String(decoding: body, as: UTF8.self).split(separator: "\n") where line.hasPrefix("llamacpp:\(name) ") {
-            return Double(line.split(separator: " ").last ?? "")
-        }
-        return nil
     }
 }

@@ -117,7 +117,7 @@ import Testing
         }
         #expect(completions.count == 4 && completions.allSatisfy { $0 > 0 }, "every stream reports its usage: \(completions)")
         // Counted by the server itself: one request at a time gives exactly 1.
-        let busy = try await Self.metric("n_busy_slots_per_decode", at: server.baseURL)
+        let busy = try await server.metric("n_busy_slots_per_decode")
         #expect((busy ?? 0) >= 2.5, "busy slots per llama_decode call: \(busy.map { "\($0)" } ?? "missing")")
     }
 
@@ -171,13 +171,5 @@ import Testing
         }
         if let array = json as? [Any] { return array.flatMap { values(forKey: key, in: $0) } }
         return []
-    }
-
-    /// One value from the server's Prometheus `/metrics`.
-    static func metric(_ name: String, at baseURL: String) async throws -> Double? {
-        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts())
-        let (_, body) = try await transport.send(HTTPOutgoingRequest(url: URL(string: baseURL + "/metrics")!, method: "GET"))
-        let line = String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("llamacpp:\(name) ") }
-        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 }

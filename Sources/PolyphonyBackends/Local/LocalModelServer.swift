@@ -116,6 +116,18 @@ public final class LocalModelServer: Sendable {
         process.waitUntilExit()
     }
 
+    /// One value of the server's Prometheus `/metrics` (without the `llamacpp:` prefix), such
+    /// as `n_busy_slots_per_decode`: 1.0 when requests are served one at a time, near the
+    /// number of slots when they decode together.
+    /// - Returns: `nil` when the server does not report it.
+    /// - Throws: When the server does not answer.
+    public func metric(_ name: String) async throws -> Double? {
+        let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 2, firstByte: 10, total: 10))
+        let (_, body) = try await transport.send(HTTPOutgoingRequest(url: URL(string: baseURL + "/metrics")!, method: "GET"))
+        let line = String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("llamacpp:\(name) ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
     private func waitUntilReady(timeout: Double) async throws {
         let deadline = ContinuousClock.now + .seconds(timeout)
         let probe = HTTPOutgoingRequest(url: URL(string: baseURL + "/health")!, method: "GET")
