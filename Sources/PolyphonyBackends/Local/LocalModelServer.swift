@@ -57,17 +57,9 @@ public final class LocalModelServer: Sendable {
         guard let log = FileHandle(forWritingAtPath: logFile) else {
             throw PolyphonyError.io("cannot write the local server's log", file: logFile)
         }
-        let slots = purpose == .embeddings ? 1 : max(1, slots)
-        var arguments = [
-            runtime.server, "--model", runtime.model, "--alias", modelAlias,
-            "--host", "127.0.0.1", "--port", "\(port)",
-            // One KV pool shared by the slots: any one request may use a whole slot's worth
-            // of context, and the pool is sized for every slot at once.
-            "--ctx-size", "\(contextSize * slots)", "--kv-unified", "--parallel", "\(slots)", "--cont-batching",
-            "--threads", "\(max(1, threads))", "--threads-batch", "\(max(1, threads))",
-            "--no-webui", "--metrics", "--offline", "--log-verbosity", "2",
-        ]
-        if purpose == .embeddings { arguments += ["--embedding", "--pooling", "mean"] }
+        let arguments = serverArguments(
+            runtime: runtime, modelAlias: modelAlias, port: port, threads: threads, slots: slots, contextSize: contextSize, purpose: purpose
+        )
         let process = Process()
         if FileManager.default.isExecutableFile(atPath: setpriv) {
             process.executableURL = URL(fileURLWithPath: setpriv)
@@ -92,6 +84,25 @@ public final class LocalModelServer: Sendable {
             throw error
         }
         return server
+    }
+
+    /// The `llama-server` command line, executable first.
+    package static func serverArguments(
+        runtime: LocalRuntime, modelAlias: String, port: Int, threads: Int, slots: Int, contextSize: Int, purpose: Purpose
+    ) -> [String] {
+        let slots = purpose == .embeddings ? 1 : max(1, slots)
+        let threads = max(1, threads)
+        var arguments = [
+            runtime.server, "--model", runtime.model, "--alias", modelAlias,
+            "--host", "127.0.0.1", "--port", "\(port)",
+            // One KV pool shared by the slots: any one request may use a whole slot's worth
+            // of context, and the pool is sized for every slot at once.
+            "--ctx-size", "\(contextSize * slots)", "--kv-unified", "--parallel", "\(slots)", "--cont-batching",
+            "--threads", "\(threads)", "--threads-batch", "\(threads)",
+            "--no-webui", "--metrics", "--offline", "--log-verbosity", "2",
+        ]
+        if purpose == .embeddings { arguments += ["--embedding", "--pooling", "mean"] }
+        return arguments
     }
 
     /// util-linux's `setpriv`, which execs the server with a parent-death signal set.
