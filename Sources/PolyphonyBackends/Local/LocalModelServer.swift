@@ -9,7 +9,7 @@ import Glibc
 ///
 /// The server runs `slots` sequences at once with continuous batching, so the requests of
 /// a parallel phase decode together in one batch. It is started through `setpriv
-/// --pdeathsig KILL` where that exists (llama-server can sit out a SIGTERM), so the kernel ends it when Polyphony dies, even by
+/// --pdeathsig` where that exists, so the kernel signals it when Polyphony dies, even by
 /// `kill -9`. ``stop()`` sends SIGTERM, then SIGKILL.
 public final class LocalModelServer: Sendable {
     /// What a server is for: `llama-server --embedding` serves embeddings and nothing else,
@@ -63,7 +63,7 @@ public final class LocalModelServer: Sendable {
         let process = Process()
         if FileManager.default.isExecutableFile(atPath: setpriv) {
             process.executableURL = URL(fileURLWithPath: setpriv)
-            process.arguments = ["--pdeathsig", "KILL", "--"] + arguments
+            process.arguments = ["--pdeathsig", "TERM", "--"] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: runtime.server)
             process.arguments = Array(arguments.dropFirst())
