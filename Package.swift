@@ -3,9 +3,9 @@ import PackageDescription
 
 // Dependencies point one way, toward PolyphonyCore (see ../shared/DESIGN.md).
 // Only PolyphonyBackends talks HTTP. Only PolyphonyYAML imports Yams: personas, sessions,
-// grids and the backends file are all read through it. Core stays dependency-free, and Scoring
-// takes nothing but swift-log's API. Libraries take a `Logger` (no-op by default); only the
-// executable decides where log lines go (stderr, with --log-level).
+// grids and the backends file are all read through it. Core and Scoring take nothing but
+// swift-log's API (no handler). Libraries take a `Logger` (`Logger.disabled` by default, in
+// Core); only the executable decides where log lines go (stderr, with --log-level).
 let package = Package(
     name: "Polyphony",
     platforms: [.macOS(.v15)],
@@ -25,7 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        .target(name: "PolyphonyCore"),
+        .target(name: "PolyphonyCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The transcript format: events, streaming reader, crash-safe writer and its lock,
         // validator, renderer, comparison. Needs nothing but Core.
         .target(name: "PolyphonyTranscript", dependencies: ["PolyphonyCore"]),

@@ -29,7 +29,7 @@ public struct MiniLMEmbedder: Embedder {
     /// The most tokens one encoder pass packs together; bounds scratch memory (about 14 KB per token, per core).
     public let tokenBudget: Int
     /// The encoder's dimensions, read from the weights.
-    public var configuration: BertConfiguration { encoder.configuration }
+    package var configuration: BertConfiguration { encoder.configuration }
     /// The vector length (384).
     public var dimension: Int { encoder.configuration.hiddenSize }
 

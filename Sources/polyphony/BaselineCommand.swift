@@ -81,7 +81,7 @@ struct BaselineCommand: AsyncParsableCommand {
         let summary = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
             let set = BackendSet(
                 file: backendsFile, environment: environment,
-                cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
+                cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
                 localServers: servers, logger: logging.logger)
             let pool = BaselinePool(
                 backends: try backend.map { try set.backend(named: $0) }, topics: topics, seeds: (1...samples).map(UInt64.init),

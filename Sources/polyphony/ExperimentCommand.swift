@@ -64,7 +64,7 @@ struct ExperimentCommand: AsyncParsableCommand {
             let outcome = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
                 let pool = BackendSet(
                     file: backendsFile, environment: environment,
-                    cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
+                    cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
                     localServers: servers, logger: logging.logger)
                 let runner = ExperimentRunner(
                     folder: folder, concurrency: concurrency, personaDirectory: personas, toolVersion: Polyphony.version,
@@ -139,7 +139,7 @@ struct ExperimentCommand: AsyncParsableCommand {
                 report = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
                     let backendSet = BackendSet(
                         file: file, environment: environment,
-                        cacheDirectory: noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers,
+                        cacheDirectory: ResponseCache.directory(disabled: noCache, environment: environment), localServers: servers,
                         logger: logging.logger)
                     analyzer.quality = RunQuality(judge: QualityJudge(backend: try backendSet.backend(named: judge.backend), rubric: rubric, reviews: judge.reviews))
                     return try await analyzer.analyze(experiment)
@@ -147,15 +147,8 @@ struct ExperimentCommand: AsyncParsableCommand {
             } else {
                 report = try await analyzer.analyze(experiment)
             }
-            var notes: [String] = []
-            if let csv {
-                try ReportOutput.write(Data(report.runsCSV().utf8), to: csv)
-                notes.append("runs CSV: \(csv)")
-            }
-            if let html {
-                try ReportOutput.write(Data(report.renderHTML().utf8), to: html)
-                notes.append("HTML report: \(html)")
-            }
+            let notes = try ReportOutput.writeFiles(
+                csv: csv, csvLabel: "runs CSV", csvText: { report.runsCSV() }, html: html, htmlText: { report.renderHTML() })
             ReportOutput.emit(json: json ? try report.jsonData() : nil, text: report.renderText(), notes: notes)
         }
     }

@@ -189,7 +189,7 @@ struct ScoreCommand: AsyncParsableCommand {
             try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
                 let backendSet = BackendSet(
                     file: file, environment: environment,
-                    cacheDirectory: embedding.noCache ? nil : ResponseCache.defaultDirectory(environment: environment), localServers: servers,
+                    cacheDirectory: ResponseCache.directory(disabled: embedding.noCache, environment: environment), localServers: servers,
                     logger: logging.logger
                 )
                 try await score(
@@ -254,14 +254,8 @@ struct ScoreCommand: AsyncParsableCommand {
             if !noSave {
                 for path in try report.saveBesideTranscripts() { notes.append("scores: \(path)") }
             }
-            if let csv {
-                try ReportOutput.write(Data(report.ideasCSV().utf8), to: csv)
-                notes.append("ideas CSV: \(csv)")
-            }
-            if let html {
-                try ReportOutput.write(Data(report.renderHTML().utf8), to: html)
-                notes.append("HTML report: \(html)")
-            }
+            notes += try ReportOutput.writeFiles(
+                csv: csv, csvLabel: "ideas CSV", csvText: { report.ideasCSV() }, html: html, htmlText: { report.renderHTML() })
             ReportOutput.emit(json: json ? try report.jsonData() : nil, text: report.renderText(), notes: notes)
         }
     }

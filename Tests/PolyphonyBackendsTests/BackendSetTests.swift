@@ -8,7 +8,14 @@ import Testing
 /// Agents naming the same entry share its bounds.
 @Suite struct BackendSetTests {
     @Test func agentsAskingForTheSameEntryShareItsConcurrencyBound() async throws {
-        try await Fixtures.withServer(.init(latency: .milliseconds(30))) { server in
+        // The first two requests wait at the server for each other: two at once is proven by
+        // the server, and the ten that follow, each held 30 ms, would show a third at once.
+        let barrier = ArrivalBarrier(count: 2)
+        let responder: FakeLLMServer.Responder = { prompt in
+            barrier.arrive()
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
+        try await Fixtures.withServer(.init(latency: .milliseconds(30)), responder: responder) { server in
             let file = BackendsFile(entries: [server.configuration(name: "shared", kind: .ollama, maxConcurrency: 2)], path: nil)
             let set = BackendSet(file: file, environment: [:], cacheDirectory: nil)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -22,6 +29,7 @@ import Testing
                 try await group.waitForAll()
             }
             #expect(server.requestCount == 12)
+            #expect(barrier.wasReached)
             #expect(server.maxInFlight == 2)
         }
     }

@@ -8,29 +8,15 @@ import Testing
 /// The per-backend bounds hold at the server, not just in the client's bookkeeping.
 @Suite struct ConcurrencyTests {
     @Test func sixtyFourRequestsWithMaxConcurrencyEightFillEightSlotsAndNeverExceedThem() async throws {
-        // The first eight requests are held at the server until eight are in flight at once,
-        // so reaching the bound is proven by the server, not inferred from timing: a client
-        // that sent fewer at once would leave them waiting until the ten-second deadline.
-        let held = Mutex(0)
-        let box = Mutex<FakeLLMServer?>(nil)
-        let reachedEight = Mutex(false)
+        // The first eight requests are held at the server until all eight are in, so reaching
+        // the bound is proven by the server, not inferred from timing: a client that sent
+        // fewer at once would leave them held until the barrier gives up.
+        let barrier = ArrivalBarrier(count: 8)
         let responder: FakeLLMServer.Responder = { prompt in
-            let index = held.withLock { count in
-                defer { count += 1 }
-                return count
-            }
-            if index < 8 {
-                let deadline = ContinuousClock.now + .seconds(10)
-                // Once any holder has seen eight in flight, every holder lets go.
-                while ContinuousClock.now < deadline, !reachedEight.withLock({ $0 }) {
-                    if (box.withLock { $0?.inFlight ?? 0 }) >= 8 { reachedEight.withLock { $0 = true } }
-                    Thread.sleep(forTimeInterval: 0.001)
-                }
-            }
+            barrier.arrive()
             return FakeLLMServer.numberedIdeas(prompt)
         }
         try await Fixtures.withServer(responder: responder) { server in
-            box.withLock { $0 = server }
             let backend = try Fixtures.backend(server, kind: .openai, maxConcurrency: 8)
             try await withThrowingTaskGroup(of: ChatResponse.self) { group in
                 for index in 0..<64 {
@@ -41,7 +27,7 @@ import Testing
                 for try await response in group { #expect(response.attempts == 1) }
             }
             #expect(server.requestCount == 64)
-            #expect(reachedEight.withLock { $0 })
+            #expect(barrier.wasReached)
             #expect(server.maxInFlight == 8)
         }
     }
@@ -61,16 +47,33 @@ import Testing
     }
 
     @Test func rateLimiterSpacesStartsToTheRequestsPerWindow() async throws {
-        let limiter = RateLimiter(maxConcurrent: 10, requestsPerMinute: 3, window: .milliseconds(300))
-        let clock = ContinuousClock()
-        let start = clock.now
-        var starts: [Duration] = []
-        for _ in 0..<7 {
-            try await limiter.withPermit { () }
-            starts.append(clock.now - start)
+        let clock = ManualClock()
+        let limiter = RateLimiter(maxConcurrent: 10, requestsPerMinute: 3, clock: clock)
+        let starts = Task {
+            var starts: [Duration] = []
+            for _ in 0..<7 { starts.append(try await limiter.withPermit { clock.now.offset }) }
+            return starts
         }
-        // Three per window: starts 4-6 wait one window, the 7th two.
-        #expect(starts[3] >= .milliseconds(290))
-        #expect(starts[6] >= .milliseconds(590))
+        // Three per minute: the 4th start sleeps until the first minute is over, the 7th until the second.
+        await clock.waitForSleepers(1)
+        #expect(clock.sleeperDeadlines == [ManualClock.Instant(offset: .seconds(60))])
+        clock.advance(by: .seconds(60))
+        await clock.waitForSleepers(1)
+        #expect(clock.sleeperDeadlines == [ManualClock.Instant(offset: .seconds(120))])
+        clock.advance(by: .seconds(60))
+        #expect(try await starts.value == [0, 0, 0, 60, 60, 60, 120].map { Duration.seconds($0) })
+    }
+
+    @Test func rateLimiterHoldsAStartUntilItsWindowHasFullyPassed() async throws {
+        let clock = ManualClock()
+        let limiter = RateLimiter(maxConcurrent: 10, requestsPerMinute: 1, clock: clock)
+        try await limiter.withPermit {}
+        let second = Task { try await limiter.withPermit { clock.now.offset } }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(59))
+        // A sleeper still on the clock has not started its request.
+        #expect(clock.sleeperCount == 1)
+        clock.advance(by: .seconds(1))
+        #expect(try await second.value == .seconds(60))
     }
 }

@@ -25,7 +25,10 @@ import Darwin
             #expect(String(decoding: body, as: UTF8.self) == "echo POST /a 3")
         }
         #expect(server.requestCount == 10)
-        #expect(server.connectionCount == 1)
+        // libcurl retires a connection idle for 118 s (CURLOPT_MAXAGE_CONN), which a test stalled
+        // by a loaded machine can hit between two requests (seen in a loaded full run); so not
+        // "exactly one", but far fewer connections than requests.
+        #expect(server.connectionCount <= 3)
     }
 
     @Test func sendsTheMethodHeadersAndBodyAsGiven() async throws {
@@ -219,8 +222,8 @@ import Darwin
         let (arrivals, arrived) = AsyncStream<Void>.makeStream()
         let server = try LoopbackHTTPServer { _, response in
             arrived.yield()
-            // Never answers: only a client that hangs up ends this request before a minute.
-            _ = response.waitForClientToHangUp(seconds: 60)
+            // Never answers: only a client that hangs up ends this request before ten minutes.
+            _ = response.waitForClientToHangUp(seconds: 600)
         }
         defer { server.stop() }
         let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts())
@@ -239,8 +242,8 @@ import Darwin
         let server = try LoopbackHTTPServer { _, response in
             response.beginStream(status: 200, framing: .chunked)
             response.write("first")
-            // The rest would follow only after the client hung up, or a minute.
-            if !response.waitForClientToHangUp(seconds: 60) { response.write("rest") }
+            // The rest would follow only after the client hung up, or ten minutes.
+            if !response.waitForClientToHangUp(seconds: 600) { response.write("rest") }
         }
         defer { server.stop() }
         let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts())
@@ -314,19 +317,20 @@ import Darwin
         #expect(try await pieces.next() != nil)
     }
 
-    /// Waits until the server has noticed the client hang up, for at most a minute.
+    /// Waits until the server has noticed the client hang up, for at most ten minutes (a hang
+    /// guard: loaded full runs stalled this test for over a minute).
     private func waitForDisconnect(_ server: LoopbackHTTPServer) async throws {
         let clock = ContinuousClock()
         let start = clock.now
-        while server.clientDisconnectCount == 0, clock.now - start < .seconds(60) {
+        while server.clientDisconnectCount == 0, clock.now - start < .seconds(600) {
             try await Task.sleep(for: .milliseconds(10))
         }
     }
 }
 
-/// A one-way signal between a test and a server handler thread. It gives up after a minute,
-/// so a broken transport fails the test instead of hanging it, while a test process that a
-/// loaded machine stalls for many seconds still opens it in time.
+/// A one-way signal between a test and a server handler thread. It gives up after ten
+/// minutes, so a broken transport fails the test instead of hanging it, while a test process
+/// that a loaded machine stalls for minutes still opens it in time.
 private struct Gate: Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
 
@@ -337,7 +341,7 @@ private struct Gate: Sendable {
 
     /// Blocks until opened; `false` when a minute passed first.
     func wait() -> Bool {
-        semaphore.wait(timeout: .now() + 60) == .success
+        semaphore.wait(timeout: .now() + 600) == .success
     }
 }
 

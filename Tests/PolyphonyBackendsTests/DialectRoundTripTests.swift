@@ -111,7 +111,13 @@ import Testing
     }
 
     @Test func samplingFansOutIntoParallelRequestsWithDistinctSeeds() async throws {
-        try await Fixtures.withServer(.init(latency: .milliseconds(20))) { server in
+        // The three samples are held at the server until all three are in: proof they run at once.
+        let barrier = ArrivalBarrier(count: 3)
+        let responder: FakeLLMServer.Responder = { prompt in
+            barrier.arrive()
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
+        try await Fixtures.withServer(responder: responder) { server in
             let backend = try Fixtures.backend(server, kind: .openai)
             let samples = try await backend.sample(Fixtures.prompt, count: 3)
             #expect(samples.count == 3)
@@ -123,7 +129,8 @@ import Testing
                 request.seed = seed
                 return Fixtures.expectedAnswer(request, dialect: .openai)
             })
-            #expect(server.maxInFlight > 1)
+            #expect(barrier.wasReached)
+            #expect(server.maxInFlight == 3)
         }
     }
 }

@@ -8,12 +8,18 @@ import Testing
 @Suite struct FailureHandlingTests {
     @Test func retriesA429AfterItsRetryAfterDelay() async throws {
         try await Fixtures.withServer { server in
-            let backend = try Fixtures.backend(server, kind: .openai)
+            let clock = ManualClock()
+            let backend = try Fixtures.backend(server, kind: .openai, clock: clock)
             server.inject(.rateLimited(retryAfter: "1"))
-            let clock = ContinuousClock()
-            let start = clock.now
-            let response = try await backend.complete(Fixtures.prompt)
-            #expect(clock.now - start >= .seconds(1))
+            let call = Task { try await backend.complete(Fixtures.prompt) }
+            await clock.waitForSleepers(1)
+            // The backoff (10 ms base) is shorter than the server asked for: Retry-After wins.
+            #expect(clock.sleeperDeadlines == [ManualClock.Instant(offset: .seconds(1))])
+            clock.advance(by: .milliseconds(999))
+            #expect(clock.sleeperCount == 1)
+            #expect(server.requestCount == 1)
+            clock.advance(by: .milliseconds(1))
+            let response = try await call.value
             #expect(response.attempts == 2)
             #expect(response.text == Fixtures.expectedAnswer(Fixtures.prompt, dialect: .openai))
             #expect(server.requestCount == 2)
@@ -22,19 +28,21 @@ import Testing
 
     @Test func honorsARetryAfterGivenAsAnHTTPDate() async throws {
         try await Fixtures.withServer { server in
-            let backend = try Fixtures.backend(server, kind: .anthropic)
+            let clock = ManualClock()
+            let backend = try Fixtures.backend(server, kind: .anthropic, clock: clock)
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "GMT")
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-            // HTTP dates have whole seconds: two seconds ahead guarantees at least one second of wait.
-            let date = formatter.string(from: Date().addingTimeInterval(2))
-            server.inject(.rateLimited(retryAfter: date))
-            let clock = ContinuousClock()
-            let start = clock.now
-            let response = try await backend.complete(Fixtures.prompt)
-            #expect(clock.now - start >= .seconds(1))
-            #expect(response.attempts == 2)
+            // An hour ahead is far beyond the 120 s polyphony waits: a date that was read fails
+            // the request at once, while an unread one would be retried after the 10 ms backoff.
+            // Wall time enters only through the date, with an hour of slack for a stalled test.
+            server.inject(.rateLimited(retryAfter: formatter.string(from: Date().addingTimeInterval(3600))))
+            let error = await #expect(throws: PolyphonyError.self) { try await backend.complete(Fixtures.prompt) }
+            #expect(error?.status == 429)
+            #expect(error?.isRetryable == false)
+            #expect(server.requestCount == 1)
+            #expect(clock.sleeperCount == 0)
         }
     }
 

@@ -22,12 +22,13 @@ enum Fixtures {
     /// A backend for `kind` on `server`, with quick retries.
     static func backend(
         _ server: FakeLLMServer, kind: BackendConfiguration.Kind, apiKey: String? = nil, maxAttempts: Int = 3,
-        maxConcurrency: Int = 8, firstByteTimeout: Double = 30, requestsPerMinute: Int? = nil
+        maxConcurrency: Int = 8, firstByteTimeout: Double = 30, requestsPerMinute: Int? = nil,
+        clock: any Clock<Duration> = ContinuousClock()
     ) throws -> HTTPChatBackend {
         var config = server.configuration(name: "fake-\(kind.rawValue)", kind: kind, maxConcurrency: maxConcurrency, maxAttempts: maxAttempts)
         config.firstByteTimeoutSeconds = firstByteTimeout
         config.requestsPerMinute = requestsPerMinute
-        return try HTTPChatBackend(configuration: config, apiKey: apiKey)
+        return try HTTPChatBackend(configuration: config, apiKey: apiKey, clock: clock)
     }
 
     /// What the default responder answers for `request` in `dialect` (Anthropic has no seed).

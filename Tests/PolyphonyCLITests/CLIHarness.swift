@@ -14,10 +14,17 @@ struct CLIHarness {
     static var binary: URL { BuiltExecutable.url(named: "polyphony") }
 
     /// Starts `polyphony ARGS` without waiting for it.
-    static func start(_ arguments: [String], currentDirectory: String? = nil, stdout: Any? = nil, stderr: Any? = nil) throws -> Process {
+    /// - Parameter environment: Variables set over this process's own.
+    static func start(
+        _ arguments: [String], currentDirectory: String? = nil, stdout: Any? = nil, stderr: Any? = nil,
+        environment: [String: String] = [:]
+    ) throws -> Process {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, set in set }
+        }
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         process.standardOutput = stdout ?? FileHandle.nullDevice
         process.standardError = stderr ?? FileHandle.nullDevice
@@ -35,6 +42,24 @@ struct CLIHarness {
                 continuation.resume()
             }
             waiter.start()
+        }
+    }
+
+    /// Reads `handle` on a thread of its own (a blocking read on the cooperative pool would stall
+    /// other tests) until what was read, after `buffer`, satisfies `isDone` or the input ends.
+    /// - Returns: `buffer` and everything read.
+    static func read(_ handle: FileHandle, after buffer: String = "", until isDone: @escaping @Sendable (String) -> Bool) async -> String {
+        await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            let reader = Thread {
+                var text = buffer
+                while !isDone(text) {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    text += String(decoding: chunk, as: UTF8.self)
+                }
+                continuation.resume(returning: text)
+            }
+            reader.start()
         }
     }
 
@@ -64,8 +89,10 @@ struct CLIHarness {
             let pipe = Pipe()
             process.standardInput = pipe
             try process.run()
-            pipe.fileHandleForWriting.write(Data(stdin.utf8))
-            try pipe.fileHandleForWriting.close()
+            // A command that exits before reading its input closes the pipe: the write then
+            // fails (EPIPE), which is no failure of the test; its exit status and output say why.
+            try? pipe.fileHandleForWriting.write(contentsOf: Data(stdin.utf8))
+            try? pipe.fileHandleForWriting.close()
         } else {
             process.standardInput = FileHandle.nullDevice
             try process.run()

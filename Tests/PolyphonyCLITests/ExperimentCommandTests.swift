@@ -272,8 +272,13 @@ import Testing
     /// backend's `max_concurrency` bounds the requests of all sessions together.
     @Test(arguments: [(4, 1, 1), (2, 8, 2)])
     func theSessionBoundAndTheBackendLimitBothHold(concurrency: Int, maxConcurrency: Int, expectedMax: Int) async throws {
-        // 300 ms per answer, so sessions that may overlap do, even on a loaded machine.
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(300)))
+        // The first `expectedMax` requests wait at the server for each other, so sessions that
+        // may overlap provably do; the rest, 100 ms each, would show any excess at once.
+        let barrier = ArrivalBarrier(count: expectedMax)
+        let server = try FakeLLMServer(options: .init(latency: .milliseconds(100))) { prompt in
+            barrier.arrive()
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
         defer { server.stop() }
         let folder = try TemporaryFolder()
         let backends = try folder.write("backends.yaml", server.backendsYAML(kinds: [.openai]) + "    max_concurrency: \(maxConcurrency)\n")
@@ -287,6 +292,7 @@ import Testing
                                                "--backends", backends, "--no-cache", "--concurrency", "\(concurrency)", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(server.requestCount == 6)
+        #expect(barrier.wasReached)
         #expect(server.maxInFlight == expectedMax)
     }
 

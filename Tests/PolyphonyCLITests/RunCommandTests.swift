@@ -133,30 +133,42 @@ import Testing
     }
 
     @Test func anInjectTypedDuringAParallelPhaseReachesTheNextPhase() async throws {
-        let server = try FakeLLMServer(options: .init(latency: .milliseconds(400)))
-        defer { server.stop() }
+        // The agents' answers are held at the server until the session has acknowledged the
+        // inject, so the inject is in before the next phase starts however loaded the machine is.
+        let acknowledged = ServerGate()
+        let server = try FakeLLMServer { prompt in
+            acknowledged.wait()
+            return FakeLLMServer.numberedIdeas(prompt)
+        }
+        defer {
+            acknowledged.open()
+            server.stop()
+        }
         let workspace = try Workspace(server: server, session: Self.sessionYAML(protocol: "brainwriting", rounds: 2, participants: ["human", "hci-mid", "generalist-tinkerer"]))
         let stdin = Pipe()
         let stdout = Pipe()
+        let stderr = Pipe()
         let process = Process()
         process.executableURL = CLIHarness.binary
         process.arguments = workspace.arguments + ["--json-events"]
         process.standardInput = stdin
         process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
+        // With --json-events, replies to typed commands (the inject's acknowledgement) go here.
+        process.standardError = stderr
         try process.run()
 
         // Answer the human's round-1 turn; the human speaks first, so their turn is recorded
         // while the agents of the same parallel phase are still working.
         stdin.fileHandleForWriting.write(Data("Night-time cooling centres\n\n".utf8))
-        var buffer = ""
-        while !buffer.split(separator: "\n").contains(where: { $0.contains(#""kind":"human""#) && $0.contains(#""type":"turn""#) }) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer += String(decoding: chunk, as: UTF8.self)
+        let buffer = await CLIHarness.read(stdout.fileHandleForReading) { text in
+            text.split(separator: "\n").contains { $0.contains(#""kind":"human""#) && $0.contains(#""type":"turn""#) }
         }
         #expect(buffer.contains(#""parallel":true"#))
-        stdin.fileHandleForWriting.write(Data("/inject Older people living alone are most at risk\n/skip\n".utf8))
+        stdin.fileHandleForWriting.write(Data("/inject Older people living alone are most at risk\n".utf8))
+        let replies = await CLIHarness.read(stderr.fileHandleForReading) { $0.contains("injected;") }
+        #expect(replies.contains("injected;"))
+        acknowledged.open()
+        stdin.fileHandleForWriting.write(Data("/skip\n".utf8))
         try stdin.fileHandleForWriting.close()
         await CLIHarness.wait(process)
         #expect(process.terminationStatus == 0)
@@ -174,7 +186,8 @@ import Testing
     /// Waits until the transcript holds `lines` complete lines, so a kill lands mid-session
     /// however long the process took to start on a loaded machine.
     static func waitForLines(_ lines: Int, in path: String) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        // A hang guard, not a measurement: a local model may take minutes to start on a loaded machine.
+        let deadline = ContinuousClock.now + .seconds(600)
         while ContinuousClock.now < deadline {
             let count = (try? Data(contentsOf: URL(fileURLWithPath: path)))?.filter { $0 == 0x0A }.count ?? 0
             if count >= lines { return }

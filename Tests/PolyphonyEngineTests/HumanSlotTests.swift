@@ -1,11 +1,18 @@
 import Foundation
 import PolyphonyCore
 import PolyphonyTranscript
+import PolyphonyTestSupport
 import Testing
 @testable import PolyphonyEngine
 
 @Suite struct HumanSlotTests {
     private func slot() -> HumanSlot { HumanSlot(display: { _ in }) }
+
+    /// A typed slot whose time limits run on a manual clock.
+    private func slotOnManualClock() -> (HumanSlot, ManualClock) {
+        let clock = ManualClock()
+        return (HumanSlot(display: { _ in }, clock: clock), clock)
+    }
 
     @Test func anAnswerEndsAtTheFirstEmptyLine() async {
         let human = slot()
@@ -38,9 +45,25 @@ import Testing
     }
 
     @Test func silenceSkipsTheTurnAfterTheTimeout() async {
-        let human = slot()
-        let answer = await human.answer(prompt: "?", timeout: .milliseconds(50))
-        #expect(answer == .skipped(reason: "no answer within the time limit"))
+        let (human, clock) = slotOnManualClock()
+        async let answer = human.answer(prompt: "?", timeout: .seconds(90))
+        await clock.waitForSleepers(1)
+        #expect(clock.sleeperDeadlines == [ManualClock.Instant(offset: .seconds(90))])
+        clock.advance(by: .seconds(90))
+        #expect(await answer == .skipped(reason: "no answer within the time limit"))
+    }
+
+    @Test func theTimeLimitCountsFromThePromptNotFromEachLine() async {
+        let (human, clock) = slotOnManualClock()
+        async let answer = human.answer(prompt: "?", timeout: .seconds(90))
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(60))
+        await human.receive("half an answer")
+        // The wait for the next line ends where the turn's limit does, 30 s later, not 90.
+        await clock.waitForSleeps(total: 2)
+        #expect(clock.sleeperDeadlines == [ManualClock.Instant(offset: .seconds(90))])
+        clock.advance(by: .seconds(30))
+        #expect(await answer == .text("half an answer", ideas: []))
     }
 
     @Test func theEndOfInputSkipsEveryLaterTurnAtOnce() async {
@@ -50,9 +73,11 @@ import Testing
     }
 
     @Test func anAnswerArrivingWhileWaitingIsDelivered() async {
-        let human = slot()
+        let (human, clock) = slotOnManualClock()
         async let answer = human.answer(prompt: "?", timeout: .seconds(5))
-        try? await Task.sleep(for: .milliseconds(20))
+        // The turn's timer is asleep: the slot is waiting for a line, which now arrives late.
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(4))
         await human.receive("late but here")
         await human.receive("")
         #expect(await answer == .text("late but here", ideas: []))

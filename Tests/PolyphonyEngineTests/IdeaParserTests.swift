@@ -51,4 +51,18 @@ import PolyphonyCore
         #expect(ideas?["minItems"] == .number(1))
         #expect(ideas?["items"]?["properties"]?["text"]?["maxLength"] == .number(Double(IdeaParser.maxIdeaLength)))
     }
+
+    @Test(arguments: [
+        " Shade trees", "Shade trees ", "Shade  trees", "**Shade** trees", "Shade __trees__", "```json Shade", "Shade\ttrees",
+        "Shade\ntrees", "Shade trées", "Shade\u{00A0}trees",
+    ])
+    func theFastPathLeavesEveryTextThatCleaningWouldChangeToTheFullCleaning(text: String) {
+        #expect(!IdeaParser.isClean(text))
+    }
+
+    @Test func aPlainIdeaTakesTheFastPathAndComesOutUnchanged() {
+        let text = "Plant shade trees on every south-facing street (a *cheap* fix): 10% cooler."
+        #expect(IdeaParser.isClean(text))
+        #expect(parser.parse("1. " + text) == [IdeaParser.ParsedIdea(text: text)])
+    }
 }

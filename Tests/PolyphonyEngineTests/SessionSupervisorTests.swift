@@ -4,7 +4,10 @@ import Testing
 @testable import PolyphonyEngine
 
 /// The one way `polyphony run` and `experiment run` race their work against Ctrl-C.
-@Suite(.timeLimit(.minutes(1))) struct SessionSupervisorTests {
+///
+/// The time limit only stops a broken supervisor from hanging the run; it is generous because
+/// on a loaded 2-core machine these tasks can wait minutes for a thread of the shared pool.
+@Suite(.timeLimit(.minutes(10))) struct SessionSupervisorTests {
     /// Waits until the task is cancelled; a stream nobody finishes never ends on its own.
     private static func untilCancelled() async {
         let (never, continuation) = AsyncStream<Void>.makeStream()

@@ -35,6 +35,21 @@ import PolyphonyCore
         #expect(lines.count == 1)
     }
 
+    @Test func eventsWrittenTogetherAreLinesInOrderNumberedOneEach() async throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try TranscriptWriter(path: path)
+        let first = try await writer.write(.session(Self.header))
+        let idea = TranscriptEvent.idea(IdeaRecord(id: "i1", author: "ada", round: 1, text: "Shade", turn: 0))
+        let last = try await writer.write(contentsOf: [Self.turn, idea])
+        #expect(first == 1)
+        #expect(last == 3)
+        try await writer.waitUntilDurable(last)
+        await writer.close()
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text == [try line(.session(Self.header)), try line(Self.turn), try line(idea)].joined(separator: "\n") + "\n")
+    }
+
     @Test func aClosedWriterLetsTheNextOneIn() async throws {
         let path = temporaryPath()
         let first = try TranscriptWriter(path: path)

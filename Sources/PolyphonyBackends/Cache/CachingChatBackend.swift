@@ -33,7 +33,7 @@ public struct CachingChatBackend: ChatBackend {
     public init(
         base: any ChatBackend, kind: BackendConfiguration.Kind, cache: ResponseCache,
         warn: @escaping @Sendable (String) -> Void = CachingChatBackend.warnOnStandardError,
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) {
         var logger = logger
         logger[metadataKey: "backend"] = "\(base.name)"

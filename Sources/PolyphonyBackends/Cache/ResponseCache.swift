@@ -24,6 +24,11 @@ public struct ResponseCache: Sendable {
         CacheLocation.folder("responses", environment: environment)
     }
 
+    /// The cache folder a command uses: none with `--no-cache`, else `--cache-dir`, else the default.
+    public static func directory(disabled: Bool, explicit: String? = nil, environment: [String: String]) -> String? {
+        disabled ? nil : (explicit ?? defaultDirectory(environment: environment))
+    }
+
     /// The cache key of `request` when sent to a backend of `kind` asking for `model`.
     public static func key(for request: ChatRequest, kind: BackendConfiguration.Kind, model: String) -> String {
         let document = CanonicalRequest(

@@ -21,6 +21,8 @@ struct BackendRequester: Sendable {
     let transport: any HTTPTransport
     let limiter: RateLimiter
     let policy: RetryPolicy
+    /// What backoff waits sleep on.
+    let clock: any Clock<Duration>
     private let secret: SecretString?
     /// The key, for request headers only.
     var apiKey: String? { secret?.value }
@@ -29,8 +31,12 @@ struct BackendRequester: Sendable {
     /// Says what the retry loop does (failed attempts, backoff, waits for a slot); every line names the backend.
     let logger: Logger
 
-    init(configuration: BackendConfiguration, apiKey: String?, transport: (any HTTPTransport)?, limiter: RateLimiter?, logger: Logger) {
+    init(
+        configuration: BackendConfiguration, apiKey: String?, transport: (any HTTPTransport)?, limiter: RateLimiter?,
+        clock: any Clock<Duration>, logger: Logger
+    ) {
         self.name = configuration.name
+        self.clock = clock
         var logger = logger
         logger[metadataKey: "backend"] = "\(configuration.name)"
         self.logger = logger
@@ -44,7 +50,9 @@ struct BackendRequester: Sendable {
                 total: configuration.totalTimeoutSeconds
             )
         )
-        self.limiter = limiter ?? RateLimiter(maxConcurrent: configuration.maxConcurrency, requestsPerMinute: configuration.requestsPerMinute)
+        self.limiter = limiter ?? RateLimiter(
+            maxConcurrent: configuration.maxConcurrency, requestsPerMinute: configuration.requestsPerMinute, clock: clock
+        )
         self.policy = RetryPolicy(maxAttempts: configuration.maxAttempts, baseDelay: configuration.retryBaseDelaySeconds)
     }
 
@@ -191,7 +199,7 @@ struct BackendRequester: Sendable {
         let delay = policy.delay(afterAttempt: attempt, retryAfter: failure.retryAfter, unit: Double.random(in: 0..<1))
         logger.info("retrying after a backoff", metadata: ["attempt": "\(attempt + 1)", "delay_s": "\(Self.seconds(delay))"])
         do {
-            try await Task.sleep(for: .milliseconds(Int((delay * 1000).rounded(.up))))
+            try await clock.sleep(for: .milliseconds(Int((delay * 1000).rounded(.up))))
         } catch {
             throw PolyphonyError.cancelled("backend \(name): cancelled while waiting to retry")
         }

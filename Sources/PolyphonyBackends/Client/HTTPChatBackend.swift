@@ -29,16 +29,19 @@ public struct HTTPChatBackend: ChatBackend, CustomStringConvertible {
     ///   - dialect: Defaults to the dialect of `configuration.kind`.
     ///   - transport: Defaults to a ``CurlTransport`` sized to `max_concurrency`.
     ///   - limiter: Defaults to a new limiter from the entry's bounds; pass one to share it.
+    ///   - clock: What retry backoff (and a default limiter) waits on; tests pass a manual clock.
     ///   - logger: Receives failed attempts, backoff and waits for a slot; logs nothing by default.
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` for `kind: local`, which is not an HTTP dialect here.
     public init(
         configuration: BackendConfiguration, apiKey: String?, dialect: (any ChatDialect)? = nil,
-        transport: (any HTTPTransport)? = nil, limiter: RateLimiter? = nil,
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        transport: (any HTTPTransport)? = nil, limiter: RateLimiter? = nil, clock: any Clock<Duration> = ContinuousClock(),
+        logger: Logger = .disabled
     ) throws {
         self.name = configuration.name
         self.dialect = try dialect ?? Self.dialect(for: configuration)
-        self.requester = BackendRequester(configuration: configuration, apiKey: apiKey, transport: transport, limiter: limiter, logger: logger)
+        self.requester = BackendRequester(
+            configuration: configuration, apiKey: apiKey, transport: transport, limiter: limiter, clock: clock, logger: logger
+        )
     }
 
     /// `NAME (KIND MODEL at BASE_URL)`; never the key.

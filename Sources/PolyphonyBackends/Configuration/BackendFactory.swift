@@ -15,7 +15,7 @@ import PolyphonyCore
 /// - Throws: ``PolyphonyError`` when the key variable is unset, the kind is `local`, or the URL is bad.
 public func makeBackend(
     _ config: BackendConfiguration, environment: [String: String], cacheDirectory: String?,
-    logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+    logger: Logger = .disabled
 ) throws -> any ChatBackend {
     try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: nil, logger: logger)
 }
@@ -33,7 +33,7 @@ func makeBackend(
 /// - Parameter logger: Receives retries, backoff and waits for a slot; logs nothing by default.
 /// - Throws: ``PolyphonyError`` when the entry cannot embed or its key variable is unset.
 public func makeEmbedder(
-    _ config: BackendConfiguration, environment: [String: String], logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+    _ config: BackendConfiguration, environment: [String: String], logger: Logger = .disabled
 ) throws -> any Embedder {
     try makeEmbedder(config, environment: environment, limiter: nil, logger: logger)
 }

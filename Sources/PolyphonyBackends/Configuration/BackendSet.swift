@@ -32,7 +32,7 @@ public final class BackendSet: Sendable {
     ///   - logger: Receives every backend's retries, backoff, waits for a slot and cache hits; logs nothing by default.
     public init(
         file: BackendsFile, environment: [String: String], cacheDirectory: String?, localServers: LocalModelServers? = nil,
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) {
         self.logger = logger
         self.file = file

@@ -60,6 +60,14 @@ public struct DialectResponse: Sendable, Hashable {
     public var usage: TokenUsage
     /// The model the provider says answered.
     public var model: String?
+
+    /// Creates an answer; public so a dialect written outside this module can return one.
+    public init(text: String, finishReason: FinishReason, usage: TokenUsage, model: String? = nil) {
+        self.text = text
+        self.finishReason = finishReason
+        self.usage = usage
+        self.model = model
+    }
 }
 
 /// What one stream frame means.

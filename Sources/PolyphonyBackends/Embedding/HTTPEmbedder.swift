@@ -18,12 +18,13 @@ public struct HTTPEmbedder: Embedder {
     ///   - apiKey: The key read from `api_key_env`, if any.
     ///   - transport: Defaults to a ``CurlTransport`` sized to `max_concurrency`.
     ///   - limiter: Pass the chat backend's limiter to share one bound.
+    ///   - clock: What retry backoff (and a default limiter) waits on; tests pass a manual clock.
     ///   - logger: Receives failed attempts, backoff and waits for a slot; logs nothing by default.
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` when the entry cannot embed.
     public init(
         configuration: BackendConfiguration, apiKey: String?, transport: (any HTTPTransport)? = nil,
-        limiter: RateLimiter? = nil, batchSize: Int = 128,
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        limiter: RateLimiter? = nil, batchSize: Int = 128, clock: any Clock<Duration> = ContinuousClock(),
+        logger: Logger = .disabled
     ) throws {
         guard configuration.kind == .openai || configuration.kind == .ollama else {
             throw PolyphonyError.invalidInput(
@@ -36,7 +37,9 @@ public struct HTTPEmbedder: Embedder {
         self.model = model
         self.name = "\(configuration.name)/\(model)"
         self.batchSize = max(1, batchSize)
-        self.requester = BackendRequester(configuration: configuration, apiKey: apiKey, transport: transport, limiter: limiter, logger: logger)
+        self.requester = BackendRequester(
+            configuration: configuration, apiKey: apiKey, transport: transport, limiter: limiter, clock: clock, logger: logger
+        )
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {

@@ -11,18 +11,18 @@ import Glibc
 /// a parallel phase decode together in one batch. It is started through `setpriv
 /// --pdeathsig` where that exists, so the kernel signals it when Polyphony dies, even by
 /// `kill -9`. ``stop()`` sends SIGTERM, then SIGKILL.
-public final class LocalModelServer: Sendable {
+package final class LocalModelServer: Sendable {
     /// What a server is for: `llama-server --embedding` serves embeddings and nothing else,
     /// so an embedder gets a server of its own.
-    public enum Purpose: String, Sendable {
+    package enum Purpose: String, Sendable {
         case chat, embeddings
     }
 
     /// `http://127.0.0.1:PORT`.
-    public let baseURL: String
-    public let port: Int
+    package let baseURL: String
+    package let port: Int
     /// The server's output, for diagnosing a failed start.
-    public let logFile: String
+    package let logFile: String
     private let process: Process
 
     private init(process: Process, port: Int, logFile: String) {
@@ -33,23 +33,58 @@ public final class LocalModelServer: Sendable {
     }
 
     /// The process id, for tests that check nothing is left running.
-    public var processIdentifier: Int32 { process.processIdentifier }
+    package var processIdentifier: Int32 { process.processIdentifier }
     /// Whether the server process is still alive.
-    public var isRunning: Bool { process.isRunning }
+    package var isRunning: Bool { process.isRunning }
 
     /// Starts the server and waits until its `/health` answers 200 (the model is loaded).
+    ///
+    /// The port is chosen free and then handed to the server, so another process can take it
+    /// in between (two test suites at once did). When the server exits saying its address is
+    /// in use, start-up is tried again on a fresh port, up to ``portAttempts`` times.
     /// - Parameters:
     ///   - threads: Generation threads; see ``defaultThreads``.
     ///   - slots: Sequences decoded together (`--parallel`); the entry's `max_concurrency`.
     ///   - contextSize: Tokens of context per slot; a session's prompts must fit.
     ///   - purpose: Chat completions, or mean-pooled embeddings.
-    ///   - startupTimeout: Seconds to wait for the first answer.
+    ///   - startupTimeout: Seconds to wait for the first answer, per attempt.
+    ///   - choosePort: Where ports come from; tests hand out a taken one first.
     /// - Throws: ``PolyphonyError`` with the last lines of the server's log when it does not come up.
-    public static func start(
+    package static func start(
         runtime: LocalRuntime, modelAlias: String, threads: Int = defaultThreads, slots: Int = defaultSlots,
-        contextSize: Int = 4096, purpose: Purpose = .chat, startupTimeout: Double = 180
+        contextSize: Int = 4096, purpose: Purpose = .chat, startupTimeout: Double = 180,
+        choosePort: () throws -> Int = freeLoopbackPort
     ) async throws -> LocalModelServer {
-        let port = try freeLoopbackPort()
+        var taken: [Int] = []
+        while true {
+            let port = try choosePort()
+            do {
+                return try await launch(
+                    runtime: runtime, modelAlias: modelAlias, port: port, threads: threads, slots: slots,
+                    contextSize: contextSize, purpose: purpose, startupTimeout: startupTimeout
+                )
+            } catch is PortTaken {
+                taken.append(port)
+                guard taken.count < portAttempts else {
+                    let ports = taken.map(String.init).joined(separator: ", ")
+                    throw PolyphonyError.backend(
+                        "the local model server could not bind a loopback port: ports \(ports) were taken before it started", backend: "local"
+                    )
+                }
+            }
+        }
+    }
+
+    /// How many fresh ports start-up tries before giving up.
+    package static let portAttempts = 3
+
+    /// The server exited because another process took its port first.
+    private struct PortTaken: Error {}
+
+    private static func launch(
+        runtime: LocalRuntime, modelAlias: String, port: Int, threads: Int, slots: Int, contextSize: Int,
+        purpose: Purpose, startupTimeout: Double
+    ) async throws -> LocalModelServer {
         let logs = (runtime.cache as NSString).appendingPathComponent("logs")
         try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         let logFile = (logs as NSString).appendingPathComponent("local-server-\(port).log")
@@ -110,15 +145,15 @@ public final class LocalModelServer: Sendable {
 
     /// Parallel slots of a local entry that does not set `max_concurrency`: a brainwriting
     /// round of four members decodes in one batch.
-    public static let defaultSlots = 4
+    package static let defaultSlots = 4
 
     /// One thread fewer than the cores, at least one. Measured here on 2 cores: with both
     /// cores busy (tests, other agents' work) two generation threads ran about 8 times
     /// slower than one, because llama.cpp's threads spin while waiting for each other.
-    public static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
+    package static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
 
     /// Stops the server: SIGTERM, then SIGKILL after three seconds. Idempotent.
-    public func stop() {
+    package func stop() {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(3)
@@ -132,7 +167,7 @@ public final class LocalModelServer: Sendable {
     /// number of slots when they decode together.
     /// - Returns: `nil` when the server does not report it.
     /// - Throws: When the server does not answer.
-    public func metric(_ name: String) async throws -> Double? {
+    package func metric(_ name: String) async throws -> Double? {
         let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 2, firstByte: 10, total: 10))
         let (_, body) = try await transport.send(HTTPOutgoingRequest(url: URL(string: baseURL + "/metrics")!, method: "GET"))
         let line = String(decoding: body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("llamacpp:\(name) ") }
@@ -146,6 +181,7 @@ public final class LocalModelServer: Sendable {
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
             guard process.isRunning else {
+                if logSaysPortTaken() { throw PortTaken() }
                 throw PolyphonyError.backend("the local model server exited during start-up: \(logTail())", backend: "local")
             }
             if let (head, _) = try? await transport.send(probe), head.status == 200 {
@@ -156,6 +192,13 @@ public final class LocalModelServer: Sendable {
         throw PolyphonyError.backend("the local model server did not answer within \(Int(timeout)) s; its log is \(logFile)", backend: "local")
     }
 
+    /// Whether the log ends in a failure to bind: llama-server's "couldn't bind HTTP server
+    /// socket", or "address already in use".
+    private func logSaysPortTaken() -> Bool {
+        let text = ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").lowercased()
+        return text.contains("address already in use") || text.contains("couldn't bind")
+    }
+
     private func logTail() -> String {
         let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n").suffix(3).joined(separator: " | ")
@@ -163,7 +206,7 @@ public final class LocalModelServer: Sendable {
     }
 
     /// A port the kernel just handed out for 127.0.0.1; the server binds it right after.
-    static func freeLoopbackPort() throws -> Int {
+    package static func freeLoopbackPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw PolyphonyError.io("cannot open a socket to find a free port") }
         defer { close(fd) }

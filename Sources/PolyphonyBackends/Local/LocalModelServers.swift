@@ -22,7 +22,7 @@ public actor LocalModelServers {
 
     /// The base URL of the server for `config`, starting it if this is the first request.
     /// - Parameter purpose: Chat and embeddings are served by two servers of the same model.
-    public func baseURL(for config: BackendConfiguration, purpose: LocalModelServer.Purpose = .chat) async throws -> String {
+    package func baseURL(for config: BackendConfiguration, purpose: LocalModelServer.Purpose = .chat) async throws -> String {
         let key = "\(config.name)#\(purpose.rawValue)"
         if let task = starting[key] {
             return try await task.value.baseURL
@@ -64,7 +64,7 @@ public actor LocalModelServers {
     }
 
     /// The servers running now.
-    public var running: [LocalModelServer] { started.filter(\.isRunning) }
+    package var running: [LocalModelServer] { started.filter(\.isRunning) }
 
     func stopAll() async {
         for task in starting.values { task.cancel() }

@@ -6,14 +6,14 @@ import PolyphonyCore
 ///
 /// Looked up from `POLYPHONY_LLAMA_SERVER` and `POLYPHONY_LOCAL_MODEL` in the environment,
 /// then from `$POLYPHONY_CACHE/runtime.env` (default cache `~/.cache/polyphony`).
-public struct LocalRuntime: Sendable, Equatable {
+package struct LocalRuntime: Sendable, Equatable {
     /// The `llama-server` executable.
-    public var server: String
-    public var model: String
+    package var server: String
+    package var model: String
     /// The cache root, where server logs go.
-    public var cache: String
+    package var cache: String
 
-    public init(server: String, model: String, cache: String) {
+    package init(server: String, model: String, cache: String) {
         self.server = server
         self.model = model
         self.cache = cache
@@ -21,7 +21,7 @@ public struct LocalRuntime: Sendable, Equatable {
 
     /// Finds the installed runtime.
     /// - Throws: ``PolyphonyError`` saying how to install it when it is missing.
-    public static func locate(environment: [String: String]) throws -> LocalRuntime {
+    package static func locate(environment: [String: String]) throws -> LocalRuntime {
         let cache = CacheLocation.root(environment: environment)
         var values: [String: String] = [:]
         let file = (cache as NSString).appendingPathComponent("runtime.env")

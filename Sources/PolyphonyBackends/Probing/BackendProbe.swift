@@ -3,7 +3,7 @@ import PolyphonyCore
 
 /// Checks that configured backends answer: one tiny chat request to each, and one embedding
 /// request where an embedding model is configured (`polyphony backends check`).
-public struct BackendProbe: Sendable {
+package struct BackendProbe: Sendable {
     private let set: BackendSet
     private let environment: [String: String]
     private let logger: Logger
@@ -13,9 +13,9 @@ public struct BackendProbe: Sendable {
     ///     servers of ``withLocalModelServers(environment:_:)`` so a local entry is checked for real.
     ///   - environment: Where `api_key_env` variables are read.
     ///   - logger: Where the probes' retries and failed attempts are logged.
-    public init(
+    package init(
         set: BackendSet, environment: [String: String],
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) {
         self.set = set
         self.environment = environment
@@ -24,7 +24,7 @@ public struct BackendProbe: Sendable {
 
     /// Checks every entry at once.
     /// - Returns: One result per entry, in the order given.
-    public func check(_ entries: [BackendConfiguration]) async -> [BackendCheckResult] {
+    package func check(_ entries: [BackendConfiguration]) async -> [BackendCheckResult] {
         await withTaskGroup(of: (Int, BackendCheckResult).self) { group in
             for (index, entry) in entries.enumerated() {
                 group.addTask { (index, await check(entry)) }
@@ -36,7 +36,7 @@ public struct BackendProbe: Sendable {
     }
 
     /// Checks one entry; a failure is recorded in the result, never thrown.
-    public func check(_ entry: BackendConfiguration) async -> BackendCheckResult {
+    package func check(_ entry: BackendConfiguration) async -> BackendCheckResult {
         var result = BackendCheckResult(name: entry.name)
         var config = entry
         // A check should answer quickly: one retry at most.
@@ -71,27 +71,27 @@ public struct BackendProbe: Sendable {
 
 /// What ``BackendProbe`` found for one backend; an element of `backends check --json`
 /// (schema `polyphony.backends-check/1`).
-public struct BackendCheckResult: Encodable, Sendable {
+package struct BackendCheckResult: Encodable, Sendable {
     /// The chat request's answer.
-    public struct Chat: Encodable, Sendable {
-        public var latencyMs: Double
+    package struct Chat: Encodable, Sendable {
+        package var latencyMs: Double
         /// The model the server says answered.
-        public var model: String?
-        public var text: String
+        package var model: String?
+        package var text: String
     }
 
     /// The embedding request's answer.
-    public struct Embedding: Encodable, Sendable {
-        public var latencyMs: Double
-        public var dimensions: Int
+    package struct Embedding: Encodable, Sendable {
+        package var latencyMs: Double
+        package var dimensions: Int
     }
 
     /// The backends-file entry.
-    public var name: String
+    package var name: String
     /// Every request that was tried succeeded.
-    public var ok = false
-    public var chat: Chat?
-    public var embedding: Embedding?
+    package var ok = false
+    package var chat: Chat?
+    package var embedding: Embedding?
     /// One line per failed request, prefixed `chat:` or `embedding:`.
-    public var errors: [String] = []
+    package var errors: [String] = []
 }

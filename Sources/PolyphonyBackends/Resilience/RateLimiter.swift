@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyCore
 
 /// Bounds one backend's load: at most `maxConcurrent` requests in flight and at most
 /// `requestsPerMinute` started in any 60-second window.
@@ -19,22 +20,33 @@ public actor RateLimiter {
     private var queue: [UInt64] = []
     private var head = 0
     private var nextWaiter: UInt64 = 0
-    private var starts: [ContinuousClock.Instant] = []
-    private let clock = ContinuousClock()
+    /// Start times, as offsets on ``stopwatch``.
+    private var starts: [Duration] = []
+    private let clock: any Clock<Duration>
+    private let stopwatch: Stopwatch
     private let window: Duration
 
     /// - Parameters:
     ///   - maxConcurrent: In-flight bound, at least 1.
     ///   - requestsPerMinute: Start-rate bound, or `nil`.
     ///   - window: The rate window; a minute, shorter only in tests.
-    public init(maxConcurrent: Int, requestsPerMinute: Int? = nil, window: Duration = .seconds(60)) {
+    ///   - clock: What the rate window is measured and waited on; tests pass a manual clock.
+    public init(
+        maxConcurrent: Int, requestsPerMinute: Int? = nil, window: Duration = .seconds(60),
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
         self.maxConcurrent = max(1, maxConcurrent)
         self.requestsPerMinute = requestsPerMinute.map { max(1, $0) }
         self.window = window
+        self.clock = clock
+        self.stopwatch = Stopwatch(clock)
     }
 
     /// Requests in flight right now.
     public var inFlight: Int { active }
+
+    /// Callers queued for a slot right now (not those waiting only for the rate window).
+    public var waiting: Int { waiters.count }
 
     /// Runs `body` holding one slot, waiting for a slot (and for the rate window) first.
     /// - Throws: `CancellationError` when cancelled while waiting, or whatever `body` throws.
@@ -110,14 +122,14 @@ public actor RateLimiter {
     private func waitForRateWindow() async throws {
         guard let limit = requestsPerMinute else { return }
         while true {
-            let now = clock.now
+            let now = stopwatch.elapsed
             starts.removeAll { now - $0 >= window }
             if starts.count < limit {
                 starts.append(now)
                 return
             }
             // The oldest start leaves the window first; sleeping releases the actor meanwhile.
-            try await Task.sleep(until: starts[0] + window, clock: clock)
+            try await clock.sleep(for: starts[0] + window - now)
         }
     }
 }

@@ -12,14 +12,14 @@ import Foundation
 /// are never followed: a 3xx comes back as an ordinary response. No cookies are kept.
 ///
 /// The thread ends after the transport is released and its last request has finished.
-public final class CurlTransport: HTTPTransport {
+package final class CurlTransport: HTTPTransport {
     private let loop: CurlMultiLoop
 
     /// Creates a transport with its own connection pool and thread.
     /// - Parameters:
     ///   - maxConnections: Concurrent connections to one host; follow the backend's `max_concurrency`.
     ///   - timeouts: Deadlines for every request sent through this transport.
-    public init(maxConnections: Int, timeouts: HTTPTimeouts) {
+    package init(maxConnections: Int, timeouts: HTTPTimeouts) {
         loop = CurlMultiLoop(maxConnections: max(1, maxConnections), timeouts: timeouts)
     }
 
@@ -27,7 +27,7 @@ public final class CurlTransport: HTTPTransport {
         loop.close()
     }
 
-    public func execute(_ request: HTTPOutgoingRequest) async throws -> HTTPStreamingResponse {
+    package func execute(_ request: HTTPOutgoingRequest) async throws -> HTTPStreamingResponse {
         try Task.checkCancellation()
         let loop = self.loop
         let id = loop.nextID()

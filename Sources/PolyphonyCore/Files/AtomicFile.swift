@@ -15,7 +15,7 @@ import Darwin
 /// folder (a rename is atomic only within one file system), are flushed, and the temporary
 /// file is renamed over the destination. A process killed at any moment leaves the earlier
 /// file intact, plus at most a hidden `.NAME.XXXXXX.tmp` beside it.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Replaces the file at `path` with `data`, or creates it.
     ///
     /// A symbolic link at `path` is followed, so the link stays and its target is replaced.
@@ -25,7 +25,7 @@ public enum AtomicFile {
     ///     contents survive a power cut. Turn off for files that are cheap to lose (a pid note).
     /// - Throws: ``PolyphonyError/io(_:file:)`` naming `path` when the folder is missing or
     ///   not writable, `path` is a directory, or the disk is full.
-    public static func write(_ data: Data, to path: String, durable: Bool = true) throws {
+    package static func write(_ data: Data, to path: String, durable: Bool = true) throws {
         let target = resolvingSymbolicLink(path)
         var existing = stat()
         var mode: mode_t = 0o644
@@ -66,7 +66,7 @@ public enum AtomicFile {
 
     /// Copies the file at `source` to `destination` through ``write(_:to:durable:)``.
     /// - Throws: ``PolyphonyError/io(_:file:)`` naming the file that failed.
-    public static func copy(_ source: String, to destination: String) throws {
+    package static func copy(_ source: String, to destination: String) throws {
         guard let data = FileManager.default.contents(atPath: source) else {
             throw PolyphonyError.io(FileManager.default.fileExists(atPath: source) ? "cannot be read" : "no such file", file: source)
         }

@@ -10,14 +10,14 @@ import Darwin
 
 /// Which file a path names on disk: its device and inode, so two spellings of one file
 /// (a symbolic or hard link, `./x`, `sub/../x`) compare equal and two files never do.
-public struct FileIdentity: Hashable, Sendable {
+package struct FileIdentity: Hashable, Sendable {
     /// The device the file lives on.
-    public let device: UInt64
+    package let device: UInt64
     /// The file's inode number on that device.
-    public let inode: UInt64
+    package let inode: UInt64
 
     /// The identity of the file at `path`, following symbolic links; `nil` when nothing is there.
-    public init?(path: String) {
+    package init?(path: String) {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         device = UInt64(info.st_dev)
@@ -25,7 +25,7 @@ public struct FileIdentity: Hashable, Sendable {
     }
 
     /// Whether `path` names a directory (following symbolic links).
-    public static func isDirectory(_ path: String) -> Bool {
+    package static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
@@ -37,7 +37,7 @@ public struct FileIdentity: Hashable, Sendable {
     ///   - inputs: The files the command read, or will read.
     ///   - outputs: The files it is about to write.
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` naming the output and the input it would destroy.
-    public static func refuseOverwriting(inputs: [String], with outputs: [String]) throws {
+    package static func refuseOverwriting(inputs: [String], with outputs: [String]) throws {
         var readFrom: [FileIdentity: String] = [:]
         for input in inputs {
             if let identity = FileIdentity(path: input), readFrom[identity] == nil { readFrom[identity] = input }

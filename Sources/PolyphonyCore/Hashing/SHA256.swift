@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Foundation on Linux has no CryptoKit, and pulling swift-crypto in for one hash would
 /// cost a minute of build time on every clean clone.
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -22,10 +22,10 @@ public struct SHA256: Sendable {
     private var buffer: [UInt8] = []
     private var length: UInt64 = 0
 
-    public init() {}
+    package init() {}
 
     /// Feeds more bytes into the hash.
-    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+    package mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
         let handled: Void? = bytes.withContiguousStorageIfAvailable { update(buffer: UnsafeRawBufferPointer($0)) }
         if handled == nil {
             let copy = Array(bytes)
@@ -56,7 +56,7 @@ public struct SHA256: Sendable {
     }
 
     /// Finishes the hash and returns the 32-byte digest.
-    public mutating func finalize() -> [UInt8] {
+    package mutating func finalize() -> [UInt8] {
         let bitLength = length &* 8
         var tail = buffer
         tail.append(0x80)
@@ -73,7 +73,7 @@ public struct SHA256: Sendable {
     }
 
     /// The lowercase hex digest of `data`.
-    public static func hex<Bytes: Sequence>(_ data: Bytes) -> String where Bytes.Element == UInt8 {
+    package static func hex<Bytes: Sequence>(_ data: Bytes) -> String where Bytes.Element == UInt8 {
         var hasher = SHA256()
         hasher.update(data)
         let digits = Array("0123456789abcdef".utf8)
@@ -87,7 +87,7 @@ public struct SHA256: Sendable {
     }
 
     /// The lowercase hex digest of a string's UTF-8 bytes.
-    public static func hex(_ string: String) -> String { hex(Array(string.utf8)) }
+    package static func hex(_ string: String) -> String { hex(Array(string.utf8)) }
 
     private mutating func compress(_ block: UnsafeRawPointer) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in

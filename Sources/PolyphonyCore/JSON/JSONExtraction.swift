@@ -1,12 +1,12 @@
 import Foundation
 
 /// Finds the JSON object a model wrapped in prose or a code fence.
-public enum JSONExtraction {
+package enum JSONExtraction {
     /// The first balanced `{…}` in `text` that parses as a JSON object and passes `accept`.
     ///
     /// Braces inside JSON strings do not count, and a candidate that does not parse (a
     /// `{placeholder}` in the prose) is skipped, so the object is found wherever it stands.
-    public static func firstObject(in text: String, where accept: (JSONValue) -> Bool = { _ in true }) -> JSONValue? {
+    package static func firstObject(in text: String, where accept: (JSONValue) -> Bool = { _ in true }) -> JSONValue? {
         let scalars = Array(text.utf8)
         var start = 0
         while let open = scalars[start...].firstIndex(of: UInt8(ascii: "{")) {

@@ -4,16 +4,16 @@ import Foundation
 ///
 /// Writes go straight to the file handle, unbuffered, so a line is out before the process
 /// exits or a live view redraws over it.
-public enum StandardError {
+package enum StandardError {
     /// Writes `line` and a line feed.
     /// - Parameter output: Where to write; standard error unless a test passes a pipe.
-    public static func writeLine(_ line: String, to output: FileHandle = .standardError) {
+    package static func writeLine(_ line: String, to output: FileHandle = .standardError) {
         write(line + "\n", to: output)
     }
 
     /// Writes `text` as it is (a progress view's redraw carries its own control characters).
     /// - Parameter output: Where to write; standard error unless a test passes a pipe.
-    public static func write(_ text: String, to output: FileHandle = .standardError) {
+    package static func write(_ text: String, to output: FileHandle = .standardError) {
         output.write(Data(text.utf8))
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
 
 /// The system BLAS's matrix product, offered to other modules without exposing the library.
-public enum BLASProduct {
+package enum BLASProduct {
     /// `C[rows × columns] = A[rows × dimension] · B[columns × dimension]ᵀ` (row-major) on the
     /// system BLAS, or `nil` when no BLAS library loads. The signature matches
     /// `ReferenceNovelty.MatrixProduct` in PolyphonyScoring, which this module does not import.
-    public static func transposedProduct() -> (@Sendable (
+    package static func transposedProduct() -> (@Sendable (
         UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>
     ) -> Void)? {
         guard case .success(let blas) = BLASLibrary.shared else { return nil }

@@ -2,27 +2,27 @@
 ///
 /// Keeps its storage alive: a view into a ``SafetensorsFile`` retains the file, so the
 /// pointer stays valid for as long as the tensor value exists.
-public struct Float32Tensor: @unchecked Sendable {
+package struct Float32Tensor: @unchecked Sendable {
     // @unchecked: the values are never written after construction.
 
     /// The tensor's name in its file.
-    public let name: String
+    package let name: String
     /// The dimensions, outermost first.
-    public let shape: [Int]
+    package let shape: [Int]
     /// The first value; never null, even for an empty tensor. Valid while this value (or a copy)
     /// is alive, which the weights that store it guarantee.
     let base: UnsafePointer<Float>
     /// The number of values.
-    public let count: Int
+    package let count: Int
     private let owner: AnyObject
 
     /// Calls `body` with the values, keeping their storage alive for the duration.
-    public func withUnsafeValues<Result>(_ body: (UnsafeBufferPointer<Float>) throws -> Result) rethrows -> Result {
+    package func withUnsafeValues<Result>(_ body: (UnsafeBufferPointer<Float>) throws -> Result) rethrows -> Result {
         try withExtendedLifetime(owner) { try body(UnsafeBufferPointer(start: base, count: count)) }
     }
 
     /// The values copied into an array.
-    public var array: [Float] { withUnsafeValues { Array($0) } }
+    package var array: [Float] { withUnsafeValues { Array($0) } }
 
     /// A zero-copy view into a mapped file.
     init(name: String, shape: [Int], mappedFrom file: SafetensorsFile, values: UnsafePointer<Float>, count: Int) {

@@ -15,15 +15,15 @@ import Darwin
 /// The mapping lives as long as this object or any ``Float32Tensor`` taken from it.
 ///
 /// Safe to share between tasks: nothing changes after `init`.
-public final class SafetensorsFile: @unchecked Sendable {
+package final class SafetensorsFile: @unchecked Sendable {
     // @unchecked: `base` is a read-only mapping fixed at init and released only in deinit.
 
     /// The path the file was opened from; every error names it.
-    public let path: String
+    package let path: String
     /// Every tensor in the header, by name.
-    public let tensors: [String: SafetensorsTensorInfo]
+    package let tensors: [String: SafetensorsTensorInfo]
     /// The header's optional `__metadata__` string map.
-    public let metadata: [String: String]
+    package let metadata: [String: String]
 
     private let base: UnsafeRawPointer?
     private let mappedLength: Int
@@ -38,7 +38,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// - Throws: `PolyphonyError.io` if it cannot be opened or mapped;
     ///   `PolyphonyError.invalidInput` naming the file (and the tensor) if the header is malformed
     ///   or a tensor's byte range disagrees with its dtype and shape.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
@@ -76,7 +76,7 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// The header entry for `name`.
     /// - Throws: `PolyphonyError.invalidInput` naming the file and the missing tensor.
-    public func info(_ name: String) throws -> SafetensorsTensorInfo {
+    package func info(_ name: String) throws -> SafetensorsTensorInfo {
         guard let info = tensors[name] else {
             throw PolyphonyError.invalidInput("tensor \(name) is missing", file: path)
         }
@@ -92,7 +92,7 @@ public final class SafetensorsFile: @unchecked Sendable {
     ///   - shape: The shape the caller needs, or `nil` to accept any.
     /// - Throws: `PolyphonyError.invalidInput` naming the file and tensor when it is missing,
     ///   has another shape, or has a non-float dtype.
-    public func float32(_ name: String, shape: [Int]? = nil) throws -> Float32Tensor {
+    package func float32(_ name: String, shape: [Int]? = nil) throws -> Float32Tensor {
         let info = try info(name)
         if let shape, shape != info.shape {
             throw PolyphonyError.invalidInput("tensor \(name) has shape \(info.shape), expected \(shape)", file: path)

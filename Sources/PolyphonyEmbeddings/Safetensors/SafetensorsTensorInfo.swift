@@ -2,9 +2,9 @@ import Foundation
 import PolyphonyCore
 
 /// One tensor's header entry in a `.safetensors` file.
-public struct SafetensorsTensorInfo: Sendable, Equatable {
+package struct SafetensorsTensorInfo: Sendable, Equatable {
     /// The element types the format defines.
-    public enum DType: String, Sendable, CaseIterable {
+    package enum DType: String, Sendable, CaseIterable {
         /// IEEE floats of 64, 32 and 16 bits, and bfloat16.
         case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
         /// Signed integers.
@@ -15,7 +15,7 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
         case bool = "BOOL", f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
 
         /// Bytes per element.
-        public var size: Int {
+        package var size: Int {
             switch self {
             case .f64, .i64, .u64: 8
             case .f32, .i32, .u32: 4
@@ -26,16 +26,16 @@ public struct SafetensorsTensorInfo: Sendable, Equatable {
     }
 
     /// The tensor's name, e.g. `encoder.layer.0.attention.self.query.weight`.
-    public let name: String
+    package let name: String
     /// The element type.
-    public let dtype: DType
+    package let dtype: DType
     /// The dimensions, outermost first (row-major).
-    public let shape: [Int]
+    package let shape: [Int]
     /// The bytes, relative to the first byte after the header.
-    public let byteRange: Range<Int>
+    package let byteRange: Range<Int>
 
     /// The number of elements: the product of ``shape`` (1 for a scalar).
-    public var elementCount: Int { shape.reduce(1, *) }
+    package var elementCount: Int { shape.reduce(1, *) }
 
     /// Parses and checks one header entry.
     /// - Parameters:

@@ -10,7 +10,7 @@ extension BertTokenizer {
     /// - Parameter path: The `tokenizer.json` file.
     /// - Throws: `PolyphonyError.io` if the file cannot be read; `PolyphonyError.invalidInput`
     ///   naming the file and field if it is not a BERT WordPiece tokenizer.
-    public init(contentsOfTokenizerJSON path: String) throws {
+    package init(contentsOfTokenizerJSON path: String) throws {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -7,38 +7,38 @@ import PolyphonyCore
 /// kept whole; the rest is normalized (``BertNormalizer``), split into words at whitespace
 /// and punctuation, and split into WordPiece subwords. The result is wrapped as
 /// `[CLS] … [SEP]` and truncated. It is never padded: the encoder packs sequences instead.
-public struct BertTokenizer: Sendable {
+package struct BertTokenizer: Sendable {
     /// How text is normalized and split; the defaults are BERT uncased's.
-    public struct Configuration: Sendable, Equatable {
+    package struct Configuration: Sendable, Equatable {
         /// Drop control characters and map all whitespace to a space.
-        public var cleanText = true
+        package var cleanText = true
         /// Put spaces around CJK ideographs so each becomes its own word.
-        public var handleChineseCharacters = true
+        package var handleChineseCharacters = true
         /// Decompose (NFD) and drop nonspacing marks: `é` → `e`.
-        public var stripAccents = true
+        package var stripAccents = true
         /// Lowercase every scalar.
-        public var lowercase = true
+        package var lowercase = true
         /// The token for words that cannot be split into known pieces.
-        public var unknownToken = "[UNK]"
+        package var unknownToken = "[UNK]"
         /// The mark of a piece that continues a word.
-        public var continuationPrefix = "##"
+        package var continuationPrefix = "##"
         /// Words longer than this (in Unicode scalars) become the unknown token.
-        public var maxInputCharactersPerWord = 100
+        package var maxInputCharactersPerWord = 100
         /// The token that starts every sequence.
-        public var classToken = "[CLS]"
+        package var classToken = "[CLS]"
         /// The token that ends every sequence.
-        public var separatorToken = "[SEP]"
+        package var separatorToken = "[SEP]"
         /// Tokens recognised verbatim in raw text, before normalization.
-        public var specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+        package var specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
         /// BERT uncased defaults.
-        public init() {}
+        package init() {}
     }
 
     /// The settings this tokenizer was built with.
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// How many entries the vocabulary has; ids run from 0 to `vocabularySize - 1`.
-    public let vocabularySize: Int
+    package let vocabularySize: Int
     let classID: Int
     let separatorID: Int
     let normalizer: BertNormalizer
@@ -49,7 +49,7 @@ public struct BertTokenizer: Sendable {
     /// Builds a tokenizer from a vocabulary given as a token-to-id map.
     /// - Throws: `PolyphonyError.invalidInput` when the unknown, class or separator token, or a
     ///   special token, is missing from the vocabulary.
-    public init(vocabulary: [String: Int], configuration: Configuration = Configuration()) throws {
+    package init(vocabulary: [String: Int], configuration: Configuration = Configuration()) throws {
         func id(_ token: String, _ role: String) throws -> Int {
             guard let id = vocabulary[token] else {
                 throw PolyphonyError.invalidInput("tokenizer vocabulary has no \(role) token \(token)")
@@ -76,7 +76,7 @@ public struct BertTokenizer: Sendable {
 
     /// Builds a tokenizer from a vocabulary in id order, as in `vocab.txt` (line n has id n).
     /// - Throws: `PolyphonyError.invalidInput` when a required token is missing.
-    public init(vocabulary: [String], configuration: Configuration = Configuration()) throws {
+    package init(vocabulary: [String], configuration: Configuration = Configuration()) throws {
         var map: [String: Int] = [:]
         for (id, token) in vocabulary.enumerated() where map[token] == nil { map[token] = id }
         try self.init(vocabulary: map, configuration: configuration)
@@ -87,7 +87,7 @@ public struct BertTokenizer: Sendable {
     ///   - text: Any text; control characters and unknown words never fail.
     ///   - maxTokens: The length cap including `[CLS]` and `[SEP]`; values below 2 act as 2.
     /// - Returns: Token ids; pieces past the cap are dropped from the end.
-    public func encode(_ text: String, maxTokens: Int = 256) -> [Int] {
+    package func encode(_ text: String, maxTokens: Int = 256) -> [Int] {
         var ids = [classID]
         let limit = max(maxTokens, 2) - 1
         for segment in segments(Array(text.unicodeScalars)) {

@@ -36,20 +36,26 @@ public actor HumanSlot {
     private let script: [HumanScript.Line]?
     private var cursor = 0
     private var pending: [(text: String, placement: HumanScript.Placement?)] = []
+    /// What a typed turn's time limit is measured and waited on.
+    private let clock: any Clock<Duration>
+    private let stopwatch: Stopwatch
 
     /// A slot for a person typing (``receive(_:)``, ``finishInput()``).
     /// - Parameter display: Shows prompts to the person (the terminal view decides where).
     /// - Parameters:
     ///   - notice: Acknowledges commands typed outside a turn's answer (`/inject`).
     ///   - answered: Called when a turn's answer is complete (or skipped, or timed out).
+    ///   - clock: What the time limit of ``answer(prompt:timeout:round:phase:)`` runs on; tests pass a manual clock.
     public init(
         display: @escaping @Sendable (String) -> Void, notice: @escaping @Sendable (String) -> Void = { _ in },
-        answered: @escaping @Sendable () -> Void = {}
+        answered: @escaping @Sendable () -> Void = {}, clock: any Clock<Duration> = ContinuousClock()
     ) {
         self.display = display
         self.notice = notice
         self.answered = answered
         self.script = nil
+        self.clock = clock
+        self.stopwatch = Stopwatch(clock)
     }
 
     /// A slot that answers from `script`, read in session order.
@@ -59,6 +65,8 @@ public actor HumanSlot {
         self.notice = { _ in }
         self.answered = {}
         self.script = script.lines.map(HumanScript.classify)
+        self.clock = ContinuousClock()
+        self.stopwatch = Stopwatch(clock)
     }
 
     /// Whether answers come from a script: they are then ready at once, in session order.
@@ -138,7 +146,7 @@ public actor HumanSlot {
         display(prompt)
         if script != nil { return scriptedAnswer(round: round, phase: phase) }
         defer { answered() }
-        let deadline = timeout.map { ContinuousClock.now + $0 }
+        let deadline = timeout.map { stopwatch.elapsed + $0 }
         var draft = AnswerDraft()
         while true {
             guard let line = await nextLine(deadline: deadline) else {
@@ -271,14 +279,15 @@ public actor HumanSlot {
 
     /// The next buffered line, waiting for one until `deadline`; `nil` at the end of input,
     /// the deadline, or cancellation.
-    private func nextLine(deadline: ContinuousClock.Instant?) async -> String? {
+    /// `deadline` is an offset on ``stopwatch``.
+    private func nextLine(deadline: Duration?) async -> String? {
         if !lines.isEmpty { return lines.removeFirst() }
         if inputEnded || Task.isCancelled { return nil }
         nextWaiterID += 1
         let id = nextWaiterID
         let timer = deadline.map { deadline in
-            Task { [weak self] in
-                try? await Task.sleep(until: deadline, clock: .continuous)
+            Task { [weak self, clock, stopwatch] in
+                try? await clock.sleep(for: deadline - stopwatch.elapsed)
                 await self?.expire(id)
             }
         }

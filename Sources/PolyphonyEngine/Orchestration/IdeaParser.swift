@@ -7,14 +7,14 @@ import PolyphonyCore
 /// (possibly inside a code fence or surrounded by prose); a numbered or bulleted list, whose
 /// indented continuation lines join the item above; and, when asked to, the whole answer as
 /// a single idea.
-public struct IdeaParser: Sendable {
+package struct IdeaParser: Sendable {
     /// One idea as the model wrote it.
-    public struct ParsedIdea: Sendable, Equatable {
-        public var text: String
+    package struct ParsedIdea: Sendable, Equatable {
+        package var text: String
         /// Idea ids the model said this one builds on, e.g. `["i3"]`.
-        public var buildsOn: [String]
+        package var buildsOn: [String]
 
-        public init(text: String, buildsOn: [String] = []) {
+        package init(text: String, buildsOn: [String] = []) {
             self.text = text
             self.buildsOn = buildsOn
         }
@@ -25,7 +25,7 @@ public struct IdeaParser: Sendable {
     /// Bounded, so a server that turns the schema into a grammar (llama.cpp) keeps even a
     /// 135M model to a short list of short ideas instead of one answer that runs out of tokens.
     /// - Parameter maxIdeas: The session's `ideas_per_turn`.
-    public static func schema(maxIdeas: Int) -> JSONValue {
+    package static func schema(maxIdeas: Int) -> JSONValue {
         .object([
             "type": .string("object"),
             "properties": .object([
@@ -52,17 +52,17 @@ public struct IdeaParser: Sendable {
 
     /// Characters of one idea in a structured answer: two or three sentences, about 75
     /// tokens, so `ideas_per_turn` ideas of 3 fit the demo's 300-token turns with their JSON.
-    public static let maxIdeaLength = 300
+    package static let maxIdeaLength = 300
 
     /// Ideas shorter than this are list noise ("1.", "- ok").
-    public var minimumLength = 8
+    package var minimumLength = 8
 
-    public init() {}
+    package init() {}
 
     /// Parses `text`.
     /// - Parameter wholeAnswerFallback: Return the whole answer as one idea when no list or
     ///   JSON is found, for phases whose every answer is an idea.
-    public func parse(_ text: String, wholeAnswerFallback: Bool = true) -> [ParsedIdea] {
+    package func parse(_ text: String, wholeAnswerFallback: Bool = true) -> [ParsedIdea] {
         if let ideas = parseJSON(text), !ideas.isEmpty { return ideas }
         let listed = parseList(text)
         if !listed.isEmpty { return listed }
@@ -72,7 +72,7 @@ public struct IdeaParser: Sendable {
     }
 
     /// The whole answer as one idea; every `[i3]`-style citation becomes a parent.
-    public func wholeAnswer(_ text: String) -> ParsedIdea? {
+    package func wholeAnswer(_ text: String) -> ParsedIdea? {
         let whole = clean(text)
         guard whole.count >= minimumLength else { return nil }
         let cited = Self.idPattern.matches(in: whole, range: NSRange(whole.startIndex..., in: whole)).compactMap {
@@ -149,11 +149,28 @@ public struct IdeaParser: Sendable {
 
     /// Drops markdown emphasis and surrounding whitespace; keeps the words.
     private func clean(_ text: String) -> String {
+        if Self.isClean(text) { return text }
         var result = text.replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "__", with: "")
         result = result.replacingOccurrences(of: "```json", with: "").replacingOccurrences(of: "```", with: "")
         result = result.components(separatedBy: .newlines).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
         while result.contains("  ") { result = result.replacingOccurrences(of: "  ", with: " ") }
         return result.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether ``clean(_:)`` would return `text` unchanged, decided in one pass over its bytes:
+    /// printable ASCII only, no `**`, `__`, backtick pair or double space, no space at either
+    /// end. Most ideas are like that, and the Foundation string operations cost far more.
+    static func isClean(_ text: String) -> Bool {
+        var previous: UInt8 = 0x20
+        for byte in text.utf8 {
+            guard byte >= 0x20, byte <= 0x7E else { return false }
+            if byte == previous, byte == UInt8(ascii: "*") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "`") || byte == 0x20 {
+                return false
+            }
+            if previous == 0x20, byte == 0x20 { return false }  // a leading space
+            previous = byte
+        }
+        return previous != 0x20 || text.isEmpty
     }
 
     private static func unique(_ ids: [String]) -> [String] {

@@ -7,8 +7,15 @@ import PolyphonyTranscript
 ///
 /// Protocols call ``runPhase(round:phase:speakers:parallel:brief:)``; independent speakers
 /// run as children of a task group, and the parent records their results one at a time, so
-/// the transcript is written by one writer in a well-defined order. Each event is durable
-/// (awaited `fsync`) before the session moves on, which is what makes `--resume` exact.
+/// the transcript is written by one writer in a well-defined order.
+///
+/// Every event is written to the file the moment it is recorded (a killed process loses
+/// nothing), and its `fsync` starts at once. A person's answer is waited for until it is on
+/// disk before the session moves on. An agent's turn, which can be asked again, is not: its
+/// `fsync` runs while the next request is out, and everything a turn or a parallel phase
+/// recorded is on disk before the session records anything after it. A machine crash
+/// therefore loses at most the last turn (or phase) recorded, and only in the few
+/// milliseconds its `fsync` takes, as before; `--resume` asks for it again.
 public actor Orchestrator {
     /// Why a session stopped early but cleanly.
     enum Stop: Error {
@@ -39,6 +46,11 @@ public actor Orchestrator {
     private let logger: Logger
 
     private var lastWritten: UInt64 = 0
+    /// Lines that must be on disk before anything more is recorded: those of the last
+    /// finished turn of a sequential phase, or of the last finished parallel phase.
+    private var checkpoint: UInt64 = 0
+    /// Lines known to be on disk.
+    private var durable: UInt64 = 0
     private var nextTurnIndex = 0
     private var nextIdeaNumber = 1
     private var totals = EndRecord.Totals()
@@ -72,7 +84,7 @@ public actor Orchestrator {
         writer: TranscriptWriter, events: AsyncStream<SessionEvent>.Continuation? = nil,
         human: HumanSlot? = nil, resume: ResumeState = ResumeState(), recordMessages: Bool = false,
         humanRecording: ResumeState? = nil,
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) {
         var logger = logger
         logger[metadataKey: "session"] = "\(header.sessionId)"
@@ -159,7 +171,7 @@ public actor Orchestrator {
             for speaker in speakers { briefs[speaker.id] = await brief(speaker) }
             let jobs = speakers.map { speaker in (speaker, briefs[speaker.id] ?? TurnBrief(context: "", instruction: "", ideas: .none)) }
             outcomes = try await runParallel(jobs, round: round, phase: phase)
-            try await makeDurable()
+            checkpoint = lastWritten
         } else {
             for speaker in speakers {
                 try Task.checkCancellation()
@@ -179,7 +191,7 @@ public actor Orchestrator {
                 events?.yield(.turnStarted(speaker: speaker.id, round: round, phase: phase))
                 if speaker.isHuman, let played = playedBack(speaker, round: round, phase: phase) {
                     outcomes[speaker.id] = try await recordTurn(played, round: round, phase: phase, brief: brief)
-                    try await makeDurable()
+                    checkpoint = lastWritten
                     continue
                 }
                 let result = try await Self.perform(
@@ -187,7 +199,7 @@ public actor Orchestrator {
                     human: human, limits: limits, round: round, phase: phase, stream: true, events: events
                 )
                 outcomes[speaker.id] = try await recordTurn(result, round: round, phase: phase, brief: brief)
-                try await makeDurable()
+                checkpoint = lastWritten
             }
         }
         return speakers.compactMap { outcomes[$0.id] }
@@ -452,7 +464,9 @@ public actor Orchestrator {
             return try await commit(turn, parsed: extractIdeas(response.text, mode: mode))
         case .playedBack(let speaker, let recorded, let recordedIdeas):
             let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: phase, speaker: speaker.id, kind: .human, response: recorded.response, at: Date())
-            return try await commit(turn, parsed: recordedIdeas.map { IdeaParser.ParsedIdea(text: $0.text, buildsOn: $0.parents) })
+            let outcome = try await commit(turn, parsed: recordedIdeas.map { IdeaParser.ParsedIdea(text: $0.text, buildsOn: $0.parents) })
+            try await makeDurable()
+            return outcome
         case .human(let speaker, let answer):
             switch answer {
             case .end:
@@ -465,33 +479,44 @@ public actor Orchestrator {
             case .text(let text, let explicitIdeas):
                 let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: phase, speaker: speaker.id, kind: .human, response: text, at: Date())
                 let parsed = extractHumanIdeas(text, mode: mode) + explicitIdeas.map { IdeaParser.ParsedIdea(text: $0) }
-                return try await commit(turn, parsed: parsed)
+                let outcome = try await commit(turn, parsed: parsed)
+                // What a person typed cannot be asked for again: on disk before anything else happens.
+                try await makeDurable()
+                return outcome
             }
         }
     }
 
-    /// Writes a turn and its ideas, in that order, and adds them to the session's memory.
+    /// Writes a turn and its ideas, in that order and with one `write`, and adds them to the session's memory.
     private func commit(_ turn: TurnRecord, parsed: [IdeaParser.ParsedIdea]) async throws -> TurnOutcome {
-        try await record(.turn(turn))
-        let views = try await recordIdeas(parsed, of: turn)
-        return TurnOutcome(speaker: turn.speaker, text: turn.response, ideas: views, skipped: false)
+        let records = ideaRecords(parsed, of: turn)
+        try await record([.turn(turn)] + records.map(TranscriptEvent.idea))
+        return TurnOutcome(speaker: turn.speaker, text: turn.response, ideas: records.map(Self.view), skipped: false)
     }
 
     private func recordIdeas(_ parsed: [IdeaParser.ParsedIdea], of turn: TurnRecord) async throws -> [IdeaRecordView] {
-        var views: [IdeaRecordView] = []
+        let records = ideaRecords(parsed, of: turn)
+        try await record(records.map(TranscriptEvent.idea))
+        return records.map(Self.view)
+    }
+
+    /// Numbers `parsed` as the next ideas of `turn`.
+    private func ideaRecords(_ parsed: [IdeaParser.ParsedIdea], of turn: TurnRecord) -> [IdeaRecord] {
         // An idea builds only on ideas from before its turn, never on a sibling.
         var siblings: Set<String> = []
-        for idea in parsed {
+        return parsed.map { idea in
             let record = IdeaRecord(
                 id: "i\(nextIdeaNumber)", author: turn.speaker, round: turn.round, text: idea.text,
                 parents: idea.buildsOn.filter { ideaIDs.contains($0) && !siblings.contains($0) }, turn: turn.index
             )
             siblings.insert(record.id)
             nextIdeaNumber += 1
-            try await self.record(.idea(record))
-            views.append(IdeaRecordView(id: record.id, author: record.author, round: record.round, text: record.text, turn: record.turn))
+            return record
         }
-        return views
+    }
+
+    private static func view(_ record: IdeaRecord) -> IdeaRecordView {
+        IdeaRecordView(id: record.id, author: record.author, round: record.round, text: record.text, turn: record.turn)
     }
 
     /// A person's answer: a list or JSON when they wrote one, else one idea per line, as the
@@ -573,6 +598,7 @@ public actor Orchestrator {
     /// Waits until everything recorded so far is on disk.
     private func makeDurable() async throws {
         try await writer.waitUntilDurable(lastWritten)
+        durable = lastWritten
     }
 
     private func takeTurnIndex() -> Int {
@@ -587,25 +613,38 @@ public actor Orchestrator {
     }
 
     /// Appends to the transcript, updates totals, and reports the event.
-    ///
-    /// The line is written at once (a killed process loses nothing recorded); `fsync` runs
-    /// behind it with group commit, and ``makeDurable()`` waits for it at the end of each
-    /// turn of a sequential phase and of each parallel phase.
     private func record(_ event: TranscriptEvent) async throws {
-        lastWritten = try await writer.write(event)
-        switch event {
-        case .turn(let turn):
-            turns.append(turn)
-            totals.turns += 1
-            totals.promptTokens += turn.usage?.promptTokens ?? 0
-            totals.completionTokens += turn.usage?.completionTokens ?? 0
-        case .idea(let idea):
-            totals.ideas += 1
-            remember(IdeaRecordView(id: idea.id, author: idea.author, round: idea.round, text: idea.text, turn: idea.turn))
-        default:
-            break
+        try await record([event])
+    }
+
+    /// Appends `events` with one `write`, updates totals, and reports them.
+    ///
+    /// The lines are written at once (a killed process loses nothing recorded) and their
+    /// `fsync` starts behind them with group commit. What the last finished turn or phase
+    /// recorded (``checkpoint``) is waited for here, before anything newer is written, so
+    /// its `fsync` overlaps the next request instead of delaying it.
+    private func record(_ events: [TranscriptEvent]) async throws {
+        guard !events.isEmpty else { return }
+        if checkpoint > durable {
+            try await writer.waitUntilDurable(checkpoint)
+            durable = checkpoint
         }
-        events?.yield(.recorded(event))
+        lastWritten = try await writer.write(contentsOf: events)
+        for event in events {
+            switch event {
+            case .turn(let turn):
+                turns.append(turn)
+                totals.turns += 1
+                totals.promptTokens += turn.usage?.promptTokens ?? 0
+                totals.completionTokens += turn.usage?.completionTokens ?? 0
+            case .idea(let idea):
+                totals.ideas += 1
+                remember(IdeaRecordView(id: idea.id, author: idea.author, round: idea.round, text: idea.text, turn: idea.turn))
+            default:
+                break
+            }
+            self.events?.yield(.recorded(event))
+        }
     }
 
     private func remember(_ idea: IdeaRecordView) {

@@ -53,7 +53,7 @@ extension SessionPlan {
     /// - Throws: ``PolyphonyError`` when the new transcript cannot be written or read back.
     public func rerunCompared(
         with recording: [TranscriptEvent], writingTo path: String,
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) async throws -> RerunResult {
         let end = try await orchestrator(writer: try TranscriptWriter(path: path, opening: .new), logger: logger).run()
         let (rerun, _) = try TranscriptReader(path: path).readAll()

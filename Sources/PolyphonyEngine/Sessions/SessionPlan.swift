@@ -29,7 +29,7 @@ public struct SessionPlan: Sendable {
     ///   - logger: Passed to the orchestrator; logs nothing by default.
     public func orchestrator(
         writer: TranscriptWriter, events: AsyncStream<SessionEvent>.Continuation? = nil, human: HumanSlot? = nil,
-        recordMessages: Bool = false, logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        recordMessages: Bool = false, logger: Logger = .disabled
     ) -> Orchestrator {
         Orchestrator(
             header: header, cast: cast, protocol: protocolType.init(), writer: writer, events: events,

@@ -1,19 +1,19 @@
 import PolyphonyScoring
 
 /// The scalar measurements of one run that conditions are compared on.
-public enum RunMetrics {
+package enum RunMetrics {
     /// Every metric, in report order. Definitions and sources are in docs/metrics.md.
-    public static let names = [
+    package static let names = [
         "ideas", "unique_ideas", "yield", "yield_at_0.8", "mean_pairwise_distance", "vendi",
         "distinct_1", "distinct_2", "distinct_3", "between_participant_similarity", "tokens",
         "originality", "reference_novelty", "hivemind_share",
     ]
 
     /// The metrics that need the learned model's embedder or a reference pool.
-    public static let originalityNames: Set<String> = ["originality", "reference_novelty", "hivemind_share"]
+    package static let originalityNames: Set<String> = ["originality", "reference_novelty", "hivemind_share"]
 
     /// What each metric means, one line each, for the text and HTML reports.
-    public static let descriptions: [String: String] = [
+    package static let descriptions: [String: String] = [
         "ideas": "ideas generated",
         "unique_ideas": "near-duplicate clusters at the scoring threshold",
         "yield": "unique ÷ generated at the scoring threshold",
@@ -32,7 +32,7 @@ public enum RunMetrics {
 
     /// The metrics of one run's score report; metrics that do not apply (e.g. homogeneity
     /// for a solo run) are absent.
-    public static func values(of report: ScoreReport, tokens: Int) -> [String: Double] {
+    package static func values(of report: ScoreReport, tokens: Int) -> [String: Double] {
         let overall = report.overall
         let optional: [String: Double?] = [
             "ideas": Double(overall.ideas),

@@ -1,12 +1,12 @@
 /// Descriptive statistics and effect sizes used by the experiment report.
-public enum Statistics {
+package enum Statistics {
     /// The arithmetic mean; `nil` for no values.
-    public static func mean(_ values: [Double]) -> Double? {
+    package static func mean(_ values: [Double]) -> Double? {
         values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 
     /// The sample standard deviation (n − 1 in the denominator); `nil` below two values.
-    public static func standardDeviation(_ values: [Double]) -> Double? {
+    package static func standardDeviation(_ values: [Double]) -> Double? {
         guard values.count > 1, let mean = mean(values) else { return nil }
         let squares = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
         return (squares / Double(values.count - 1)).squareRoot()
@@ -16,7 +16,7 @@ public enum Statistics {
     /// deviation, times the small-sample correction J = 1 − 3 / (4(n₁ + n₂) − 9)
     /// (Hedges 1981; Borenstein et al. 2009, *Introduction to Meta-Analysis*, eqs. 4.18–4.23).
     /// - Returns: `nil` when a group has fewer than two values or both have no spread.
-    public static func hedgesG(_ first: [Double], _ second: [Double]) -> Double? {
+    package static func hedgesG(_ first: [Double], _ second: [Double]) -> Double? {
         guard first.count > 1, second.count > 1,
               let m1 = mean(first), let m2 = mean(second),
               let s1 = standardDeviation(first), let s2 = standardDeviation(second)
@@ -35,7 +35,7 @@ public enum Statistics {
     /// forward and cap at 1. It controls the family-wise error rate under any dependence; the
     /// same numbers as R's `p.adjust(p, "holm")`.
     /// - Returns: Adjusted p-values in the order given.
-    public static func holm(_ pValues: [Double]) -> [Double] {
+    package static func holm(_ pValues: [Double]) -> [Double] {
         let m = pValues.count
         let order = pValues.indices.sorted { (pValues[$0], $0) < (pValues[$1], $1) }
         var adjusted = [Double](repeating: 1, count: m)

@@ -6,14 +6,14 @@ import PolyphonyEngine
 /// session files and grids.
 ///
 /// Lives here rather than in Engine because a grid's topics are read with the grid loader.
-public enum BaselineTopics {
+package enum BaselineTopics {
     /// Gathers topics in the order given, the first of each id kept.
     /// - Parameters:
     ///   - texts: Topic texts (ids `t1`, `t2`, …).
     ///   - files: Session files (id: the file's base name) and grids (their topic ids); a file
     ///     with a top-level `conditions:` line is read as a grid.
     /// - Throws: ``PolyphonyError`` naming the file when one cannot be read or parsed.
-    public static func gather(texts: [String], files: [String]) throws -> [BaselinePool.Topic] {
+    package static func gather(texts: [String], files: [String]) throws -> [BaselinePool.Topic] {
         var topics = texts.enumerated().map { BaselinePool.Topic(id: "t\($0.offset + 1)", text: $0.element) }
         for file in files {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {

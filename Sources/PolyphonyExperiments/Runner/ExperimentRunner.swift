@@ -26,6 +26,8 @@ public struct ExperimentRunner: Sendable {
     public var backend: SessionBinder.BackendLookup
     /// Receives the runner's decisions (sessions skipped, resumed, started) and every session's own lines.
     public var logger: Logger
+    /// What progress's elapsed time is read from; tests may pass a manual clock.
+    public var clock: any Clock<Duration> = ContinuousClock()
 
     /// - Parameters:
     ///   - folder: The experiment folder; created when missing.
@@ -38,7 +40,7 @@ public struct ExperimentRunner: Sendable {
     public init(
         folder: String, concurrency: Int, personaDirectory: String, toolVersion: String, backendOverride: String? = nil,
         backend: @escaping SessionBinder.BackendLookup,
-        logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = .disabled
     ) {
         self.logger = logger
         self.folder = folder
@@ -64,13 +66,12 @@ public struct ExperimentRunner: Sendable {
         for run in runs { _ = try prepare(run, grid: grid, library: library, path: nil) }
         try ExperimentManifest(grid: grid).write(folder: folder)
 
-        let clock = ContinuousClock()
-        let start = clock.now
+        let stopwatch = Stopwatch(clock)
         var state = ExperimentProgress(total: runs.count)
         var failures: [(id: String, reason: String)] = []
         var interrupted = false
         func report(_ latest: String) {
-            let elapsed = clock.now - start
+            let elapsed = stopwatch.elapsed
             state.elapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             state.latest = latest
             progress(state)

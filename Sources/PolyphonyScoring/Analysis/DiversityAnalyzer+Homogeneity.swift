@@ -27,7 +27,11 @@ extension DiversityAnalyzer {
             }
             return sums
         }
+        // Up to `listedPairLimit` participants every pair is listed and averaged as such;
+        // beyond, the mean comes from one identity in O(p·d) and no pairs are listed.
+        let listsPairs = p <= Self.listedPairLimit
         func between(_ sums: [Double]) -> (pairs: [(Int, Int, Double)], mean: Double?) {
+            guard listsPairs else { return ([], Self.meanPairDot(sums, counts: counts, dimension: d)) }
             var pairs: [(Int, Int, Double)] = []
             sums.withUnsafeBufferPointer { s in
                 for i in 0..<p {
@@ -64,8 +68,33 @@ extension DiversityAnalyzer {
                     first: participants[i].key, second: participants[j].key,
                     sameGroup: context.ideas[a].group == context.ideas[b].group, similarity: similarity)
             },
+            pairsListed: listsPairs ? nil : false,
             meanBetweenParticipants: mean,
             meanWithinParticipants: within.isEmpty ? nil : within.reduce(0, +) / Double(within.count),
             randomPairFloor: floorMean, randomPairFloorSpread: floorSpread, permutations: floors.count)
+    }
+
+    /// Participants up to which the report lists every pair (19,900 pairs); a study with one
+    /// author per row would otherwise list billions.
+    static let listedPairLimit = 200
+
+    /// The mean over pairs i < j of (sᵢ/cᵢ)·(sⱼ/cⱼ), from Σᵢ<ⱼ uᵢ·uⱼ = (|Σ uᵢ|² − Σ |uᵢ|²) / 2.
+    static func meanPairDot(_ sums: [Double], counts: [Int], dimension d: Int) -> Double? {
+        let p = counts.count
+        guard p >= 2 else { return nil }
+        var total = [Double](repeating: 0, count: d)
+        var squares = 0.0
+        for i in 0..<p {
+            let scale = 1 / Double(counts[i])
+            var norm = 0.0
+            for k in 0..<d {
+                let value = sums[i * d + k] * scale
+                total[k] += value
+                norm += value * value
+            }
+            squares += norm
+        }
+        let all = total.reduce(0) { $0 + $1 * $1 }
+        return (all - squares) / 2 / (Double(p) * Double(p - 1) / 2)
     }
 }

@@ -99,7 +99,9 @@ public struct DiversityAnalyzer: Sendable {
             throw PolyphonyError.invalidInput("the near-duplicate threshold must lie in (-1, 1], got \(threshold)")
         }
         var context = Context(
-            ideas: ideas, matrix: matrix, wordIDs: DistinctN.WordIDs(ideas.map { LexicalEmbedder.words($0.text) }).texts,
+            ideas: ideas, matrix: matrix,
+            index: await NearDuplicateClustering.Index(matrix, threshold: min(threshold, NearDuplicateClustering.literatureThreshold)),
+            wordIDs: DistinctN.WordIDs(ideas.map { LexicalEmbedder.words($0.text) }).texts,
             promptDistances: ideas.enumerated().map { index, idea in
                 guard let prompt = idea.prompt, let vector = promptVectors[prompt], vector.count == matrix.dimension else { return nil }
                 var dot: Float = 0
@@ -170,6 +172,8 @@ public struct DiversityAnalyzer: Sendable {
     struct Context {
         var ideas: [InputIdea]
         var matrix: EmbeddingMatrix
+        /// The matrix prepared once for every clustering and nearest-idea search.
+        var index: NearDuplicateClustering.Index
         /// Each idea's words as dense ids, for distinct-n.
         var wordIDs: [[Int32]]
         var promptDistances: [Double?]
@@ -180,11 +184,11 @@ public struct DiversityAnalyzer: Sendable {
     }
 
     func clusters(_ rows: [Int], _ context: Context, threshold: Float, settled: Bool) async throws -> NearDuplicateClustering.Result {
-        let sub = rows.count == context.matrix.rows ? context.matrix : context.matrix.subset(rows)
         if settled, let settler {
+            let sub = rows.count == context.matrix.rows ? context.matrix : context.matrix.subset(rows)
             return await settler.cluster(sub, texts: rows.map { context.ideas[$0].text })
         }
-        return await NearDuplicateClustering(threshold: threshold).cluster(sub)
+        return await NearDuplicateClustering(threshold: threshold).cluster(rows, in: context.index)
     }
 
     func summary(

@@ -4,7 +4,7 @@ import PolyphonyCore
 extension EmbeddingMatrix {
     /// Rows drawn uniformly from the unit sphere (normalised Gaussians), reproducible from
     /// `seed`; for benchmarks and tests of the metrics.
-    public static func randomUnit(rows: Int, dimension: Int, seed: UInt64) -> EmbeddingMatrix {
+    package static func randomUnit(rows: Int, dimension: Int, seed: UInt64) -> EmbeddingMatrix {
         var generator = SplitMix64(seed: seed)
         var values = [Float](repeating: 0, count: rows * dimension)
         for index in values.indices {

@@ -21,8 +21,20 @@ public struct LexicalEmbedder: Embedder {
     public var name: String { "lexical-hash-\(dimension)" }
     public var isSemantic: Bool { false }
 
+    /// Texts are independent, so a batch is split over the cores.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        texts.map(vector)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, texts.count / 64))
+        guard workers > 1 else { return texts.map(vector) }
+        let embedder = self
+        return await withTaskGroup(of: (Int, [[Float]]).self) { group in
+            for worker in 0..<workers {
+                let slice = texts[(texts.count * worker / workers)..<(texts.count * (worker + 1) / workers)]
+                group.addTask { (worker, slice.map(embedder.vector)) }
+            }
+            var parts = [[[Float]]](repeating: [], count: workers)
+            for await (worker, part) in group { parts[worker] = part }
+            return parts.flatMap { $0 }
+        }
     }
 
     /// The relative weight, by squared norm, of each feature family in the final vector.

@@ -4,30 +4,30 @@ import PolyphonyCore
 /// line breaks and doubled quotes, records ended by CRLF or LF, and a header row.
 ///
 /// Errors name the file and the physical line, so a user can find the bad record in an editor.
-public struct CSVParser: Sendable {
+package struct CSVParser: Sendable {
     /// One data record: its fields by header name, and where it started.
-    public struct Record: Sendable, Hashable {
+    package struct Record: Sendable, Hashable {
         /// The 1-based physical line the record starts on.
-        public var line: Int
-        public var fields: [String]
+        package var line: Int
+        package var fields: [String]
     }
 
     /// The parsed file: the header names in order and every non-blank data record.
-    public struct Table: Sendable, Hashable {
-        public var header: [String]
-        public var records: [Record]
+    package struct Table: Sendable, Hashable {
+        package var header: [String]
+        package var records: [Record]
 
         /// The position of a column, matched case-insensitively and ignoring surrounding spaces.
-        public func column(_ name: String) -> Int? {
+        package func column(_ name: String) -> Int? {
             let wanted = name.lowercased()
             return header.firstIndex { $0.trimmingSpaces().lowercased() == wanted }
         }
     }
 
     /// The file name errors mention.
-    public let file: String?
+    package let file: String?
 
-    public init(file: String? = nil) {
+    package init(file: String? = nil) {
         self.file = file
     }
 
@@ -35,7 +35,7 @@ public struct CSVParser: Sendable {
     /// - Returns: Each record with the line it starts on. Completely blank lines are skipped.
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` for an unterminated quote,
     ///   text after a closing quote, a stray quote inside an unquoted field, or invalid UTF-8.
-    public func records(_ bytes: [UInt8]) throws -> [Record] {
+    package func records(_ bytes: [UInt8]) throws -> [Record] {
         let quote: UInt8 = 0x22, comma: UInt8 = 0x2C, cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
         var index = 0
         // A byte-order mark is not part of the first header name.
@@ -139,7 +139,7 @@ public struct CSVParser: Sendable {
     /// Parses a file whose first record names the columns.
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` for malformed CSV, an empty
     ///   file, duplicate column names, or a record whose field count differs from the header's.
-    public func table(_ bytes: [UInt8]) throws -> Table {
+    package func table(_ bytes: [UInt8]) throws -> Table {
         let all = try records(bytes)
         guard let headerRecord = all.first else {
             throw PolyphonyError.invalidInput("empty CSV file: expected a header row", file: file, line: 1)

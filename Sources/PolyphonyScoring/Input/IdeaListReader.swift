@@ -6,14 +6,14 @@ import PolyphonyCore
 /// and `kind` (`human` or `agent`; default `human`) optional.
 ///
 /// Every non-blank row becomes an idea or an error naming its line; nothing is skipped silently.
-public struct IdeaListReader: Sendable {
+package struct IdeaListReader: Sendable {
     /// Which syntax a list is written in.
-    public enum Format: String, Sendable {
+    package enum Format: String, Sendable {
         case csv, jsonl
 
         /// The format a file's extension implies: `.csv`, or `.jsonl`/`.ndjson`.
         /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` for any other extension.
-        public init(path: String) throws {
+        package init(path: String) throws {
             switch (path as NSString).pathExtension.lowercased() {
             case "csv": self = .csv
             case "jsonl", "ndjson": self = .jsonl
@@ -24,11 +24,11 @@ public struct IdeaListReader: Sendable {
     }
 
     /// Used when a row has no `group` column or leaves it empty; `nil` means the file's base name.
-    public var defaultGroup: String?
+    package var defaultGroup: String?
     /// Used when a row has no `prompt`.
-    public var defaultPrompt: String?
+    package var defaultPrompt: String?
 
-    public init(defaultGroup: String? = nil, defaultPrompt: String? = nil) {
+    package init(defaultGroup: String? = nil, defaultPrompt: String? = nil) {
         self.defaultGroup = defaultGroup
         self.defaultPrompt = defaultPrompt
     }
@@ -36,13 +36,13 @@ public struct IdeaListReader: Sendable {
     /// Reads an idea list from disk, choosing the syntax from the extension.
     /// - Returns: The ideas in file order and a source entry describing the file.
     /// - Throws: ``PolyphonyError`` naming the file and line of the first bad row.
-    public func read(path: String) throws -> (ideas: [InputIdea], source: IdeaSource) {
+    package func read(path: String) throws -> (ideas: [InputIdea], source: IdeaSource) {
         let format = try Format(path: path)
         return try read(bytes: try readInputFile(path), format: format, path: path)
     }
 
     /// Reads an idea list already in memory; `path` names it in errors and becomes its source id.
-    public func read(bytes: [UInt8], format: Format, path: String) throws -> (ideas: [InputIdea], source: IdeaSource) {
+    package func read(bytes: [UInt8], format: Format, path: String) throws -> (ideas: [InputIdea], source: IdeaSource) {
         let name = (path as NSString).lastPathComponent
         let group = defaultGroup ?? (name as NSString).deletingPathExtension
         let rows: [Row] = switch format {

@@ -4,15 +4,15 @@ import PolyphonyTranscript
 
 /// Pulls the ideas out of a transcript, streaming it, and tags each with the session's
 /// protocol (or a chosen group label), topic and the author's kind.
-public struct TranscriptIdeaReader: Sendable {
+package struct TranscriptIdeaReader: Sendable {
     /// Replaces the protocol name as every idea's group when set (the older `--group LABEL`).
-    public var groupOverride: String?
+    package var groupOverride: String?
     /// How a transcript's group is named when ``groupOverride`` is not set.
-    public var grouping: IdeaGrouping
+    package var grouping: IdeaGrouping
     /// What ``IdeaGrouping/Key/file`` names each path (default: its base name).
-    public var fileNames: [String: String]
+    package var fileNames: [String: String]
 
-    public init(groupOverride: String? = nil, grouping: IdeaGrouping = IdeaGrouping(), fileNames: [String: String] = [:]) {
+    package init(groupOverride: String? = nil, grouping: IdeaGrouping = IdeaGrouping(), fileNames: [String: String] = [:]) {
         self.groupOverride = groupOverride
         self.grouping = grouping
         self.fileNames = fileNames
@@ -22,7 +22,7 @@ public struct TranscriptIdeaReader: Sendable {
     /// - Returns: The ideas in file order, and a source entry with the session id and any
     ///   warnings (a cut-off final line, authors not in the header, a session without ideas).
     /// - Throws: ``PolyphonyError`` when the file is missing or a complete line is malformed.
-    public func read(path: String) throws -> (ideas: [InputIdea], source: IdeaSource) {
+    package func read(path: String) throws -> (ideas: [InputIdea], source: IdeaSource) {
         var header: SessionHeader?
         var kinds: [String: InputIdea.Kind] = [:]
         var turnKinds: [String: InputIdea.Kind] = [:]

@@ -1,12 +1,12 @@
 /// The adjusted Rand index (Hubert & Arabie 1985) between two partitions of the same items:
 /// 1 for identical partitions, about 0 for chance agreement, negative below chance.
-public enum AdjustedRandIndex {
+package enum AdjustedRandIndex {
     /// The ARI of two labelings of the same items, given in the same order.
     ///
     /// When both partitions are trivial in the same way (every item alone, or all together)
     /// the formula is 0/0; the index is then 1 if the partitions agree and 0 otherwise.
     /// - Returns: `nil` when the label lists differ in length or are empty.
-    public static func compute<A: Hashable, B: Hashable>(_ a: [A], _ b: [B]) -> Double? {
+    package static func compute<A: Hashable, B: Hashable>(_ a: [A], _ b: [B]) -> Double? {
         guard a.count == b.count, !a.isEmpty else { return nil }
         var codesA: [A: Int] = [:], codesB: [B: Int] = [:]
         var joint: [Int: Int] = [:], rows: [Int: Int] = [:], columns: [Int: Int] = [:]

@@ -4,12 +4,12 @@ import Foundation
 /// Si et al. 2024 ("Can LLMs Generate Novel Research Ideas?") and Ueda et al. 2025: ideas are
 /// visited in order; each joins the most similar existing cluster representative when their
 /// cosine similarity is at least the threshold, and otherwise founds a new cluster and becomes
-/// its representative.
+/// its representative. Similarity ties go to the earlier representative.
 ///
-/// Memory is linear in n: only representatives are kept, never an n×n matrix. Work is pruned
-/// exactly with a Cauchy–Schwarz bound: the dot product over the first `prefix` dimensions
-/// plus |x_rest|·|r_rest| bounds the full cosine, so most pairs are rejected after a quarter
-/// of the dimensions. Blocks of ideas are compared against earlier representatives in
+/// The result is exact: every decision uses the full dot product of the two rows. Memory is
+/// linear in n: only representatives are kept, never an n×n matrix. Work is pruned with a
+/// bound that can only overestimate (see ``Index``), so most pairs are rejected after a few
+/// dozen multiplications. Blocks of ideas are compared against earlier representatives in
 /// parallel; the result is identical to the sequential definition.
 public struct NearDuplicateClustering: Sendable {
     /// The outcome: a cluster for every idea, in the order clusters were founded.
@@ -49,24 +49,20 @@ public struct NearDuplicateClustering: Sendable {
 
     /// Clusters the rows of a unit-normalised matrix.
     public func cluster(_ matrix: EmbeddingMatrix) async -> Result {
-        let n = matrix.rows, d = matrix.dimension
+        await cluster(Array(0..<matrix.rows), in: await Index(matrix, threshold: threshold))
+    }
+
+    /// Clusters the rows `order` of an indexed matrix, visiting them in that order. The result
+    /// numbers them 0..<order.count, as if the matrix were `matrix.subset(order)`; one index
+    /// serves every subset (the analyzer's breakdowns).
+    func cluster(_ order: [Int], in index: Index) async -> Result {
+        let n = order.count
         guard n > 0 else { return Result(assignments: [], representatives: [], similarityToRepresentative: []) }
-        // A multiple of 16 keeps the prefix kernel on full SIMD lanes.
-        let prefix = min(d, max(16, (d / 4 + 15) / 16 * 16))
-        let values = matrix.values
-        var suffixNorms = [Float](repeating: 0, count: n)
-        // Prefixes of all rows, contiguous, so scans stream through cache instead of striding rows.
-        var prefixes = [Float](repeating: 0, count: n * prefix)
-        values.withUnsafeBufferPointer { e in
-            for i in 0..<n {
-                var sum: Float = 0
-                for k in prefix..<d { sum += e[i * d + k] * e[i * d + k] }
-                suffixNorms[i] = sum.squareRoot()
-                for k in 0..<prefix { prefixes[i * prefix + k] = e[i * d + k] }
-            }
-        }
-        let scan = Scan(values: values, prefixes: prefixes, norms: suffixNorms, dimension: d, prefix: prefix, threshold: threshold)
+        let scan = Scan(index: index, threshold: threshold)
         var representatives: [Int] = []
+        // Representatives as matrix rows, in founding order, and each one's cluster.
+        var representativeRows: [Int] = []
+        var clusterOfRow: [Int: Int] = [:]
         var assignments = [Int](repeating: -1, count: n)
         var similarity = [Float](repeating: 1, count: n)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -74,37 +70,44 @@ public struct NearDuplicateClustering: Sendable {
         var blockStart = 0
         while blockStart < n {
             let blockEnd = min(n, blockStart + Self.blockSize)
-            let known = representatives
+            let known = representativeRows
             // Against representatives founded before this block: independent per row.
             var earlier = [Match](repeating: Match(), count: blockEnd - blockStart)
             if !known.isEmpty {
-                let chunk = (blockEnd - blockStart + workers - 1) / workers
-                let parts = await withTaskGroup(of: (Int, [Match]).self) { group in
-                    for lower in stride(from: blockStart, to: blockEnd, by: chunk) {
-                        let upper = min(blockEnd, lower + chunk)
-                        group.addTask { (lower, scan.best(rows: lower..<upper, among: known)) }
+                // Small work runs inline: a task costs more than a few hundred dot products.
+                if (blockEnd - blockStart) * known.count < 65_536 || workers == 1 {
+                    earlier = scan.best(rows: order[blockStart..<blockEnd], among: known)
+                } else {
+                    let chunk = (blockEnd - blockStart + workers - 1) / workers
+                    let parts = await withTaskGroup(of: (Int, [Match]).self) { group in
+                        for lower in stride(from: blockStart, to: blockEnd, by: chunk) {
+                            let rows = order[lower..<min(blockEnd, lower + chunk)]
+                            group.addTask { (lower, scan.best(rows: rows, among: known)) }
+                        }
+                        var parts: [(Int, [Match])] = []
+                        for await part in group { parts.append(part) }
+                        return parts
                     }
-                    var parts: [(Int, [Match])] = []
-                    for await part in group { parts.append(part) }
-                    return parts
-                }
-                for (lower, found) in parts {
-                    for (offset, match) in found.enumerated() { earlier[lower - blockStart + offset] = match }
+                    for (lower, found) in parts {
+                        for (offset, match) in found.enumerated() { earlier[lower - blockStart + offset] = match }
+                    }
                 }
             }
             // Within the block: sequential, against representatives this block has founded.
-            for row in blockStart..<blockEnd {
-                var match = earlier[row - blockStart]
-                if representatives.count > known.count {
-                    let local = scan.best(rows: row..<(row + 1), among: representatives[known.count...])[0]
+            for position in blockStart..<blockEnd {
+                var match = earlier[position - blockStart]
+                if representativeRows.count > known.count {
+                    let local = scan.best(rows: order[position..<(position + 1)], among: representativeRows[known.count...])[0]
                     if local.similarity > match.similarity { match = local }
                 }
-                if match.representative >= 0, match.similarity >= threshold {
-                    assignments[row] = assignments[match.representative]
-                    similarity[row] = match.similarity
+                if match.representative >= 0, match.similarity >= threshold, let cluster = clusterOfRow[match.representative] {
+                    assignments[position] = cluster
+                    similarity[position] = match.similarity
                 } else {
-                    assignments[row] = representatives.count
-                    representatives.append(row)
+                    clusterOfRow[order[position]] = representatives.count
+                    assignments[position] = representatives.count
+                    representatives.append(position)
+                    representativeRows.append(order[position])
                 }
             }
             blockStart = blockEnd
@@ -112,33 +115,31 @@ public struct NearDuplicateClustering: Sendable {
         return Result(assignments: assignments, representatives: representatives, similarityToRepresentative: similarity)
     }
 
-    /// The best representative found for a row so far.
+    /// The best candidate found for a row so far.
     struct Match: Sendable {
         var similarity: Float = -.infinity
+        /// The candidate's matrix row, or -1.
         var representative = -1
     }
 
-    /// The read-only data a search shares across tasks.
+    /// What the search shares across tasks: an ``Index`` and the threshold a match must reach.
     struct Scan: Sendable {
-        let values: [Float]
-        let prefixes: [Float]
-        let norms: [Float]
-        let dimension: Int
-        let prefix: Int
+        let index: Index
+        /// Candidates below this are never matches; `-infinity` searches for the nearest candidate.
         let threshold: Float
 
-        /// Representatives scanned per tile: 256 × 96 floats stay in L2 while every row passes over them.
+        /// Candidates scanned per tile: 256 × 32–128 floats stay in L2 while every row passes over them.
         private static let tile = 256
 
-        /// For each row, the most similar candidate at or above the threshold; ties go to the earlier candidate.
-        func best<C: RandomAccessCollection<Int>>(rows: Range<Int>, among candidates: C) -> [Match] {
+        /// For each row, the most similar candidate at or above the threshold; ties go to the
+        /// earlier candidate. Similarities are full dot products of the rows.
+        func best<R: RandomAccessCollection<Int>, C: RandomAccessCollection<Int>>(rows: R, among candidates: C) -> [Match] {
             var found = [Match](repeating: Match(), count: rows.count)
-            // Rounding in the bound must never prune a true match.
-            let slack: Float = 1e-4
-            let d = dimension, p = prefix
-            values.withUnsafeBufferPointer { e in
-                prefixes.withUnsafeBufferPointer { heads in
-                    norms.withUnsafeBufferPointer { norms in
+            let slack = Index.slack
+            let d = index.dimension, p = index.prefix
+            index.values.withUnsafeBufferPointer { e in
+                index.heads.withUnsafeBufferPointer { heads in
+                    index.restNorms.withUnsafeBufferPointer { norms in
                         var tileStart = candidates.startIndex
                         while tileStart < candidates.endIndex {
                             let tileEnd = candidates.index(tileStart, offsetBy: Self.tile, limitedBy: candidates.endIndex) ?? candidates.endIndex
@@ -147,29 +148,27 @@ public struct NearDuplicateClustering: Sendable {
                                 let x = heads.baseAddress! + row * p
                                 let xNorm = norms[row]
                                 var best = found[offset]
-                                // Confirms a candidate whose prefix passed the bound with the full dot product.
+                                // The bound overestimates the cosine, so a candidate it rejects can be
+                                // neither a match nor better than the best so far.
                                 func consider(_ candidate: Int, head: Float) {
-                                    if head + xNorm * norms[candidate] + slack < threshold { return }
-                                    let cosine = head + VectorKernels.dot(
-                                        e.baseAddress! + row * d + p, e.baseAddress! + candidate * d + p, count: d - p)
+                                    if head + xNorm * norms[candidate] + slack < max(threshold, best.similarity) { return }
+                                    let cosine = VectorKernels.dot(e.baseAddress! + row * d, e.baseAddress! + candidate * d, count: d)
                                     if cosine >= threshold, cosine > best.similarity {
                                         best = Match(similarity: cosine, representative: candidate)
                                     }
                                 }
                                 var index = tile.startIndex
-                                if p % 8 == 0 {
-                                    while tile.distance(from: index, to: tile.endIndex) >= 4 {
-                                        let c0 = tile[index], c1 = tile[tile.index(index, offsetBy: 1)]
-                                        let c2 = tile[tile.index(index, offsetBy: 2)], c3 = tile[tile.index(index, offsetBy: 3)]
-                                        let h = VectorKernels.dot4(
-                                            x, heads.baseAddress! + c0 * p, heads.baseAddress! + c1 * p,
-                                            heads.baseAddress! + c2 * p, heads.baseAddress! + c3 * p, count: p)
-                                        consider(c0, head: h[0])
-                                        consider(c1, head: h[1])
-                                        consider(c2, head: h[2])
-                                        consider(c3, head: h[3])
-                                        index = tile.index(index, offsetBy: 4)
-                                    }
+                                while tile.distance(from: index, to: tile.endIndex) >= 4 {
+                                    let c0 = tile[index], c1 = tile[tile.index(index, offsetBy: 1)]
+                                    let c2 = tile[tile.index(index, offsetBy: 2)], c3 = tile[tile.index(index, offsetBy: 3)]
+                                    let h = VectorKernels.dot4(
+                                        x, heads.baseAddress! + c0 * p, heads.baseAddress! + c1 * p,
+                                        heads.baseAddress! + c2 * p, heads.baseAddress! + c3 * p, count: p)
+                                    consider(c0, head: h[0])
+                                    consider(c1, head: h[1])
+                                    consider(c2, head: h[2])
+                                    consider(c3, head: h[3])
+                                    index = tile.index(index, offsetBy: 4)
                                 }
                                 while index < tile.endIndex {
                                     consider(tile[index], head: VectorKernels.dot(x, heads.baseAddress! + tile[index] * p, count: p))

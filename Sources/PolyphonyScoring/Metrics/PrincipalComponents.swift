@@ -3,10 +3,10 @@ import PolyphonyCore
 /// A 2-D projection of idea embeddings onto their first two principal components (the idea
 /// map in HTML reports), found by power iteration on the centred data without forming the
 /// d×d covariance: each step is two passes over E, O(n·d).
-public enum PrincipalComponents {
+package enum PrincipalComponents {
     /// The coordinates of each row on the first two principal components (0 where the data
     /// has fewer than two directions of variance).
-    public static func project(_ matrix: EmbeddingMatrix, iterations: Int = 25) -> [(x: Double, y: Double)] {
+    package static func project(_ matrix: EmbeddingMatrix, iterations: Int = 25) -> [(x: Double, y: Double)] {
         let n = matrix.rows, d = matrix.dimension
         guard n > 0 else { return [] }
         let (sum, _) = SimilarityMatrices.rowSum(matrix)

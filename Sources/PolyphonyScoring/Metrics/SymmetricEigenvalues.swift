@@ -7,12 +7,12 @@ import PolyphonyCore
 ///
 /// Only eigenvalues are computed, which is all the Vendi score needs; that keeps the cost
 /// at about (4/3)·m³ flops for an m×m matrix.
-public enum SymmetricEigenvalues {
+package enum SymmetricEigenvalues {
     /// The eigenvalues of the symmetric `size`×`size` matrix stored row-major in `matrix`,
     /// in ascending order. Only the lower triangle is read.
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` when the storage size is wrong,
     ///   a value is not finite, or QL fails to converge (which finite input does not cause).
-    public static func compute(_ matrix: [Double], size: Int) throws -> [Double] {
+    package static func compute(_ matrix: [Double], size: Int) throws -> [Double] {
         guard size >= 0, matrix.count == size * size else {
             throw PolyphonyError.invalidInput("a \(size)×\(size) matrix needs \(size * size) values, got \(matrix.count)")
         }

@@ -5,9 +5,9 @@ import PolyphonyCore
 /// for Machine Learning", TMLR): VS = exp(−Σ λᵢ log λᵢ), where λᵢ are the eigenvalues of
 /// K/n and K = E·Eᵀ is the cosine-similarity kernel of unit-norm embeddings. It reads as the
 /// effective number of distinct items: 1 for n copies of one idea, n for n orthogonal ideas.
-public enum VendiScore {
+package enum VendiScore {
     /// Which matrix the eigenvalues are taken from. Both give the same nonzero spectrum.
-    public enum Method: String, Sendable, Codable {
+    package enum Method: String, Sendable, Codable {
         /// Pick the smaller one: d×d when n > d, else n×n.
         case automatic
         /// The d×d matrix EᵀE/n: O(n·d²) time, O(d²) memory.
@@ -21,7 +21,7 @@ public enum VendiScore {
     /// Eigenvalues are divided by their sum (the trace, which is n for unit rows), so rows
     /// that are all zero (empty texts) carry no weight instead of breaking the formula.
     /// - Returns: The score, or `nil` for an empty matrix or one whose rows are all zero.
-    public static func compute(_ matrix: EmbeddingMatrix, method: Method = .automatic) async throws -> Double? {
+    package static func compute(_ matrix: EmbeddingMatrix, method: Method = .automatic) async throws -> Double? {
         guard matrix.rows > 0 else { return nil }
         let useCovariance = switch method {
         case .automatic: matrix.rows > matrix.dimension

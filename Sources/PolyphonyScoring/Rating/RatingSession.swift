@@ -14,38 +14,38 @@ import PolyphonyCore
 /// the rater has rated or skipped on every dimension are not shown again, so running the same
 /// command after a quit or a crash resumes; going back to a skipped idea and rating it
 /// replaces the skip, and ``retrySkipped`` offers every skipped idea again.
-public struct RatingSession: Sendable {
+package struct RatingSession: Sendable {
     /// What happened in one run.
-    public struct Outcome: Sendable, Hashable {
+    package struct Outcome: Sendable, Hashable {
         /// Ideas rated (or re-rated) in this run.
-        public var rated: Int
+        package var rated: Int
         /// Ideas skipped in this run (and not rated after going back).
-        public var skipped: Int
+        package var skipped: Int
         /// Ideas this rater has neither rated nor skipped.
-        public var remaining: Int
+        package var remaining: Int
         /// Ideas rated or skipped in earlier runs, so not shown in this one.
-        public var ratedBefore: Int
+        package var ratedBefore: Int
         /// Of ``ratedBefore``, the ideas that were skipped.
-        public var skippedBefore: Int = 0
+        package var skippedBefore: Int = 0
         /// Whether the rater quit (or input ended) before the end.
-        public var quit: Bool
+        package var quit: Bool
     }
 
-    public var rater: String
-    public var rubric: Rubric
-    public var ideas: [InputIdea]
-    public var log: RatingsLog
+    package var rater: String
+    package var rubric: Rubric
+    package var ideas: [InputIdea]
+    package var log: RatingsLog
     /// The clock stamped on each rating.
-    public var now: @Sendable () -> Date
+    package var now: @Sendable () -> Date
     /// Offer again the ideas this rater skipped before (`rate --retry-skipped`).
-    public var retrySkipped = false
+    package var retrySkipped = false
 
     /// - Parameters:
     ///   - rater: The rater's name, written in every row.
     ///   - rubric: Its dimensions are asked in order, on its scale.
     ///   - ideas: Every idea to rate, in input order.
     ///   - log: The ratings file.
-    public init(rater: String, rubric: Rubric, ideas: [InputIdea], log: RatingsLog, now: @escaping @Sendable () -> Date = Date.init) {
+    package init(rater: String, rubric: Rubric, ideas: [InputIdea], log: RatingsLog, now: @escaping @Sendable () -> Date = Date.init) {
         self.rater = rater
         self.rubric = rubric
         self.ideas = ideas
@@ -56,7 +56,7 @@ public struct RatingSession: Sendable {
     /// Refuses ideas that a ratings file could not tell apart: two with the same source and
     /// id (e.g. idea lists of the same file name in two folders).
     /// - Throws: ``PolyphonyError/invalidInput(_:file:line:)`` naming the second one.
-    public static func refuseAmbiguous(_ ideas: [InputIdea]) throws {
+    package static func refuseAmbiguous(_ ideas: [InputIdea]) throws {
         var seen: Set<IdeaKey> = []
         for idea in ideas where !seen.insert(IdeaKey(source: idea.source, id: idea.id)).inserted {
             throw PolyphonyError.invalidInput(
@@ -66,14 +66,14 @@ public struct RatingSession: Sendable {
     }
 
     /// The keys, as shown on screen and in `--help`.
-    public var keysHelp: String {
+    package var keysHelp: String {
         "Keys (then Enter): \(rubric.scale.min)–\(rubric.scale.max) rates, s skips the idea, b goes back, q quits (what you rated is saved)."
     }
 
     /// The ideas this rater has not rated (or, unless ``retrySkipped``, skipped) on every
     /// dimension, in the rater's shuffled order.
     /// - Parameter existing: The ratings already in the file.
-    public func pending(given existing: [Rating]) -> [InputIdea] {
+    package func pending(given existing: [Rating]) -> [InputIdea] {
         let wanted = Set(rubric.dimensionIDs)
         var done: [IdeaKey: Set<String>] = [:]
         for rating in existing where rating.rater == rater && (!rating.isSkip || !retrySkipped) {
@@ -95,7 +95,7 @@ public struct RatingSession: Sendable {
     ///   - output: Writes text to the rater's screen (prompts end without a newline).
     /// - Throws: ``PolyphonyError`` when the ratings file is malformed or cannot be written;
     ///   every idea finished before that is already saved.
-    public func run(input: () -> String?, output: (String) -> Void) throws -> Outcome {
+    package func run(input: () -> String?, output: (String) -> Void) throws -> Outcome {
         let existing = try log.existing()
         let queue = pending(given: existing)
         let uniqueIdeas = Set(ideas.map { IdeaKey(source: $0.source, id: $0.id) })

@@ -18,29 +18,29 @@ import Darwin
 /// the idea's rows, never half a row. Two raters saving into one file take turns: the
 /// read-and-replace holds an exclusive `flock` on the file's folder (the file itself is
 /// replaced by each save, so it cannot carry the lock), so neither drops the other's rows.
-public struct RatingsLog: Sendable {
+package struct RatingsLog: Sendable {
     /// The ratings file.
-    public let path: String
+    package let path: String
     /// Says when a save waits for another rater's save to the same folder.
-    public let logger: Logger
+    package let logger: Logger
 
     /// Opens (without creating) the ratings file at `path`.
     /// - Parameter logger: Receives a line when a save waits for the lock; logs nothing by default.
-    public init(path: String, logger: Logger = Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })) {
+    package init(path: String, logger: Logger = .disabled) {
         self.path = path
         self.logger = logger
     }
 
     /// The ratings already in the file; none when it does not exist yet.
     /// - Throws: ``PolyphonyError`` for an unreadable file or a malformed line (file and line named).
-    public func existing() throws -> [Rating] {
+    package func existing() throws -> [Rating] {
         guard FileManager.default.fileExists(atPath: path) else { return [] }
         return try RatingsFile.read(path: path)
     }
 
     /// Appends `ratings` and makes them durable before returning.
     /// - Throws: ``PolyphonyError`` when the file has become malformed or cannot be written.
-    public func append(_ ratings: [Rating]) throws {
+    package func append(_ ratings: [Rating]) throws {
         guard !ratings.isEmpty else { return }
         let folder = (path as NSString).deletingLastPathComponent
         let folderDescriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_CLOEXEC)

@@ -3,9 +3,9 @@ import Foundation
 /// The look shared by Polyphony's HTML reports (session scores, experiment comparisons):
 /// one self-contained page with no external files, so it reads the same offline. A small
 /// inline script sorts and filters tables and offers each figure as an SVG download.
-public enum ReportHTML {
+package enum ReportHTML {
     /// The style sheet every report page uses.
-    public static let style = """
+    package static let style = """
         body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
         table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:14px}td,th{padding:3px 6px;border-bottom:1px solid #ddd;text-align:right}
         th{vertical-align:bottom}th[title],td[title]{text-decoration:underline dotted #999;cursor:help}
@@ -22,13 +22,13 @@ public enum ReportHTML {
         """
 
     /// The version of Polyphony that writes reports; `polyphony --version` prints the same.
-    public static let polyphonyVersion = "0.1.0"
+    package static let polyphonyVersion = "0.1.0"
 
     /// The inline script: click a `th[data-sort]` to sort its table (numbers by `data-value`),
     /// type in an `input[data-filter]` to hide rows without the text, and get an "SVG" link
     /// under every `svg.chart`; hovering an idea-map point outlines its cluster. `?sort=COLUMN` clicks that column on load and `?filter=TEXT`
     /// fills the filter box, which both readers and the headless-browser check use.
-    public static let script = #"""
+    package static let script = #"""
         (function(){
         function key(cell){var v=cell?(cell.getAttribute('data-value')!==null?cell.getAttribute('data-value'):cell.textContent):'';var t=v.trim();if(t!==''&&!isNaN(Number(t)))return Number(t);return t.toLowerCase();}
         document.querySelectorAll('table.sortable').forEach(function(table){
@@ -67,10 +67,10 @@ public enum ReportHTML {
         """#
 
     /// Series colours, in order.
-    public static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+    package static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
     /// A whole page around `body` (already HTML).
-    public static func page(title: String, body: String) -> String {
+    package static func page(title: String, body: String) -> String {
         """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
@@ -90,20 +90,20 @@ public enum ReportHTML {
     /// - Parameters:
     ///   - title: The `<h1>` text.
     ///   - fields: Label and value pairs, values already HTML; empty values are left out.
-    public static func header(title: String, fields: [(String, String)]) -> String {
+    package static func header(title: String, fields: [(String, String)]) -> String {
         "<header class=\"report-header\"><h1>\(escape(title))</h1><dl>"
             + fields.filter { !$0.1.isEmpty }.map { "<dt>\(escape($0.0))</dt><dd data-field=\"\(escape($0.0))\">\($0.1)</dd>" }.joined()
             + "</dl></header>"
     }
 
     /// An ISO 8601 day and time in UTC, for a report header.
-    public static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC") ?? .current))
     }
 
     /// A chart's bold title at (`x`, 16). A title longer than `available` pixels is squeezed
     /// to fit rather than cut off at the chart's edge; `definition`, when given, shows on hover.
-    public static func chartTitle(_ text: String, x: Double, available: Double, definition: String? = nil) -> String {
+    package static func chartTitle(_ text: String, x: Double, available: Double, definition: String? = nil) -> String {
         // About 7 px per character of 12 px bold sans-serif.
         let squeeze = Double(text.count) * 7 > available
             ? " textLength=\"\(Int(available))\" lengthAdjust=\"spacingAndGlyphs\"" : ""
@@ -113,7 +113,7 @@ public enum ReportHTML {
 
     /// Ticks at round steps (1, 2 or 5 × 10ⁿ) inside `low...high`, about five of them, and
     /// the decimals that step needs, so an axis reads 4.2, 4.4, … rather than 4.16, 4.64, ….
-    public static func niceTicks(_ low: Double, _ high: Double) -> (ticks: [Double], digits: Int) {
+    package static func niceTicks(_ low: Double, _ high: Double) -> (ticks: [Double], digits: Int) {
         let span = high - low
         guard span > 0, span.isFinite else { return ([low], 2) }
         let raw = span / 5
@@ -131,19 +131,19 @@ public enum ReportHTML {
 
     /// A table that may be wider than the page, in a box that scrolls sideways instead of
     /// pushing the page wider than the window.
-    public static func wide(_ table: String) -> String {
+    package static func wide(_ table: String) -> String {
         "<div class=\"wide\">\(table)</div>"
     }
 
     /// Axis titles for a chart `width` by `height`: `x` centred under the plot, `y` turned
     /// up the left edge.
-    public static func axisTitles(x: String, y: String, width: Double, height: Double) -> String {
+    package static func axisTitles(x: String, y: String, width: Double, height: Double) -> String {
         "<text class=\"axis-title\" x=\"\(Int(width / 2))\" y=\"\(Int(height - 3))\" font-size=\"11\" text-anchor=\"middle\">\(escape(x))</text>"
             + "<text class=\"axis-title\" transform=\"translate(11 \(Int(height / 2))) rotate(-90)\" font-size=\"11\" text-anchor=\"middle\">\(escape(y))</text>"
     }
 
     /// Escapes text for HTML element content and attribute values.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.count)
         for character in text {

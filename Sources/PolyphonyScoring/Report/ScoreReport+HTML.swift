@@ -61,7 +61,8 @@ extension ScoreReport {
         return ReportHTML.header(title: "Idea diversity", fields: [
             ("Topic", topics.map(Self.html).joined(separator: "<br>")),
             ("Sources", sources.map { "<code>\(Self.html($0.id))</code> (\($0.kind.rawValue), \($0.ideaCount) ideas)" }.joined(separator: ", ")),
-            ("Agents", agents.map { "<code>\(Self.html($0))</code>" }.joined(separator: ", ")),
+            ("Agents", agents.prefix(Self.namedParticipants).map { "<code>\(Self.html($0))</code>" }.joined(separator: ", ")
+                + (agents.count > Self.namedParticipants ? " and \(agents.count - Self.namedParticipants) more" : "")),
             ("Models", models.joined(separator: "; ")),
             ("Embedder", "<code>\(Self.html(settings.embedder))</code> (\(settings.embedderIsSemantic ? "semantic" : "lexical"))"),
             ("Threshold", "\(Self.number(settings.threshold, 2)) (\(Self.html(settings.thresholdSource))); literature \(Self.number(settings.literatureThreshold, 2))"),
@@ -81,7 +82,7 @@ extension ScoreReport {
         var html = "<p><input type=\"search\" data-filter=\"ideas\" placeholder=\"Filter ideas\" aria-label=\"Filter ideas\"> <small>Click a column to sort.</small></p>"
         html += "<div class=\"wide\"><table id=\"ideas\" class=\"sortable\"><thead><tr>"
             + zip(columns, titles).map { "<th data-sort=\"\(Self.html(Self.slug($0.0)))\">\(Self.html($0.1))</th>" }.joined() + "</tr></thead><tbody>"
-        for idea in ideas {
+        for idea in ideas.prefix(Self.listedIdeas) {
             func cell(_ value: Double?) -> String {
                 "<td data-value=\"\(value.map { Self.number($0, 3) } ?? "")\">\(Self.optional(value, 2))</td>"
             }
@@ -90,8 +91,19 @@ extension ScoreReport {
                 + judged.map { cell(idea.quality?[$0]) }.joined()
                 + rated.map { cell(people[idea.index]?.mean[$0]) }.joined() + "</tr>"
         }
-        return html + "</tbody></table></div>"
+        html += "</tbody></table></div>"
+        if ideas.count > Self.listedIdeas {
+            html += "<p><small>The first \(Self.listedIdeas) of \(ideas.count) ideas; ideas.csv and report.json hold every idea.</small></p>"
+        }
+        return html
     }
+
+    /// Rows of the idea table, points of the idea map and participants charted: past these a
+    /// study-sized report (100,000 ideas, 20,000 authors) would be too large for a browser.
+    static let listedIdeas = 2_000
+    static let mappedIdeas = 5_000
+    static let chartedParticipants = 50
+    static let namedParticipants = 40
 
     private static func slug(_ text: String) -> String {
         String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
@@ -159,13 +171,16 @@ extension ScoreReport {
             (margin + (idea.mapX - minX) / spanX * (width - 2 * margin), height - margin - (idea.mapY - minY) / spanY * (height - 2 * margin))
         }
         // Points closer than a dot's width are drawn on top of each other; a count says how many.
+        // A large pool is drawn as an evenly spaced sample, which keeps the page light.
+        let step = max(1, (ideas.count + Self.mappedIdeas - 1) / Self.mappedIdeas)
+        let drawn = stride(from: 0, to: ideas.count, by: step).map { ideas[$0] }
         var stacks: [String: (Double, Double, Int)] = [:]
-        for idea in ideas {
+        for idea in drawn {
             let (x, y) = place(idea)
             let cell = "\(Int((x / 6).rounded())),\(Int((y / 6).rounded()))"
             stacks[cell, default: (x, y, 0)].2 += 1
         }
-        for idea in ideas {
+        for idea in drawn {
             let (x, y) = place(idea)
             let key = "\(idea.group)/\(idea.author)"
             let shape = idea.kind == .human
@@ -178,11 +193,13 @@ extension ScoreReport {
         }
         svg += ReportHTML.axisTitles(x: "first principal component", y: "second principal component", width: width, height: height)
         svg += "</svg>"
-        return svg + Self.legend(participants) + "<p><small>Circles are agents, squares are humans.</small></p>"
+        let sampled = step > 1 ? " Every \(step)th idea is drawn: \(drawn.count) of \(ideas.count)." : ""
+        let named = participants.count > Self.namedParticipants ? " The first \(Self.namedParticipants) of \(participants.count) participants are named." : ""
+        return svg + Self.legend(Array(participants.prefix(Self.namedParticipants))) + "<p><small>Circles are agents, squares are humans.\(sampled)\(named)</small></p>"
     }
 
     private func contributionChart() -> String {
-        let rows = contributions
+        let rows = Array(contributions.prefix(Self.chartedParticipants))
         guard !rows.isEmpty else { return "" }
         let barHeight = 14.0, gap = 10.0, labelWidth = 220.0, width = 720.0
         let maximum = Double(rows.map(\.ideas).max() ?? 1)
@@ -206,7 +223,8 @@ extension ScoreReport {
         svg += "<text class=\"axis-title\" x=\"\(Int((labelWidth + width) / 2))\" y=\"\(Int(height - 4))\" font-size=\"11\" text-anchor=\"middle\">count</text>"
         svg += "<text class=\"axis-title\" x=\"4\" y=\"\(Int(height - 4))\" font-size=\"11\">participant</text>"
         svg += "</svg>"
-        return svg + "<div class=\"legend\">" + measures.map { "<span><span class=\"swatch\" style=\"background:\($0.2)\"></span>\($0.0)</span>" }.joined() + "</div>"
+        let more = contributions.count > rows.count ? "<p><small>The first \(rows.count) of \(contributions.count) participants; report.json lists every one.</small></p>" : ""
+        return svg + "<div class=\"legend\">" + measures.map { "<span><span class=\"swatch\" style=\"background:\($0.2)\"></span>\($0.0)</span>" }.joined() + "</div>" + more
     }
 
     private func homogeneityParagraph() -> String {

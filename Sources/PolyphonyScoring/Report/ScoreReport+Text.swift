@@ -4,6 +4,9 @@ extension ScoreReport {
     /// The terminal summary `polyphony score` prints: groups side by side, then rounds,
     /// kinds, participants, homogeneity and warnings. Embedding numbers are labelled lexical
     /// when the embedder is.
+    /// Participants listed in the contributions table.
+    static let listedParticipants = 50
+
     public func renderText() -> String {
         var out: [String] = []
         let sourceCount = sources.count
@@ -38,13 +41,17 @@ extension ScoreReport {
 
         out.append("Contributions (clusters only this participant reached)")
         var rows = [["participant", "kind", "ideas", "clusters", "exclusive", "nearest-agent dist"]]
-        for contribution in contributions {
+        // One author per row makes tens of thousands of participants; report.json lists them all.
+        for contribution in contributions.prefix(Self.listedParticipants) {
             rows.append([
                 contribution.participant, contribution.kind.rawValue, "\(contribution.ideas)", "\(contribution.clustersReached)",
                 "\(contribution.exclusiveClusters)", Self.optional(contribution.meanNearestAgentDistance, 3),
             ])
         }
         out.append(contentsOf: Self.align(rows))
+        if contributions.count > Self.listedParticipants {
+            out.append("… and \(contributions.count - Self.listedParticipants) more participants (report.json lists every one)")
+        }
         out.append("")
 
         if let between = homogeneity.meanBetweenParticipants {

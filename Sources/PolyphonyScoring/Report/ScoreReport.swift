@@ -148,8 +148,12 @@ public struct Homogeneity: Sendable, Hashable, Codable {
         public var similarity: Double
     }
 
+    /// Every pair of participants, listed up to 200 participants (see ``pairsListed``).
     public var pairs: [Pair]
-    /// Mean of ``pairs``' similarities.
+    /// `false` when ``pairs`` is left empty because there are more than 200 participants (the
+    /// mean still covers every pair); absent when every pair is listed.
+    public var pairsListed: Bool?
+    /// Mean of every pair's similarity.
     public var meanBetweenParticipants: Double?
     /// Mean over participants with two or more ideas of their own mean pairwise similarity.
     public var meanWithinParticipants: Double?

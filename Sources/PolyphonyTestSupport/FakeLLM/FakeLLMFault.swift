@@ -6,7 +6,7 @@ import Foundation
 /// chat or embedding requests in arrival order. Each dialect renders a fault in its own
 /// error format (OpenAI `{"error":{…}}`, Anthropic `{"type":"error",…}`, Ollama
 /// `{"error":"…"}`, Gemini `{"error":{"code":…,"status":…}}`).
-public enum FakeLLMFault: Sendable, Hashable {
+package enum FakeLLMFault: Sendable, Hashable {
     /// HTTP 429 with an optional `Retry-After` value, sent verbatim (seconds or an HTTP date).
     case rateLimited(retryAfter: String?)
     /// HTTP 429 saying the account's quota is used up (`insufficient_quota`): must not be retried.

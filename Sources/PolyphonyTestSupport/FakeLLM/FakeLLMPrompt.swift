@@ -2,29 +2,29 @@ import Foundation
 import PolyphonyCore
 
 /// What a client asked the fake server for, decoded from any dialect into one shape.
-public struct FakeLLMPrompt: Sendable, Hashable {
+package struct FakeLLMPrompt: Sendable, Hashable {
     /// The wire dialect the request arrived in.
-    public enum Dialect: String, Sendable, Hashable, CaseIterable {
+    package enum Dialect: String, Sendable, Hashable, CaseIterable {
         case openai, anthropic, ollama, gemini
     }
 
     /// The dialect the request arrived in.
-    public var dialect: Dialect
+    package var dialect: Dialect
     /// The model the client asked for.
-    public var model: String
+    package var model: String
     /// The conversation, with a top-level system prompt (Anthropic, Gemini) put first as a system message.
-    public var messages: [ChatMessage]
+    package var messages: [ChatMessage]
     /// The sampling seed, where the dialect carries one (not Anthropic).
-    public var seed: UInt64?
+    package var seed: UInt64?
     /// The sampling temperature, when sent.
-    public var temperature: Double?
+    package var temperature: Double?
     /// The output token limit, when sent.
-    public var maxTokens: Int?
+    package var maxTokens: Int?
     /// Whether the client asked for a streamed answer.
-    public var stream: Bool
+    package var stream: Bool
 
     /// Creates a prompt; the server builds these from requests.
-    public init(
+    package init(
         dialect: Dialect, model: String, messages: [ChatMessage], seed: UInt64? = nil,
         temperature: Double? = nil, maxTokens: Int? = nil, stream: Bool = false
     ) {
@@ -38,19 +38,19 @@ public struct FakeLLMPrompt: Sendable, Hashable {
     }
 
     /// The content of the last user message, or an empty string.
-    public var lastUserMessage: String {
+    package var lastUserMessage: String {
         messages.last(where: { $0.role == .user })?.content ?? ""
     }
 }
 
 /// One request the fake server saw, kept for assertions.
-public struct FakeLLMRecordedRequest: Sendable {
+package struct FakeLLMRecordedRequest: Sendable {
     /// The raw HTTP request, headers and body included.
-    public var http: LoopbackRequest
+    package var http: LoopbackRequest
     /// The decoded chat prompt; `nil` for embedding requests and requests that did not parse.
-    public var prompt: FakeLLMPrompt?
+    package var prompt: FakeLLMPrompt?
     /// The texts of an embedding request.
-    public var embeddingInputs: [String]
+    package var embeddingInputs: [String]
     /// The fault played for this request, if any.
-    public var fault: FakeLLMFault?
+    package var fault: FakeLLMFault?
 }

@@ -13,7 +13,7 @@ import Foundation
 ///   - options: Latency, streaming shape, key checks and random faults.
 ///   - responder: Produces answer texts; defaults to ``FakeLLMServer/numberedIdeas(_:)``.
 /// - Returns: Whatever `body` returns.
-public func withFakeLLMServer<T>(
+package func withFakeLLMServer<T>(
     options: FakeLLMServer.Options = FakeLLMServer.Options(),
     responder: @escaping FakeLLMServer.Responder = FakeLLMServer.numberedIdeas,
     _ body: (FakeLLMServer) async throws -> T

@@ -24,32 +24,32 @@ import Synchronization
 ///
 /// Point the CLI at it by writing `server.configuration(…)` values into a backends file,
 /// or with `server.backendsYAML(kinds:)`.
-public final class FakeLLMServer: Sendable {
+package final class FakeLLMServer: Sendable {
     /// Produces the answer text for a prompt. Called on a server thread; must be thread-safe.
-    public typealias Responder = @Sendable (FakeLLMPrompt) -> String
+    package typealias Responder = @Sendable (FakeLLMPrompt) -> String
 
     /// How the fake behaves for every request.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Waited before the first byte of every answer (chat and embeddings).
-        public var latency: Duration
+        package var latency: Duration
         /// Waited between the frames of a streamed answer.
-        public var streamChunkDelay: Duration
+        package var streamChunkDelay: Duration
         /// How streamed bodies are delimited.
-        public var framing: LoopbackResponseWriter.Framing
+        package var framing: LoopbackResponseWriter.Framing
         /// How many pieces a streamed answer is cut into (at least 2).
-        public var streamPieces: Int
+        package var streamPieces: Int
         /// Length of every embedding vector.
-        public var embeddingDimensions: Int
+        package var embeddingDimensions: Int
         /// When set, requests must carry this key in the dialect's header
         /// (`Authorization: Bearer`, `x-api-key`, `x-goog-api-key`) or get a 401.
-        public var requiredAPIKey: String?
+        package var requiredAPIKey: String?
         /// Share of requests (0…1) that get a random retryable fault (429, 500, 529, a dropped stream, or a malformed 200).
-        public var randomFaultRate: Double
+        package var randomFaultRate: Double
         /// Seed of the random-fault generator, so a faulty run repeats exactly.
-        public var randomFaultSeed: UInt64
+        package var randomFaultSeed: UInt64
 
         /// - Parameters: see the properties of the same names.
-        public init(
+        package init(
             latency: Duration = .zero, streamChunkDelay: Duration = .zero,
             framing: LoopbackResponseWriter.Framing = .chunked, streamPieces: Int = 6,
             embeddingDimensions: Int = 64, requiredAPIKey: String? = nil,
@@ -73,7 +73,7 @@ public final class FakeLLMServer: Sendable {
     }
 
     /// The options the server was started with.
-    public let options: Options
+    package let options: Options
     private let responder: Responder
     private let state: Mutex<State>
     // Set once in init, right after the server exists; the handler reads it.
@@ -85,7 +85,7 @@ public final class FakeLLMServer: Sendable {
     ///   - options: Latency, streaming shape, embedding size, key checks and random faults.
     ///   - responder: Produces answer texts; defaults to ``numberedIdeas(_:)``.
     /// - Throws: ``LoopbackServerError`` when the socket cannot be set up.
-    public init(options: Options = Options(), responder: @escaping Responder = FakeLLMServer.numberedIdeas) throws {
+    package init(options: Options = Options(), responder: @escaping Responder = FakeLLMServer.numberedIdeas) throws {
         self.options = options
         self.responder = responder
         self.state = Mutex(State(random: SplitMix64(seed: options.randomFaultSeed)))
@@ -96,26 +96,26 @@ public final class FakeLLMServer: Sendable {
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
-    public var baseURL: String { http.baseURL }
+    package var baseURL: String { http.baseURL }
     /// The TCP port.
-    public var port: Int { http.port }
+    package var port: Int { http.port }
     /// Requests being answered right now.
-    public var inFlight: Int { http.inFlight }
+    package var inFlight: Int { http.inFlight }
     /// The most requests ever answered at once since start or ``resetStatistics()``.
-    public var maxInFlight: Int { http.maxInFlight }
+    package var maxInFlight: Int { http.maxInFlight }
     /// Requests received since start or ``resetStatistics()``.
-    public var requestCount: Int { http.requestCount }
+    package var requestCount: Int { http.requestCount }
     /// Answers during which the client hung up (for example a cancelled stream).
-    public var clientDisconnectCount: Int { http.clientDisconnectCount }
+    package var clientDisconnectCount: Int { http.clientDisconnectCount }
     /// How long at least one request was being answered since start or ``resetStatistics()``;
     /// see ``LoopbackHTTPServer/busyTime``.
-    public var busyTime: Duration { http.busyTime }
+    package var busyTime: Duration { http.busyTime }
     /// Every request received, oldest first.
-    public var recordedRequests: [FakeLLMRecordedRequest] { state.withLock { $0.recorded } }
+    package var recordedRequests: [FakeLLMRecordedRequest] { state.withLock { $0.recorded } }
 
     /// The `base_url` a backend of `kind` should use to reach this server
     /// (`…/v1` for OpenAI, `…/v1beta` for Gemini, the bare root otherwise).
-    public func baseURL(for kind: BackendConfiguration.Kind) -> String {
+    package func baseURL(for kind: BackendConfiguration.Kind) -> String {
         switch kind {
         case .openai, .local: baseURL + "/v1"
         case .gemini: baseURL + "/v1beta"
@@ -129,7 +129,7 @@ public final class FakeLLMServer: Sendable {
     ///   - kind: The dialect to speak.
     ///   - model: Any model name; the fake echoes it back.
     ///   - apiKeyEnvironmentVariable: The variable the client reads its key from, if any.
-    public func configuration(
+    package func configuration(
         name: String, kind: BackendConfiguration.Kind, model: String = "fake-model",
         apiKeyEnvironmentVariable: String? = nil, maxConcurrency: Int = 8, maxAttempts: Int = 3,
         retryBaseDelaySeconds: Double = 0.01
@@ -145,7 +145,7 @@ public final class FakeLLMServer: Sendable {
 
     /// A backends file (YAML) with one entry per kind, named after the kind, pointing here.
     /// - Parameter apiKeyEnvironmentVariable: Written as every entry's `api_key_env` when set.
-    public func backendsYAML(
+    package func backendsYAML(
         kinds: [BackendConfiguration.Kind] = [.openai, .anthropic, .ollama, .gemini],
         model: String = "fake-model", apiKeyEnvironmentVariable: String? = nil
     ) -> String {
@@ -160,25 +160,25 @@ public final class FakeLLMServer: Sendable {
     }
 
     /// Queues `fault` for the next `times` chat or embedding requests, after faults already queued.
-    public func inject(_ fault: FakeLLMFault, times: Int = 1) {
+    package func inject(_ fault: FakeLLMFault, times: Int = 1) {
         state.withLock { $0.faults.append(contentsOf: Array(repeating: fault, count: max(0, times))) }
     }
 
     /// Zeroes the request counters and the in-flight maximum, and forgets recorded requests.
-    public func resetStatistics() {
+    package func resetStatistics() {
         http.resetStatistics()
         state.withLock { $0.recorded.removeAll() }
     }
 
     /// Stops the server and cuts open connections. Idempotent.
-    public func stop() {
+    package func stop() {
         http.stop()
         box.server = nil
     }
 
     /// The default responder: a numbered list of three short ideas that depends only on the
     /// last user message, the model and the seed.
-    public static func numberedIdeas(_ prompt: FakeLLMPrompt) -> String {
+    package static func numberedIdeas(_ prompt: FakeLLMPrompt) -> String {
         let topic = topicPhrase(prompt.lastUserMessage)
         let digest = SHA256.hex("\(prompt.lastUserMessage)|\(prompt.model)|\(prompt.seed.map(String.init) ?? "-")")
         let bytes = Array(digest.utf8)
@@ -195,7 +195,7 @@ public final class FakeLLMServer: Sendable {
 
     /// A deterministic unit vector for `text`: a hashed bag of its lower-cased words,
     /// so texts sharing words are closer than texts that share none.
-    public static func embedding(for text: String, dimensions: Int) -> [Float] {
+    package static func embedding(for text: String, dimensions: Int) -> [Float] {
         var vector = [Float](repeating: 0, count: max(1, dimensions))
         let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
         for word in words {

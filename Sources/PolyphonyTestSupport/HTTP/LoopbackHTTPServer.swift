@@ -24,10 +24,10 @@ import Darwin
 /// defer { server.stop() }
 /// // GET http://127.0.0.1:\(server.port)/
 /// ```
-public final class LoopbackHTTPServer: Sendable {
+package final class LoopbackHTTPServer: Sendable {
     /// Handles one request; called on the connection's thread. Anything the handler leaves
     /// unsent becomes an empty 500, and a stream left open is finished for it.
-    public typealias Handler = @Sendable (LoopbackRequest, LoopbackResponseWriter) -> Void
+    package typealias Handler = @Sendable (LoopbackRequest, LoopbackResponseWriter) -> Void
 
     private struct Gauges {
         var inFlight = 0
@@ -42,7 +42,7 @@ public final class LoopbackHTTPServer: Sendable {
     }
 
     /// The TCP port the server listens on.
-    public let port: Int
+    package let port: Int
     private let listener: Int32
     private let handler: Handler
     private let gauges = Mutex(Gauges())
@@ -51,7 +51,7 @@ public final class LoopbackHTTPServer: Sendable {
     /// Starts listening on 127.0.0.1 at a free port and accepting connections.
     /// - Parameter handler: Called once per request.
     /// - Throws: ``LoopbackServerError`` when the socket cannot be created, bound or listened on.
-    public init(handler: @escaping Handler) throws {
+    package init(handler: @escaping Handler) throws {
         self.handler = handler
         #if canImport(Darwin)
         let fd = socket(AF_INET, SOCK_STREAM, 0)
@@ -98,32 +98,32 @@ public final class LoopbackHTTPServer: Sendable {
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Requests read in full whose response is not finished yet.
-    public var inFlight: Int { gauges.withLock { $0.inFlight } }
+    package var inFlight: Int { gauges.withLock { $0.inFlight } }
     /// The most requests that were ever in flight at once since start or ``resetStatistics()``.
-    public var maxInFlight: Int { gauges.withLock { $0.maxInFlight } }
+    package var maxInFlight: Int { gauges.withLock { $0.maxInFlight } }
     /// Requests received since start or ``resetStatistics()``.
-    public var requestCount: Int { gauges.withLock { $0.requests } }
+    package var requestCount: Int { gauges.withLock { $0.requests } }
     /// TCP connections accepted since start or ``resetStatistics()``.
-    public var connectionCount: Int { gauges.withLock { $0.connections } }
+    package var connectionCount: Int { gauges.withLock { $0.connections } }
     /// Responses during which the client closed or reset the connection (an aborted stream).
-    public var clientDisconnectCount: Int { gauges.withLock { $0.clientDisconnects } }
+    package var clientDisconnectCount: Int { gauges.withLock { $0.clientDisconnects } }
 
     /// How long at least one request was in flight since start or ``resetStatistics()``.
     ///
     /// Unlike a client's wall clock, this leaves out stretches when the client sent nothing
     /// (for example while a loaded test machine starved it), so "N requests with bound B and
     /// latency L keep the server busy for about N/B × L" can be checked reliably.
-    public var busyTime: Duration {
+    package var busyTime: Duration {
         gauges.withLock { state in
             state.busy + (state.busySince.map { ContinuousClock.now - $0 } ?? .zero)
         }
     }
 
     /// Zeroes the request, connection and disconnect counters, the busy time and the in-flight maximum.
-    public func resetStatistics() {
+    package func resetStatistics() {
         gauges.withLock {
             $0.maxInFlight = $0.inFlight
             $0.requests = 0
@@ -136,7 +136,7 @@ public final class LoopbackHTTPServer: Sendable {
 
     /// Stops accepting, cuts every open connection and waits for the accept loop to end.
     /// Handlers still running finish on their own threads; their writes go nowhere. Idempotent.
-    public func stop() {
+    package func stop() {
         let sockets: Set<Int32>? = gauges.withLock { state in
             if state.stopped { return nil }
             state.stopped = true
@@ -210,9 +210,9 @@ public final class LoopbackHTTPServer: Sendable {
 }
 
 /// The loopback server could not start.
-public struct LoopbackServerError: Error, CustomStringConvertible {
+package struct LoopbackServerError: Error, CustomStringConvertible {
     /// What failed, with the errno.
-    public let description: String
+    package let description: String
     init(_ description: String) { self.description = description }
 }
 

@@ -1,23 +1,23 @@
 import Foundation
 
 /// One HTTP/1.1 request as the loopback server read it off the socket.
-public struct LoopbackRequest: Sendable {
+package struct LoopbackRequest: Sendable {
     /// The method, upper case (`GET`, `POST`).
-    public var method: String
+    package var method: String
     /// The request target as sent, path plus query (`/v1beta/models/m:streamGenerateContent?alt=sse`).
-    public var target: String
+    package var target: String
     /// Header fields with lower-cased names; a repeated field keeps its last value.
-    public var headers: [String: String]
+    package var headers: [String: String]
     /// The body, read in full using `Content-Length`.
-    public var body: Data
+    package var body: Data
 
     /// The target without its query string.
-    public var path: String {
+    package var path: String {
         target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? target
     }
 
     /// The query parameters, decoded; empty when there is no query string.
-    public var query: [String: String] {
+    package var query: [String: String] {
         guard let mark = target.firstIndex(of: "?") else { return [:] }
         var result: [String: String] = [:]
         for pair in target[target.index(after: mark)...].split(separator: "&") {
@@ -30,10 +30,10 @@ public struct LoopbackRequest: Sendable {
     }
 
     /// The value of header `name`, matched case-insensitively.
-    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+    package func header(_ name: String) -> String? { headers[name.lowercased()] }
 
     /// Creates a request value; the server builds these, tests rarely need to.
-    public init(method: String, target: String, headers: [String: String], body: Data) {
+    package init(method: String, target: String, headers: [String: String], body: Data) {
         self.method = method
         self.target = target
         self.headers = headers

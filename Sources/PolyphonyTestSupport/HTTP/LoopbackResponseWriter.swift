@@ -13,9 +13,9 @@ import Darwin
 /// A handler gets one writer per request and uses it from the connection's own thread.
 /// Writes after the client went away are dropped silently and flip ``isClientGone``, which
 /// is how a handler (and a test) notices that a client aborted a stream.
-public final class LoopbackResponseWriter {
+package final class LoopbackResponseWriter {
     /// How a streamed body is delimited.
-    public enum Framing: Sendable {
+    package enum Framing: Sendable {
         /// `Transfer-Encoding: chunked`; the connection can be reused afterwards.
         case chunked
         /// No length at all: the body ends when the server closes the connection, so a
@@ -34,7 +34,7 @@ public final class LoopbackResponseWriter {
     /// Whether the connection may carry another request after this response.
     private(set) var keepAlive: Bool
     /// Set when a write failed because the peer closed or reset the connection.
-    public private(set) var isClientGone = false
+    package private(set) var isClientGone = false
 
     init(socket: Int32, keepAlive: Bool) {
         self.socket = socket
@@ -42,7 +42,7 @@ public final class LoopbackResponseWriter {
     }
 
     /// Whether a response has been started (whole or streamed).
-    public var hasStarted: Bool {
+    package var hasStarted: Bool {
         if case .idle = state { return false }
         return true
     }
@@ -57,7 +57,7 @@ public final class LoopbackResponseWriter {
     ///   - status: The HTTP status code.
     ///   - headers: Extra header fields; `Content-Length` and `Connection` are added for you.
     ///   - body: The body bytes.
-    public func send(status: Int, headers: [(String, String)] = [], body: Data = Data()) {
+    package func send(status: Int, headers: [(String, String)] = [], body: Data = Data()) {
         guard case .idle = state else { return }
         var head = statusLine(status)
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -71,13 +71,13 @@ public final class LoopbackResponseWriter {
 
     /// Sends an interim 1xx head (such as `100 Continue`); the real response follows with
     /// ``send(status:headers:body:)`` or ``beginStream(status:headers:framing:)``.
-    public func sendInterim(status: Int = 100) {
+    package func sendInterim(status: Int = 100) {
         guard case .idle = state, (100..<200).contains(status) else { return }
         writeRaw(Data((statusLine(status) + "\r\n").utf8))
     }
 
     /// Sends a complete response whose body is `text` in UTF-8.
-    public func send(status: Int, headers: [(String, String)] = [], text: String) {
+    package func send(status: Int, headers: [(String, String)] = [], text: String) {
         send(status: status, headers: headers, body: Data(text.utf8))
     }
 
@@ -86,7 +86,7 @@ public final class LoopbackResponseWriter {
     ///   - status: The HTTP status code.
     ///   - headers: Extra header fields, such as `Content-Type: text/event-stream`.
     ///   - framing: Chunked transfer or a close-delimited body.
-    public func beginStream(status: Int, headers: [(String, String)] = [], framing: Framing = .chunked) {
+    package func beginStream(status: Int, headers: [(String, String)] = [], framing: Framing = .chunked) {
         guard case .idle = state else { return }
         var head = statusLine(status)
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -103,7 +103,7 @@ public final class LoopbackResponseWriter {
     }
 
     /// Sends one piece of a streamed body, flushed at once.
-    public func write(_ piece: Data) {
+    package func write(_ piece: Data) {
         guard case .streaming(let framing) = state, !piece.isEmpty else { return }
         switch framing {
         case .chunked:
@@ -118,10 +118,10 @@ public final class LoopbackResponseWriter {
     }
 
     /// Sends one piece of a streamed body given as UTF-8 text.
-    public func write(_ text: String) { write(Data(text.utf8)) }
+    package func write(_ text: String) { write(Data(text.utf8)) }
 
     /// Ends a streamed body properly (the last chunk, or closing the connection).
-    public func finish() {
+    package func finish() {
         guard case .streaming(let framing) = state else { return }
         if case .chunked = framing { writeRaw(Data("0\r\n\r\n".utf8)) }
         state = .finished
@@ -131,7 +131,7 @@ public final class LoopbackResponseWriter {
     /// returns whether it did (setting ``isClientGone``). A handler that must not answer yet
     /// uses this to see a client abort, without writing and without a sleep that must be long enough.
     /// Returns `false` early if the client sends more bytes instead.
-    public func waitForClientToHangUp(seconds: Double) -> Bool {
+    package func waitForClientToHangUp(seconds: Double) -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         while ContinuousClock.now < deadline {
@@ -151,7 +151,7 @@ public final class LoopbackResponseWriter {
     }
 
     /// Cuts the connection now, mid-response: the client sees a transfer that ends early.
-    public func dropConnection() {
+    package func dropConnection() {
         keepAlive = false
         state = .finished
         shutdown(socket, Int32(SHUT_RDWR))

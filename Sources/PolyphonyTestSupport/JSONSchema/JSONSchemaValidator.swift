@@ -10,7 +10,7 @@ import PolyphonyCore
 /// `$ref` to a JSON pointer in the same file or in a sibling file
 /// (`transcript.schema.json#/$defs/turn`). Any other keyword is reported as unsupported
 /// rather than silently ignored, so a schema never checks less than it says.
-public struct JSONSchemaValidator: Sendable {
+package struct JSONSchemaValidator: Sendable {
     /// Keywords that only annotate.
     private static let annotations: Set<String> = ["$schema", "$id", "title", "description", "format", "$comment", "examples", "default"]
     private static let supported: Set<String> = [
@@ -24,20 +24,20 @@ public struct JSONSchemaValidator: Sendable {
 
     /// A validator for the schema file at `path`; sibling files are loaded when referenced.
     /// - Throws: When the file is missing or not JSON.
-    public init(path: String) throws {
+    package init(path: String) throws {
         folder = (path as NSString).deletingLastPathComponent
         documents = [:]
         documents[(path as NSString).lastPathComponent] = try Self.load(path)
     }
 
     /// A validator for an in-memory schema (references to other files fail).
-    public init(schema: JSONValue) {
+    package init(schema: JSONValue) {
         folder = nil
         documents = ["": schema]
     }
 
     /// Every way `instance` breaks the schema, as `path: problem` lines; empty when it validates.
-    public func problems(_ instance: JSONValue) -> [String] {
+    package func problems(_ instance: JSONValue) -> [String] {
         guard let (name, root) = documents.first else { return ["no schema"] }
         var problems: [String] = []
         var loaded = documents
@@ -46,7 +46,7 @@ public struct JSONSchemaValidator: Sendable {
     }
 
     /// Parses `data` as JSON and lists every way it breaks the schema.
-    public func problems(json data: Data) -> [String] {
+    package func problems(json data: Data) -> [String] {
         do {
             return problems(try JSONDecoder().decode(JSONValue.self, from: data))
         } catch {
@@ -197,7 +197,7 @@ public struct JSONSchemaValidator: Sendable {
 
     /// Every object key anywhere in `value` that is camelCase (a lowercase letter followed
     /// by an uppercase one), as `path.key`.
-    public static func camelCaseKeys(in value: JSONValue, at path: String = "$") -> [String] {
+    package static func camelCaseKeys(in value: JSONValue, at path: String = "$") -> [String] {
         switch value {
         case .object(let members):
             return members.sorted { $0.key < $1.key }.flatMap { key, member in

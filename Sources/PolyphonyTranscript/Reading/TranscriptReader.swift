@@ -21,13 +21,27 @@ public struct TranscriptReader: Sendable {
         public var truncated = false
     }
 
+    /// How lines become events.
+    package enum Decoding: Sendable {
+        /// ``TranscriptLineDecoder`` for the lines it takes, `JSONDecoder` for the rest.
+        case fast
+        /// `JSONDecoder` for every line: the reference the fast path is held to, in tests and benchmarks.
+        case reference
+    }
+
     public let path: String
     private let chunkSize: Int
+    private let decoding: Decoding
 
     /// - Parameter chunkSize: Bytes read per `read(2)`; the default suits files of any size.
     public init(path: String, chunkSize: Int = 1 << 20) {
+        self.init(path: path, chunkSize: chunkSize, decoding: .fast)
+    }
+
+    package init(path: String, chunkSize: Int = 1 << 20, decoding: Decoding) {
         self.path = path
         self.chunkSize = chunkSize
+        self.decoding = decoding
     }
 
     /// Calls `body` with every complete event in order, with its 1-based line number.
@@ -47,11 +61,11 @@ public struct TranscriptReader: Sendable {
         defer { try? file.close() }
         let decoder = TranscriptCoding.makeDecoder()
         var summary = Summary()
-        var pending = Data()
+        var pending: [UInt8] = []
         var lineNumber = 0
         var turnIndexes: Set<Int> = []
 
-        func handle(line: Data, complete: Bool) throws {
+        func handle(line: UnsafeRawBufferPointer, complete: Bool) throws {
             lineNumber += 1
             let event: TranscriptEvent
             do {
@@ -84,16 +98,21 @@ public struct TranscriptReader: Sendable {
                 throw PolyphonyError.io("read failed: \(Self.reason(error))", file: path)
             }
             if chunk.isEmpty { break }
-            pending.append(chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: 0x0A) {
-                try handle(line: pending[start..<newline], complete: true)
-                start = newline + 1
+            pending.append(contentsOf: chunk)
+            let consumed = try pending.withUnsafeBytes { bytes -> Int in
+                var start = 0
+                while start < bytes.count,
+                      let found = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start) {
+                    let newline = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
+                    try handle(line: UnsafeRawBufferPointer(rebasing: bytes[start..<newline]), complete: true)
+                    start = newline + 1
+                }
+                return start
             }
-            pending = Data(pending[start...])
+            pending.removeFirst(consumed)
         }
         if !pending.isEmpty {
-            try handle(line: pending, complete: false)
+            try pending.withUnsafeBytes { try handle(line: $0, complete: false) }
         }
         if summary.events == 0 {
             let reason = summary.truncated ? "no complete session event (the only line is cut off)" : "empty transcript: no session event"
@@ -118,7 +137,9 @@ public struct TranscriptReader: Sendable {
     ///   this build cannot read: such a line is whole, and must not be taken for a fragment.
     static func event(in line: Data, file: String, line number: Int?) throws -> TranscriptEvent? {
         do {
-            return try TranscriptReader(path: file).decode(line, decoder: TranscriptCoding.makeDecoder(), lineNumber: number ?? 0)
+            return try line.withUnsafeBytes { bytes in
+                try TranscriptReader(path: file).decode(bytes, decoder: TranscriptCoding.makeDecoder(), lineNumber: number ?? 0)
+            }
         } catch let error as PolyphonyError where error.isUnsupportedSchema {
             throw PolyphonyError.unsupportedSchema(error.message, file: file, line: number)
         } catch {
@@ -135,10 +156,16 @@ public struct TranscriptReader: Sendable {
         return (error as NSError).domain == NSPOSIXErrorDomain ? errorText(Int32((error as NSError).code)) : "the file could not be read"
     }
 
-    private func decode(_ line: Data, decoder: JSONDecoder, lineNumber: Int) throws -> TranscriptEvent {
-        if line.isEmpty {
+    /// The event a line holds: from ``TranscriptLineDecoder`` when it takes the line (never a
+    /// session header, so no version to check), else from `JSONDecoder`, whose errors name the field.
+    private func decode(_ bytes: UnsafeRawBufferPointer, decoder: JSONDecoder, lineNumber: Int) throws -> TranscriptEvent {
+        if decoding == .fast, let event = TranscriptLineDecoder.event(bytes) {
+            return event
+        }
+        if bytes.isEmpty {
             throw PolyphonyError.invalidInput("empty line", file: path, line: lineNumber)
         }
+        let line = Data(bytes)
         let event: TranscriptEvent
         do {
             event = try decoder.decode(TranscriptEvent.self, from: line)

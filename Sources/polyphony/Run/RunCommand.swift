@@ -84,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
         let (end, path) = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
             let pool = BackendSet(
                 file: backendsFile, environment: environment,
-                cacheDirectory: noCache ? nil : (cacheDir ?? ResponseCache.defaultDirectory(environment: environment)),
+                cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
                 localServers: servers, logger: logging.logger
             )
             let inputs = [session, backendsFile.path, humanScript].compactMap { $0 }

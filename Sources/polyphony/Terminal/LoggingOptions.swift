@@ -43,7 +43,7 @@ struct LoggingOptions: ParsableArguments {
     var logger: Logger {
         let level = (try? level(environment: ProcessInfo.processInfo.environment)) ?? .off
         guard level != .off, let threshold = Logger.Level(rawValue: level.rawValue) else {
-            return Logger(label: "polyphony", factory: { _ in SwiftLogNoOpLogHandler() })
+            return Logger.disabled
         }
         return Logger(label: "polyphony", factory: { _ in StandardErrorLogHandler(logLevel: threshold) })
     }

@@ -11,6 +11,27 @@ enum ReportOutput {
         try AtomicFile.write(data, to: path)
     }
 
+    /// Writes the report files asked for and says where they went.
+    /// - Parameters:
+    ///   - csv: `--csv PATH`, with what the CSV holds (e.g. "ideas CSV") and its text.
+    ///   - html: `--html PATH` and the page.
+    /// - Returns: One note per file written.
+    /// - Throws: ``PolyphonyError`` naming a file that could not be written.
+    static func writeFiles(
+        csv: String?, csvLabel: String, csvText: () -> String, html: String?, htmlText: () -> String
+    ) throws -> [String] {
+        var notes: [String] = []
+        if let csv {
+            try write(Data(csvText().utf8), to: csv)
+            notes.append("\(csvLabel): \(csv)")
+        }
+        if let html {
+            try write(Data(htmlText().utf8), to: html)
+            notes.append("HTML report: \(html)")
+        }
+        return notes
+    }
+
     /// Prints the report: `json` when given, else `text`; then where files went.
     static func emit(json: Data?, text: @autoclosure () -> String, notes: [String]) {
         if let json {

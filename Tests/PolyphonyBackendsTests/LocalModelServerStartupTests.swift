@@ -1,0 +1,128 @@
+import Foundation
+@testable import PolyphonyBackends
+import PolyphonyCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Starting the managed local server when its port is taken between being chosen and being
+/// bound. The server here is a small stand-in executable that binds `--port`, answers
+/// `/health`, and says what llama-server says when the port is taken, started the same way
+/// as llama-server.
+@Suite struct LocalModelServerStartupTests {
+    @Test func aPortTakenBeforeTheServerBindsItIsRetriedOnAFreshPort() async throws {
+        let runtime = try Self.standInRuntime()
+        let holder = try ListeningSocket()
+        defer { holder.close() }
+        var handedOut: [Int] = []
+        let server = try await LocalModelServer.start(
+            runtime: runtime, modelAlias: "stand-in", startupTimeout: 60,
+            choosePort: {
+                let port = handedOut.isEmpty ? holder.port : try LocalModelServer.freeLoopbackPort()
+                handedOut.append(port)
+                return port
+            }
+        )
+        defer { server.stop() }
+        #expect(handedOut.count == 2)
+        #expect(handedOut.first == holder.port)
+        #expect(server.port == handedOut.last)
+        #expect(server.port != holder.port)
+        #expect(server.isRunning)
+    }
+
+    @Test func startUpGivesUpWithTheTakenPortsAfterThreeAttempts() async throws {
+        let runtime = try Self.standInRuntime()
+        let holder = try ListeningSocket()
+        defer { holder.close() }
+        var attempts = 0
+        let error = await #expect(throws: PolyphonyError.backend) {
+            try await LocalModelServer.start(
+                runtime: runtime, modelAlias: "stand-in", startupTimeout: 60,
+                choosePort: { attempts += 1; return holder.port }
+            )
+        }
+        #expect(error?.message.contains("ports \(holder.port), \(holder.port), \(holder.port) were taken") == true)
+        #expect(attempts == LocalModelServer.portAttempts)
+    }
+
+    @Test func aServerThatFailsForAnotherReasonIsNotRetried() async throws {
+        var runtime = try Self.standInRuntime()
+        runtime.server = try Self.write("#!/bin/sh\necho 'model file is damaged' >&2\nexit 3\n")
+        var attempts = 0
+        let error = await #expect(throws: PolyphonyError.backend) {
+            try await LocalModelServer.start(
+                runtime: runtime, modelAlias: "stand-in", startupTimeout: 60,
+                choosePort: { attempts += 1; return try LocalModelServer.freeLoopbackPort() }
+            )
+        }
+        #expect(error?.message.contains("model file is damaged") == true)
+        #expect(attempts == 1)
+    }
+
+    // MARK: - Stand-in server
+
+    private static let standIn = """
+        #!/usr/bin/env python3
+        import argparse, http.server, sys
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--host")
+        parser.add_argument("--port", type=int)
+        args, _ = parser.parse_known_args()
+        class Models(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = b'{"object":"list","data":[]}'
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *arguments):
+                pass
+        try:
+            server = http.server.HTTPServer((args.host, args.port), Models)
+        except OSError:
+            print("start: couldn't bind HTTP server socket, hostname: %s, port: %d" % (args.host, args.port), file=sys.stderr)
+            sys.exit(1)
+        server.serve_forever()
+        """
+
+    private static func standInRuntime() throws -> LocalRuntime {
+        let cache = try Fixtures.scratchDirectory()
+        return LocalRuntime(server: try write(standIn), model: "/dev/null", cache: cache)
+    }
+
+    /// An executable script named like the real server.
+    private static func write(_ source: String) throws -> String {
+        let path = (try Fixtures.scratchDirectory() as NSString).appendingPathComponent("llama-server")
+        try source.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return path
+    }
+}
+
+/// A TCP socket listening on a kernel-chosen loopback port, so nothing else can bind it.
+private struct ListeningSocket {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(fd >= 0 && bound == 0 && listen(fd, 1) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}
