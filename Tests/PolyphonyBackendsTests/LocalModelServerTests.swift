@@ -20,7 +20,15 @@ import Testing
         #expect(value(after: "--threads-batch", in: arguments) == "3")
         #expect(value(after: "--port", in: arguments) == "8123")
         #expect(value(after: "--host", in: arguments) == "127.0.0.1")
-        #expect(arguments.contains("--kv-unified") && arguments.contains("--cont-batching") && !arguments.contains("--embedding"))
+        #expect(arguments.contains("--cont-batching") && !arguments.contains("--embedding"))
+    }
+
+    @Test func eachSlotKeepsAKVCacheOfItsOwnSoASeededAnswerDoesNotDependOnTheOtherRequests() {
+        let arguments = LocalModelServer.serverArguments(
+            runtime: runtime, modelAlias: "smol", port: 8123, threads: 1, slots: 4, contextSize: 4096, purpose: .chat
+        )
+        #expect(arguments.contains("--no-kv-unified"))
+        #expect(!arguments.contains("--kv-unified"))
     }
 
     @Test func anEmbeddingsServerHasOneSlotAndMeanPooling() {

@@ -8,9 +8,9 @@ import Glibc
 /// One llama.cpp `llama-server` process that Polyphony started on a free loopback port.
 ///
 /// The server runs `slots` sequences at once with continuous batching, so the requests of
-/// a parallel phase decode together in one batch. It is started through `setpriv
-/// --pdeathsig` where that exists, so the kernel signals it when Polyphony dies, even by
-/// `kill -9`. ``stop()`` sends SIGTERM, then SIGKILL.
+/// a parallel phase decode together in one batch. It is started by a small shell watchdog
+/// that kills it when Polyphony dies, even by `kill -9` (see `LocalModelServer+Watchdog`).
+/// ``stop()`` sends SIGTERM, then SIGKILL.
 package final class LocalModelServer: Sendable {
     /// What a server is for: `llama-server --embedding` serves embeddings and nothing else,
     /// so an embedder gets a server of its own.
@@ -23,16 +23,20 @@ package final class LocalModelServer: Sendable {
     package let port: Int
     /// The server's output, for diagnosing a failed start.
     package let logFile: String
-    private let process: Process
+    /// The watchdog shell; the server is its only long-lived child.
+    private let process: SpawnedProcess
+    /// Polyphony's end of the watchdog's pipe: closing it, or dying, kills the server.
+    private let lifeline: FileHandle
 
-    private init(process: Process, port: Int, logFile: String) {
+    private init(process: SpawnedProcess, lifeline: FileHandle, port: Int, logFile: String) {
         self.process = process
+        self.lifeline = lifeline
         self.port = port
         self.logFile = logFile
         self.baseURL = "http://127.0.0.1:\(port)"
     }
 
-    /// The process id, for tests that check nothing is left running.
+    /// The watchdog's process id, for tests that check nothing is left running.
     package var processIdentifier: Int32 { process.processIdentifier }
     /// Whether the server process is still alive.
     package var isRunning: Bool { process.isRunning }
@@ -95,23 +99,19 @@ package final class LocalModelServer: Sendable {
         let arguments = serverArguments(
             runtime: runtime, modelAlias: modelAlias, port: port, threads: threads, slots: slots, contextSize: contextSize, purpose: purpose
         )
-        let process = Process()
-        if FileManager.default.isExecutableFile(atPath: setpriv) {
-            process.executableURL = URL(fileURLWithPath: setpriv)
-            process.arguments = ["--pdeathsig", "TERM", "--"] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: runtime.server)
-            process.arguments = Array(arguments.dropFirst())
-        }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        let pipe = try lifelinePipe()
+        let process: SpawnedProcess
         do {
-            try process.run()
+            process = try SpawnedProcess(
+                executable: shell, arguments: ["-c", watchdogScript, "polyphony-llama-watchdog"] + arguments,
+                input: pipe.watchdog.fileDescriptor, output: log.fileDescriptor
+            )
         } catch {
-            throw PolyphonyError.io("cannot start the local model server: \(error.localizedDescription)", file: runtime.server)
+            throw PolyphonyError.io("cannot start the local model server: \(error)", file: runtime.server)
         }
-        let server = LocalModelServer(process: process, port: port, logFile: logFile)
+        try? pipe.watchdog.close()
+        try? log.close()
+        let server = LocalModelServer(process: process, lifeline: pipe.polyphony, port: port, logFile: logFile)
         do {
             try await server.waitUntilReady(timeout: startupTimeout)
         } catch {
@@ -130,18 +130,16 @@ package final class LocalModelServer: Sendable {
         var arguments = [
             runtime.server, "--model", runtime.model, "--alias", modelAlias,
             "--host", "127.0.0.1", "--port", "\(port)",
-            // One KV pool shared by the slots: any one request may use a whole slot's worth
-            // of context, and the pool is sized for every slot at once.
-            "--ctx-size", "\(contextSize * slots)", "--kv-unified", "--parallel", "\(slots)", "--cont-batching",
+            // Each slot has a KV cache of its own: in one shared pool a sequence's cells land
+            // wherever the other requests left room, which changes the order of its attention
+            // sums, so a seeded answer at temperature > 0 did not repeat (docs/local-runtime.md).
+            "--ctx-size", "\(contextSize * slots)", "--no-kv-unified", "--parallel", "\(slots)", "--cont-batching",
             "--threads", "\(threads)", "--threads-batch", "\(threads)",
             "--no-webui", "--metrics", "--offline", "--log-verbosity", "2",
         ]
         if purpose == .embeddings { arguments += ["--embedding", "--pooling", "mean"] }
         return arguments
     }
-
-    /// util-linux's `setpriv`, which execs the server with a parent-death signal set.
-    private static let setpriv = "/usr/bin/setpriv"
 
     /// Parallel slots of a local entry that does not set `max_concurrency`: a brainwriting
     /// round of four members decodes in one batch.
@@ -153,12 +151,18 @@ package final class LocalModelServer: Sendable {
     package static var defaultThreads: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
 
     /// Stops the server: SIGTERM, then SIGKILL after three seconds. Idempotent.
+    ///
+    /// SIGTERM goes to the watchdog, which passes it on. The SIGKILL is the watchdog's own:
+    /// closing the lifeline is what Polyphony's death would do.
     package func stop() {
         guard process.isRunning else { return }
-        process.terminate()
+        process.send(SIGTERM)
         let deadline = Date().addingTimeInterval(3)
         while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? lifeline.close()
+        let last = Date().addingTimeInterval(3)
+        while process.isRunning, Date() < last { usleep(20_000) }
+        process.send(SIGKILL)
         process.waitUntilExit()
     }
 
