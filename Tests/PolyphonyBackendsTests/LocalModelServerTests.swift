@@ -31,6 +31,13 @@ import Testing
         #expect(!arguments.contains("--kv-unified"))
     }
 
+    @Test func everyPromptIsEvaluatedWholeSoASeededAnswerDoesNotDependOnWhatWasCachedBefore() {
+        let arguments = LocalModelServer.serverArguments(
+            runtime: runtime, modelAlias: "smol", port: 8123, threads: 1, slots: 4, contextSize: 4096, purpose: .chat
+        )
+        #expect(arguments.contains("--no-cache-prompt"))
+    }
+
     @Test func anEmbeddingsServerHasOneSlotAndMeanPooling() {
         let arguments = LocalModelServer.serverArguments(
             runtime: runtime, modelAlias: "smol", port: 8123, threads: 1, slots: 4, contextSize: 4096, purpose: .embeddings

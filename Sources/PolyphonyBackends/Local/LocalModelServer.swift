@@ -134,6 +134,10 @@ package final class LocalModelServer: Sendable {
             // wherever the other requests left room, which changes the order of its attention
             // sums, so a seeded answer at temperature > 0 did not repeat (docs/local-runtime.md).
             "--ctx-size", "\(contextSize * slots)", "--no-kv-unified", "--parallel", "\(slots)", "--cont-batching",
+            // Every prompt is evaluated whole. A prompt that reuses cached cells (its slot's
+            // or another request's shared prefix, which depends on arrival order) gives
+            // slightly different logits than one evaluated whole, and a seeded rerun drifted.
+            "--no-cache-prompt",
             "--threads", "\(threads)", "--threads-batch", "\(threads)",
             "--no-webui", "--metrics", "--offline", "--log-verbosity", "2",
         ]
