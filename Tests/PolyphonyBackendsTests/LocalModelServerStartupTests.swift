@@ -94,10 +94,18 @@ import Glibc
     }
 
     /// An executable script named like the real server.
+    ///
+    /// Written through a descriptor closed on `exec`: a child that another test spawns while
+    /// the file is open would otherwise keep it open for writing, and executing the script
+    /// would fail with "Text file busy".
     private static func write(_ source: String) throws -> String {
         let path = (try Fixtures.scratchDirectory() as NSString).appendingPathComponent("llama-server")
-        try source.write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        try #require(fd >= 0, "cannot create \(path)")
+        let bytes = Array(source.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        _ = Glibc.close(fd)
+        try #require(written == bytes.count, "cannot write \(path)")
         return path
     }
 }
