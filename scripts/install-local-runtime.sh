@@ -119,7 +119,10 @@ cmake_args+=" -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI
 cmake_args+=${POLYPHONY_EXTRA_CMAKE_ARGS:+ $POLYPHONY_EXTRA_CMAKE_ARGS}
 # -march=native ties the binary to this CPU: a cache moved to another CPU is rebuilt.
 cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cksum | cut -d' ' -f1)
-stamp_text="$LLAMA_CPP_VERSION $cmake_args cpu:$cpu_flags"
+# The sources themselves, not just their version: a changed or patched file rebuilds.
+source_sum=$(cd "$LLAMA_SRC" && find . -type f \( -name '*.c' -o -name '*.cpp' -o -name '*.h' -o -name '*.hpp' \
+    -o -name '*.cu' -o -name '*.txt' -o -name '*.cmake' \) -print0 | LC_ALL=C sort -z | xargs -0 cat | cksum | cut -d' ' -f1)
+stamp_text="$LLAMA_CPP_VERSION $cmake_args cpu:$cpu_flags src:$source_sum"
 stamp=$BIN/llama-server.build-args
 BUILD_DIR=$BUILDS/llama-server-$LLAMA_CPP_VERSION
 
@@ -127,12 +130,12 @@ poly_step "building llama-server (llama.cpp from llama-cpp-python $LLAMA_CPP_VER
 if [ -x "$SERVER" ] && [ "$REBUILD" -eq 0 ] && [ "$(cat "$stamp" 2>/dev/null)" = "$stamp_text" ]; then
     poly_say "already built: $SERVER"
 else
-    [ ! -x "$SERVER" ] || poly_say "rebuilding: CMake flags or CPU changed, or --rebuild given"
+    [ ! -x "$SERVER" ] || poly_say "rebuilding: the llama.cpp sources, CMake flags or CPU changed, or --rebuild given"
     rm -f "$stamp"
     [ "$REBUILD" -eq 0 ] || rm -rf "$BUILD_DIR"
     build_log=$LOGS/llama-server-build.log
     jobs=${POLYPHONY_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
-    poly_say "compiling llama-server with $jobs jobs under nice -n 10: roughly 10-20 minutes on 2 quiet cores, far longer on a busy machine"
+    poly_say "compiling llama-server with $jobs jobs under nice -n 10: about 800-900 CPU-seconds, so 7-15 minutes on 2 quiet cores, far longer on a busy machine"
     poly_say "CMake flags: $cmake_args"
     poly_say "full log: $build_log"
     # shellcheck disable=SC2086  # cmake_args is a list of flags
@@ -205,5 +208,5 @@ cat <<EOF
   runtime.env:  $POLY_CACHE/runtime.env
   Polyphony starts the server itself for kind: local entries (flags explained in docs/local-runtime.md):
     $SERVER --model $MODEL --alias smollm2-135m-instruct \\
-      --host 127.0.0.1 --port PORT --parallel 4 --ctx-size 16384 --kv-unified --threads 1
+      --host 127.0.0.1 --port PORT --parallel 4 --ctx-size 16384 --no-kv-unified --no-cache-prompt --threads 1
 EOF
