@@ -186,7 +186,9 @@ package final class LocalModelServer: Sendable {
         let deadline = ContinuousClock.now + .seconds(timeout)
         let probe = HTTPOutgoingRequest(url: URL(string: baseURL + "/health")!, method: "GET")
         let transport = CurlTransport(maxConnections: 1, timeouts: HTTPTimeouts(connect: 2, firstByte: 2, total: 2))
-        while ContinuousClock.now < deadline {
+        // The deadline is checked last: a task starved of threads for longer than the
+        // timeout (a whole test suite on two cores) still looks at the server once first.
+        while true {
             try Task.checkCancellation()
             guard process.isRunning else {
                 if logSaysPortTaken() { throw PortTaken() }
@@ -195,9 +197,11 @@ package final class LocalModelServer: Sendable {
             if let (head, _) = try? await transport.send(probe), head.status == 200 {
                 return
             }
+            guard ContinuousClock.now < deadline else {
+                throw PolyphonyError.backend("the local model server did not answer within \(Int(timeout)) s; its log is \(logFile)", backend: "local")
+            }
             try await Task.sleep(for: .milliseconds(150))
         }
-        throw PolyphonyError.backend("the local model server did not answer within \(Int(timeout)) s; its log is \(logFile)", backend: "local")
     }
 
     /// Whether the log ends in a failure to bind: llama-server's "couldn't bind HTTP server
