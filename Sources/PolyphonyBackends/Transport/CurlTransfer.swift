@@ -22,8 +22,7 @@ final class CurlTransfer {
     private var headContinuation: CheckedContinuation<HTTPResponseHead, any Error>?
     private let body: AsyncThrowingStream<Data, any Error>.Continuation
     private let timeouts: HTTPTimeouts
-    private let firstByteDeadline: ContinuousClock.Instant
-    private let totalDeadline: ContinuousClock.Instant
+    private let deadlines: TransferDeadlines<ContinuousClock.Instant>
 
     /// The head being read: the status of the latest status line and the fields after it.
     private var status: Int?
@@ -38,8 +37,7 @@ final class CurlTransfer {
         body = exchange.body
         headContinuation = exchange.head
         self.timeouts = timeouts
-        firstByteDeadline = now + .milliseconds(Self.milliseconds(timeouts.firstByte))
-        totalDeadline = now + .milliseconds(Self.milliseconds(timeouts.total))
+        deadlines = TransferDeadlines(timeouts: timeouts, start: now)
         guard let easy = curl_easy_init() else {
             exchange.head.resume(throwing: HTTPTransportError.connection("libcurl could not create a request handle"))
             exchange.body.finish()
@@ -61,18 +59,11 @@ final class CurlTransfer {
     }
 
     /// The earliest instant at which ``expired(at:)`` can return an error.
-    var nextDeadline: ContinuousClock.Instant {
-        headContinuation == nil ? totalDeadline : min(firstByteDeadline, totalDeadline)
-    }
+    var nextDeadline: ContinuousClock.Instant { deadlines.next(waitingForHead: headContinuation != nil) }
 
     /// The timeout error if a deadline has passed at `now`, the earlier deadline first.
     func expired(at now: ContinuousClock.Instant) -> HTTPTransportError? {
-        let waitingForHead = headContinuation != nil
-        if waitingForHead, now >= firstByteDeadline, firstByteDeadline <= totalDeadline {
-            return .timedOut(phase: "first byte", seconds: timeouts.firstByte)
-        }
-        if now >= totalDeadline { return .timedOut(phase: "total", seconds: timeouts.total) }
-        return nil
+        deadlines.expired(at: now, waitingForHead: headContinuation != nil)
     }
 
     /// Reports `error` to whoever is waiting: the caller of `execute` before the head, the
