@@ -135,7 +135,7 @@ else
     [ "$REBUILD" -eq 0 ] || rm -rf "$BUILD_DIR"
     build_log=$LOGS/llama-server-build.log
     jobs=${POLYPHONY_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
-    poly_say "compiling llama-server with $jobs jobs under nice -n 10: about 800-900 CPU-seconds, so 7-15 minutes on 2 quiet cores, far longer on a busy machine"
+    poly_say "compiling llama-server with $jobs jobs under nice -n 10: about 770 CPU-seconds, so 7-10 minutes on 2 quiet cores, far longer on a busy machine"
     poly_say "CMake flags: $cmake_args"
     poly_say "full log: $build_log"
     # shellcheck disable=SC2086  # cmake_args is a list of flags
