@@ -13,7 +13,7 @@ SESSION=${1:-sessions/brainwriting.yaml}
 poly_step "checking the Swift toolchain and system libraries"
 poly_ensure_swift_and_libraries
 
-poly_step "installing the local model runtime (llama-cpp-python + SmolLM2-135M; cached after the first run)"
+poly_step "installing the local model runtime (llama-server + SmolLM2-135M; cached after the first run)"
 bash scripts/install-local-runtime.sh
 poly_step "installing the MiniLM embedding weights, for semantic diversity scores"
 bash scripts/install-minilm.sh

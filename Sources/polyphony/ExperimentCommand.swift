@@ -44,6 +44,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Option(help: "The response cache folder (default: $XDG_CACHE_HOME/polyphony/responses).") var cacheDir: String?
         @Flag(help: "Print only the final summary.") var quiet = false
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var localServer: LocalServerOptions
 
         func validate() throws {
             if concurrency < 1 { throw ValidationError("--concurrency must be 1 or more") }
@@ -60,7 +61,7 @@ struct ExperimentCommand: AsyncParsableCommand {
                 executable: CommandLine.arguments[0]
             )
             let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
-            let outcome = try await withLocalModelServers(environment: environment) { servers in
+            let outcome = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
                 let pool = BackendSet(
                     file: backendsFile, environment: environment,
                     cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
@@ -111,6 +112,7 @@ struct ExperimentCommand: AsyncParsableCommand {
         @Option(parsing: .upToNextOption, help: "Reference pools (idea lists, e.g. from `polyphony baseline`) for reference_novelty and hivemind_share; replaces the grid's scoring.reference.") var reference: [String] = []
         @Option(help: "The backends file for the grid's scoring judge (default: ./backends.yaml, then $XDG_CONFIG_HOME/polyphony/backends.yaml).") var backends: String?
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var localServer: LocalServerOptions
 
         func validate() throws {
             if folders.isEmpty { throw ValidationError("give at least one experiment folder") }
@@ -134,7 +136,7 @@ struct ExperimentCommand: AsyncParsableCommand {
             if let judge, let file = backendsFile {
                 // The grid's judge: each run's results are cached beside its transcript.
                 let rubric = try judge.rubric.map { try Rubric.load(path: $0) } ?? .standard
-                report = try await withLocalModelServers(environment: environment) { servers in
+                report = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
                     let backendSet = BackendSet(
                         file: file, environment: environment,
                         cacheDirectory: ResponseCache.directory(disabled: noCache, environment: environment), localServers: servers,

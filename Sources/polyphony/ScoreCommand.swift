@@ -93,6 +93,7 @@ struct ScoreCommand: AsyncParsableCommand {
         @OptionGroup var embedding: EmbedderOptions
 
         @OptionGroup var logging: LoggingOptions
+        @OptionGroup var localServer: LocalServerOptions
 
         @Flag(help: "Print the report as JSON (schema polyphony.score/2, see docs/score-json.md) instead of the summary.")
         var json = false
@@ -185,7 +186,7 @@ struct ScoreCommand: AsyncParsableCommand {
             let inputs = transcriptPaths + ideaPaths + referencePaths + ratingPaths + [thresholdFile, rubric, file.path].compactMap { $0 }
             try FileIdentity.refuseOverwriting(inputs: inputs, with: [csv, html].compactMap { $0 })
             // A `kind: local` judge or embedder gets a managed server for this command only.
-            try await withLocalModelServers(environment: environment) { servers in
+            try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
                 let backendSet = BackendSet(
                     file: file, environment: environment,
                     cacheDirectory: ResponseCache.directory(disabled: embedding.noCache, environment: environment), localServers: servers,

@@ -52,6 +52,8 @@ import Testing
         ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    colour: red\n", 6),
         ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\u{7}\n", 5),
         ("backends:\n  a: fast\n", 2),
+        ("backends:\n  a:\n    kind: local\n    model: m\n    threads: 0\n", 5),
+        ("backends:\n  a:\n    kind: openai\n    base_url: http://h\n    model: m\n    threads: 2\n", 6),
     ])
     func reportsProblemsAsOneLineWithFileAndLine(yaml: String, line: Int) {
         let error = #expect(throws: PolyphonyError.invalidInput) { try BackendsFile.parse(yaml, file: "b.yaml") }
@@ -59,6 +61,15 @@ import Testing
         #expect(error?.line == line)
         #expect(error?.description.hasPrefix("b.yaml:\(line): ") == true)
         #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test func aLocalEntryReadsThreadsAndDefaultsToFourSlots() throws {
+        let file = try BackendsFile.parse("backends:\n  tiny:\n    kind: local\n    model: m\n    threads: 2\n", file: "b.yaml")
+        let entry = try file.entry(named: "tiny")
+        #expect(entry.threads == 2)
+        #expect(entry.maxConcurrency == LocalModelServer.defaultSlots)
+        let builtIn = try BackendsFile.resolve(explicitPath: nil, environment: ["HOME": "/nonexistent"], currentDirectory: "/nonexistent")
+        #expect(try builtIn.entry(named: "local").maxConcurrency == 4)
     }
 
     @Test func rejectsAnUnknownFieldNamingTheKnownOnes() {

@@ -8,8 +8,9 @@ import Glibc
 #endif
 
 /// Starting the managed local server when its port is taken between being chosen and being
-/// bound. The server here is a small Python stand-in that binds `--port` and answers
-/// `/v1/models`, run through the same bootstrap as llama-cpp-python's server.
+/// bound. The server here is a small stand-in executable that binds `--port`, answers
+/// `/health`, and says what llama-server says when the port is taken, started the same way
+/// as llama-server.
 @Suite struct LocalModelServerStartupTests {
     @Test func aPortTakenBeforeTheServerBindsItIsRetriedOnAFreshPort() async throws {
         let runtime = try Self.standInRuntime()
@@ -49,7 +50,7 @@ import Glibc
 
     @Test func aServerThatFailsForAnotherReasonIsNotRetried() async throws {
         var runtime = try Self.standInRuntime()
-        runtime.serverModule = try Self.write("import sys\nprint('model file is damaged', file=sys.stderr)\nsys.exit(3)\n")
+        runtime.server = try Self.write("#!/bin/sh\necho 'model file is damaged' >&2\nexit 3\n")
         var attempts = 0
         let error = await #expect(throws: PolyphonyError.backend) {
             try await LocalModelServer.start(
@@ -63,8 +64,9 @@ import Glibc
 
     // MARK: - Stand-in server
 
+    /// The stand-in's source; its `#!` line names the Python that runs it.
     private static let standIn = """
-        import argparse, http.server
+        import argparse, http.server, sys
         parser = argparse.ArgumentParser()
         parser.add_argument("--host")
         parser.add_argument("--port", type=int)
@@ -78,7 +80,12 @@ import Glibc
                 self.wfile.write(body)
             def log_message(self, *arguments):
                 pass
-        http.server.HTTPServer((args.host, args.port), Models).serve_forever()
+        try:
+            server = http.server.HTTPServer((args.host, args.port), Models)
+        except OSError:
+            print("start: couldn't bind HTTP server socket, hostname: %s, port: %d" % (args.host, args.port), file=sys.stderr)
+            sys.exit(1)
+        server.serve_forever()
         """
 
     /// Start-up is waited for on the wall clock; on a starved machine Python takes long to start,
@@ -94,12 +101,22 @@ import Glibc
             "python3 is on every machine this project supports"
         )
         let cache = try Fixtures.scratchDirectory()
-        return LocalRuntime(python: python, serverModule: try write(standIn), model: "/dev/null", cache: cache)
+        return LocalRuntime(server: try write("#!\(python)\n" + standIn), model: "/dev/null", cache: cache)
     }
 
+    /// An executable script named like the real server.
+    ///
+    /// Written through a descriptor closed on `exec`: a child that another test spawns while
+    /// the file is open would otherwise keep it open for writing, and executing the script
+    /// would fail with "Text file busy".
     private static func write(_ source: String) throws -> String {
-        let path = (try Fixtures.scratchDirectory() as NSString).appendingPathComponent("server.py")
-        try source.write(toFile: path, atomically: true, encoding: .utf8)
+        let path = (try Fixtures.scratchDirectory() as NSString).appendingPathComponent("llama-server")
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        try #require(fd >= 0, "cannot create \(path)")
+        let bytes = Array(source.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        _ = Glibc.close(fd)
+        try #require(written == bytes.count, "cannot write \(path)")
         return path
     }
 }

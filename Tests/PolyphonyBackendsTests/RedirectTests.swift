@@ -162,7 +162,7 @@ import Testing
             // The built-in entries are checked too and fail here (no keys, no local runtime);
             // what matters is where the openai entry's request went.
             environment["POLYPHONY_CACHE"] = folder + "/cache"
-            environment["POLYPHONY_LLAMA_PYTHON"] = nil
+            environment["POLYPHONY_LLAMA_SERVER"] = nil
             process.environment = environment
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

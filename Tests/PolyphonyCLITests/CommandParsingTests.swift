@@ -56,6 +56,8 @@ import Testing
         (["replay", "t.jsonl", "--speed", "0"], "--speed must be positive"),
         (["score", "--threshold", "2", "t.jsonl"], "--threshold must lie in (-1, 1]"),
         (["score", "calibrate", "coded.csv", "--from", "0.9", "--to", "0.5"], "need -1 < --from <= --to <= 1"),
+        (["run", "s.yaml", "--threads", "0"], "--threads must be at least 1"),
+        (["score", "t.jsonl", "--judge", "local", "--threads", "0"], "--threads must be at least 1"),
     ])
     func badOptionCombinationsAreUsageErrors(arguments: [String], reason: String) throws {
         let refusal = try #require(usageError(arguments))

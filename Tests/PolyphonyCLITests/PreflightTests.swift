@@ -7,7 +7,7 @@ import Testing
 @Suite struct PreflightTests {
     /// An environment in which the local runtime is not installed.
     private static func withoutLocalRuntime(_ folder: TemporaryFolder) -> [String: String] {
-        ["POLYPHONY_CACHE": folder.path + "/empty-cache", "POLYPHONY_LLAMA_PYTHON": "", "POLYPHONY_LOCAL_MODEL": ""]
+        ["POLYPHONY_CACHE": folder.path + "/empty-cache", "POLYPHONY_LLAMA_SERVER": "", "POLYPHONY_LOCAL_MODEL": ""]
     }
 
     @Test func aSessionOnAMissingLocalRuntimeExitsBeforeWritingATranscript() async throws {

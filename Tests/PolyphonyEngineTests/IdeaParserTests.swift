@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PolyphonyCore
 @testable import PolyphonyEngine
 
 @Suite struct IdeaParserTests {
@@ -43,6 +44,13 @@ import Testing
     @Test func aWholeAnswerCitesEveryIdeaItMentions() {
         let idea = parser.wholeAnswer("Combine shade [i1] with roofs [i4] and again [i1].")
         #expect(idea?.buildsOn == ["i1", "i4"])
+    }
+
+    @Test func theStructuredSchemaAllowsAtMostIdeasPerTurnShortIdeas() {
+        let ideas = IdeaParser.schema(maxIdeas: 3)["properties"]?["ideas"]
+        #expect(ideas?["maxItems"] == .number(3))
+        #expect(ideas?["minItems"] == .number(1))
+        #expect(ideas?["items"]?["properties"]?["text"]?["maxLength"] == .number(Double(IdeaParser.maxIdeaLength)))
     }
 
     @Test(arguments: [

@@ -23,13 +23,17 @@ public struct BackendConfiguration: Sendable, Codable, Hashable {
     public var maxAttempts: Int
     /// The first retry's delay; later ones double, with jitter.
     public var retryBaseDelaySeconds: Double
+    /// CPU threads of a managed local server (`kind: local` only); `nil` picks
+    /// ``LocalModelServer/defaultThreads``.
+    public var threads: Int?
 
     public init(
         name: String, kind: Kind, baseURL: String, model: String,
         embeddingModel: String? = nil, apiKeyEnvironmentVariable: String? = nil,
         maxConcurrency: Int = 4, requestsPerMinute: Int? = nil,
         connectTimeoutSeconds: Double = 10, firstByteTimeoutSeconds: Double = 120,
-        totalTimeoutSeconds: Double = 600, maxAttempts: Int = 5, retryBaseDelaySeconds: Double = 0.5
+        totalTimeoutSeconds: Double = 600, maxAttempts: Int = 5, retryBaseDelaySeconds: Double = 0.5,
+        threads: Int? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -44,5 +48,6 @@ public struct BackendConfiguration: Sendable, Codable, Hashable {
         self.totalTimeoutSeconds = totalTimeoutSeconds
         self.maxAttempts = maxAttempts
         self.retryBaseDelaySeconds = retryBaseDelaySeconds
+        self.threads = threads
     }
 }

@@ -37,7 +37,7 @@ public struct BackendsFile: Sendable, Equatable {
     /// The field names an entry may have.
     public static let fieldNames: Set<String> = [
         "kind", "base_url", "model", "embedding_model", "api_key_env", "max_concurrency", "requests_per_minute",
-        "connect_timeout", "first_byte_timeout", "timeout", "max_attempts", "retry_base_delay",
+        "connect_timeout", "first_byte_timeout", "timeout", "max_attempts", "retry_base_delay", "threads",
     ]
 
     /// Finds and reads the backends file, merged over the built-in entries.
@@ -182,11 +182,11 @@ public struct BackendsFile: Sendable, Equatable {
                 name: "ollama", kind: .ollama, baseURL: trimmed(ollama), model: DefaultModel.ollama, embeddingModel: DefaultModel.ollamaEmbedding,
                 maxConcurrency: 2, firstByteTimeoutSeconds: 300
             ),
-            // SmolLM2-135M-Instruct on a llama-cpp-python server Polyphony starts itself
-            // (`bash scripts/install-local-runtime.sh` installs it). One request at a time.
+            // SmolLM2-135M-Instruct on a llama-server Polyphony starts itself
+            // (`bash scripts/install-local-runtime.sh` builds it): four slots decode together.
             BackendConfiguration(
                 name: "local", kind: .local, baseURL: LocalModelServers.placeholderURL, model: DefaultModel.local,
-                embeddingModel: DefaultModel.local, maxConcurrency: 1, firstByteTimeoutSeconds: 600, totalTimeoutSeconds: 1200
+                embeddingModel: DefaultModel.local, maxConcurrency: LocalModelServer.defaultSlots, firstByteTimeoutSeconds: 600, totalTimeoutSeconds: 1200
             ),
         ]
     }
@@ -253,7 +253,14 @@ public struct BackendsFile: Sendable, Equatable {
                 file: fields["api_key_env"]?.file, line: fields["api_key_env"]?.line
             )
         }
-        let defaults = BackendConfiguration(name: name, kind: kind, baseURL: baseURL, model: "", maxConcurrency: kind == .local ? 1 : 4)
+        let threads = try positiveInt("threads")
+        if threads != nil, kind != .local {
+            throw PolyphonyError.invalidInput(
+                "backend \"\(name)\": threads applies only to kind local (a server Polyphony starts)",
+                file: fields["threads"]?.file, line: fields["threads"]?.line
+            )
+        }
+        let defaults = BackendConfiguration(name: name, kind: kind, baseURL: baseURL, model: "", maxConcurrency: kind == .local ? LocalModelServer.defaultSlots : 4)
         return BackendConfiguration(
             name: name, kind: kind, baseURL: baseURL, model: try required("model"),
             embeddingModel: try string("embedding_model"), apiKeyEnvironmentVariable: keyVariable,
@@ -263,7 +270,8 @@ public struct BackendsFile: Sendable, Equatable {
             firstByteTimeoutSeconds: try seconds("first_byte_timeout") ?? defaults.firstByteTimeoutSeconds,
             totalTimeoutSeconds: try seconds("timeout") ?? defaults.totalTimeoutSeconds,
             maxAttempts: try positiveInt("max_attempts") ?? defaults.maxAttempts,
-            retryBaseDelaySeconds: try seconds("retry_base_delay", allowZero: true) ?? defaults.retryBaseDelaySeconds
+            retryBaseDelaySeconds: try seconds("retry_base_delay", allowZero: true) ?? defaults.retryBaseDelaySeconds,
+            threads: threads
         )
     }
 

@@ -3,7 +3,7 @@ import Logging
 import PolyphonyCore
 import Synchronization
 
-/// The embedder of a `kind: local` entry, on the same managed server (mean pooling).
+/// The embedder of a `kind: local` entry, on a managed embeddings server of the same model (mean pooling).
 public final class LocalEmbedder: Embedder, Sendable {
     public let name: String
     public var isSemantic: Bool { true }
@@ -24,7 +24,7 @@ public final class LocalEmbedder: Embedder, Sendable {
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         if let existing = inner.withLock({ $0 }) { return try await existing.embed(texts) }
         let client = try HTTPEmbedder(
-            configuration: try await servers.openAIConfiguration(for: configuration), apiKey: nil, limiter: limiter, logger: logger
+            configuration: try await servers.openAIConfiguration(for: configuration, purpose: .embeddings), apiKey: nil, limiter: limiter, logger: logger
         )
         inner.withLock { $0 = $0 ?? client }
         return try await client.embed(texts)

@@ -3,12 +3,11 @@ import Logging
 import PolyphonyCore
 import Synchronization
 
-/// A `kind: local` entry: an OpenAI-compatible client for a llama-cpp-python server that
-/// Polyphony starts on first use and stops with the command.
+/// A `kind: local` entry: an OpenAI-compatible client for a llama-server that Polyphony
+/// starts on first use and stops with the command.
 ///
-/// The server answers one request at a time and reports no usage in streams, so this
-/// backend never streams from it (a stream is the whole answer, with its usage) and the
-/// shared limiter queues requests in front of it.
+/// The server has `max_concurrency` slots and decodes their requests together, so the
+/// limiter lets that many through at once; answers stream, with usage in the last chunk.
 public final class LocalChatBackend: ChatBackend, Sendable {
     public let name: String
     public var defaultModel: String { configuration.model }
@@ -28,6 +27,12 @@ public final class LocalChatBackend: ChatBackend, Sendable {
 
     public func complete(_ request: ChatRequest) async throws -> ChatResponse {
         try await client().complete(request)
+    }
+
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+        producedStream { continuation in
+            for try await event in try await self.client().stream(request) { continuation.yield(event) }
+        }
     }
 
     private func client() async throws -> HTTPChatBackend {

@@ -8,40 +8,50 @@ public actor LocalModelServers {
     public static let placeholderURL = "http://127.0.0.1"
 
     private let environment: [String: String]
+    private let threads: Int?
     private var starting: [String: Task<LocalModelServer, any Error>] = [:]
     private var started: [LocalModelServer] = []
 
-    init(environment: [String: String]) {
+    /// - Parameters:
+    ///   - environment: Where the runtime is looked up (``LocalRuntime/locate(environment:)``).
+    ///   - threads: CPU threads for every server, over each entry's `threads` (`--threads`).
+    init(environment: [String: String], threads: Int? = nil) {
         self.environment = environment
+        self.threads = threads
     }
 
     /// The base URL of the server for `config`, starting it if this is the first request.
-    public func baseURL(for config: BackendConfiguration) async throws -> String {
-        if let task = starting[config.name] {
+    /// - Parameter purpose: Chat and embeddings are served by two servers of the same model.
+    package func baseURL(for config: BackendConfiguration, purpose: LocalModelServer.Purpose = .chat) async throws -> String {
+        let key = "\(config.name)#\(purpose.rawValue)"
+        if let task = starting[key] {
             return try await task.value.baseURL
         }
         let environment = environment
+        let threads = threads ?? config.threads ?? LocalModelServer.defaultThreads
         let task = Task {
             let runtime = try LocalRuntime.locate(environment: environment)
-            return try await LocalModelServer.start(runtime: runtime, modelAlias: config.model)
+            return try await LocalModelServer.start(
+                runtime: runtime, modelAlias: config.model, threads: threads, slots: config.maxConcurrency, purpose: purpose
+            )
         }
-        starting[config.name] = task
+        starting[key] = task
         do {
             let server = try await task.value
             started.append(server)
             return server.baseURL
         } catch {
-            starting[config.name] = nil
+            starting[key] = nil
             throw error
         }
     }
 
     /// `config` rewritten as the OpenAI-compatible entry of its running server, starting it
-    /// if need be: what the local chat backend and embedder both talk to.
-    func openAIConfiguration(for config: BackendConfiguration) async throws -> BackendConfiguration {
+    /// if need be: what the local chat backend and embedder talk to.
+    func openAIConfiguration(for config: BackendConfiguration, purpose: LocalModelServer.Purpose = .chat) async throws -> BackendConfiguration {
         var openAI = config
         openAI.kind = .openai
-        openAI.baseURL = try await baseURL(for: config) + "/v1"
+        openAI.baseURL = try await baseURL(for: config, purpose: purpose) + "/v1"
         if openAI.embeddingModel == nil { openAI.embeddingModel = config.model }
         return openAI
     }
@@ -69,10 +79,13 @@ public actor LocalModelServers {
 
 /// Runs `body` with a set of managed local servers and stops every one of them afterwards,
 /// on success, on error and on cancellation.
+/// - Parameters:
+///   - environment: Where the runtime is looked up.
+///   - threads: CPU threads for every server started, over the entries' `threads` (`--threads`).
 public func withLocalModelServers<Result: Sendable>(
-    environment: [String: String], _ body: (LocalModelServers) async throws -> Result
+    environment: [String: String], threads: Int? = nil, _ body: (LocalModelServers) async throws -> Result
 ) async throws -> Result {
-    let servers = LocalModelServers(environment: environment)
+    let servers = LocalModelServers(environment: environment, threads: threads)
     do {
         let result = try await body(servers)
         await servers.stopAll()

@@ -1,21 +1,20 @@
 import Foundation
 import PolyphonyCore
 
-/// Where the local model runtime lives: the venv's Python with llama-cpp-python's server and
-/// the GGUF model, as `scripts/install-local-runtime.sh` installs them.
+/// Where the local model runtime lives: llama.cpp's `llama-server` binary and the GGUF model,
+/// as `scripts/install-local-runtime.sh` builds and installs them.
 ///
-/// Looked up from `POLYPHONY_LLAMA_PYTHON` and `POLYPHONY_LOCAL_MODEL` in the environment,
+/// Looked up from `POLYPHONY_LLAMA_SERVER` and `POLYPHONY_LOCAL_MODEL` in the environment,
 /// then from `$POLYPHONY_CACHE/runtime.env` (default cache `~/.cache/polyphony`).
 package struct LocalRuntime: Sendable, Equatable {
-    package var python: String
-    package var serverModule: String
+    /// The `llama-server` executable.
+    package var server: String
     package var model: String
     /// The cache root, where server logs go.
     package var cache: String
 
-    package init(python: String, serverModule: String = "llama_cpp.server", model: String, cache: String) {
-        self.python = python
-        self.serverModule = serverModule
+    package init(server: String, model: String, cache: String) {
+        self.server = server
         self.model = model
         self.cache = cache
     }
@@ -32,16 +31,16 @@ package struct LocalRuntime: Sendable, Equatable {
                 if parts.count == 2 { values[parts[0].trimmingCharacters(in: .whitespaces)] = parts[1].trimmingCharacters(in: .whitespaces) }
             }
         }
-        for key in ["POLYPHONY_LLAMA_PYTHON", "POLYPHONY_LOCAL_MODEL", "POLYPHONY_LLAMA_SERVER_MODULE"] {
+        for key in ["POLYPHONY_LLAMA_SERVER", "POLYPHONY_LOCAL_MODEL"] {
             if let value = environment[key], !value.isEmpty { values[key] = value }
         }
-        let install = "install it with `bash scripts/install-local-runtime.sh` (about 10 minutes the first time, seconds after)"
-        guard let python = values["POLYPHONY_LLAMA_PYTHON"], FileManager.default.isExecutableFile(atPath: python) else {
-            throw PolyphonyError.io("the local model runtime is not installed (no Python with llama-cpp-python); \(install)", file: file)
+        let install = "install it with `bash scripts/install-local-runtime.sh` (it compiles llama-server the first time, seconds after)"
+        guard let server = values["POLYPHONY_LLAMA_SERVER"], FileManager.default.isExecutableFile(atPath: server) else {
+            throw PolyphonyError.io("the local model runtime is not installed (no llama-server); \(install)", file: file)
         }
         guard let model = values["POLYPHONY_LOCAL_MODEL"], FileManager.default.fileExists(atPath: model) else {
             throw PolyphonyError.io("the local model file is missing; \(install)", file: file)
         }
-        return LocalRuntime(python: python, serverModule: values["POLYPHONY_LLAMA_SERVER_MODULE"] ?? "llama_cpp.server", model: model, cache: cache)
+        return LocalRuntime(server: server, model: model, cache: cache)
     }
 }

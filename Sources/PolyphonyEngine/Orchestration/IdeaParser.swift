@@ -21,23 +21,38 @@ package struct IdeaParser: Sendable {
     }
 
     /// The JSON schema agents are given when a session asks for structured output.
-    package static let schema: JSONValue = .object([
-        "type": .string("object"),
-        "properties": .object([
-            "ideas": .object([
-                "type": .string("array"),
-                "items": .object([
-                    "type": .string("object"),
-                    "properties": .object([
-                        "text": .object(["type": .string("string")]),
-                        "builds_on": .object(["type": .string("array"), "items": .object(["type": .string("string")])]),
+    ///
+    /// Bounded, so a server that turns the schema into a grammar (llama.cpp) keeps even a
+    /// 135M model to a short list of short ideas instead of one answer that runs out of tokens.
+    /// - Parameter maxIdeas: The session's `ideas_per_turn`.
+    package static func schema(maxIdeas: Int) -> JSONValue {
+        .object([
+            "type": .string("object"),
+            "properties": .object([
+                "ideas": .object([
+                    "type": .string("array"),
+                    "minItems": .number(1),
+                    "maxItems": .number(Double(max(1, maxIdeas))),
+                    "items": .object([
+                        "type": .string("object"),
+                        "properties": .object([
+                            "text": .object(["type": .string("string"), "minLength": .number(8), "maxLength": .number(Double(maxIdeaLength))]),
+                            "builds_on": .object([
+                                "type": .string("array"), "maxItems": .number(5),
+                                "items": .object(["type": .string("string"), "maxLength": .number(8)]),
+                            ]),
+                        ]),
+                        "required": .array([.string("text")]),
                     ]),
-                    "required": .array([.string("text")]),
                 ]),
             ]),
-        ]),
-        "required": .array([.string("ideas")]),
-    ])
+            "required": .array([.string("ideas")]),
+        ])
+    }
+
+    /// Characters of one idea in a structured answer: two or three sentences, about 75
+    /// tokens, so `ideas_per_turn` ideas of 3 fit the demo's 300-token turns with their JSON.
+    package static let maxIdeaLength = 300
 
     /// Ideas shorter than this are list noise ("1.", "- ok").
     package var minimumLength = 8

@@ -429,7 +429,7 @@ public actor Orchestrator {
             temperature: speaker.temperature ?? speaker.persona.temperature,
             maxTokens: limits.maxTokensPerTurn,
             seed: header.seed.map { Self.turnSeed($0, round: round, phase: phase, speaker: speaker.id) },
-            jsonSchema: brief.expectsIdeas && (header.structuredOutput ?? false) ? IdeaParser.schema : nil
+            jsonSchema: brief.expectsIdeas && (header.structuredOutput ?? false) ? IdeaParser.schema(maxIdeas: header.limits?.ideasPerTurn ?? 3) : nil
         )
     }
 

@@ -55,6 +55,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Do not read or write the response cache.") var noCache = false
     @Option(help: "The response cache folder (default: $XDG_CACHE_HOME/polyphony/responses).") var cacheDir: String?
     @OptionGroup var logging: LoggingOptions
+    @OptionGroup var localServer: LocalServerOptions
 
     func validate() throws {
         if (session == nil) == (resume == nil) {
@@ -80,7 +81,7 @@ struct RunCommand: AsyncParsableCommand {
             throw PolyphonyCLIError.unreadable(humanScript)
         }
         // Managed local model servers live exactly as long as this command, whatever ends it.
-        let (end, path) = try await withLocalModelServers(environment: environment) { servers in
+        let (end, path) = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
             let pool = BackendSet(
                 file: backendsFile, environment: environment,
                 cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
