@@ -86,9 +86,10 @@ struct BackendsCommand: AsyncParsableCommand {
             let environment = ProcessInfo.processInfo.environment
             // A `local` entry is checked for real: its managed server starts for the check
             // and stops with the command.
-            let results = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
-                let set = BackendSet(file: file, environment: environment, cacheDirectory: nil, localServers: servers, logger: logging.logger)
-                return await BackendProbe(set: set, environment: environment, logger: logging.logger).check(entries)
+            let results = try await BackendSet.withManagedServers(
+                file: file, environment: environment, cacheDirectory: nil, threads: localServer.threads, logger: logging.logger
+            ) { set in
+                await BackendProbe(set: set, environment: environment, logger: logging.logger).check(entries)
             }
             if source.json {
                 let report = BackendCheckReport(ok: results.allSatisfy(\.ok), results: results)

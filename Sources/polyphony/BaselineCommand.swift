@@ -78,11 +78,11 @@ struct BaselineCommand: AsyncParsableCommand {
         let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
         try FileIdentity.refuseOverwriting(inputs: files + [backendsFile.path].compactMap { $0 }, with: [out])
         let topics = try BaselineTopics.gather(texts: topic, files: files)
-        let summary = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
-            let set = BackendSet(
-                file: backendsFile, environment: environment,
-                cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
-                localServers: servers, logger: logging.logger)
+        let summary = try await BackendSet.withManagedServers(
+            file: backendsFile, environment: environment,
+            cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
+            threads: localServer.threads, logger: logging.logger
+        ) { set in
             let pool = BaselinePool(
                 backends: try backend.map { try set.backend(named: $0) }, topics: topics, seeds: (1...samples).map(UInt64.init),
                 ideasPerCall: ideasPerCall, temperature: temperature, maxTokens: maxTokens, concurrency: concurrency)

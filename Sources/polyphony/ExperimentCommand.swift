@@ -61,11 +61,11 @@ struct ExperimentCommand: AsyncParsableCommand {
                 executable: CommandLine.arguments[0]
             )
             let backendsFile = try BackendsFile.resolve(explicitPath: backends, environment: environment)
-            let outcome = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
-                let pool = BackendSet(
-                    file: backendsFile, environment: environment,
-                    cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
-                    localServers: servers, logger: logging.logger)
+            let outcome = try await BackendSet.withManagedServers(
+                file: backendsFile, environment: environment,
+                cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
+                threads: localServer.threads, logger: logging.logger
+            ) { pool in
                 let runner = ExperimentRunner(
                     folder: folder, concurrency: concurrency, personaDirectory: personas, toolVersion: Polyphony.version,
                     backendOverride: backend, backend: pool.backend(named:), logger: logging.logger)
@@ -136,11 +136,10 @@ struct ExperimentCommand: AsyncParsableCommand {
             if let judge, let file = backendsFile {
                 // The grid's judge: each run's results are cached beside its transcript.
                 let rubric = try judge.rubric.map { try Rubric.load(path: $0) } ?? .standard
-                report = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
-                    let backendSet = BackendSet(
-                        file: file, environment: environment,
-                        cacheDirectory: ResponseCache.directory(disabled: noCache, environment: environment), localServers: servers,
-                        logger: logging.logger)
+                report = try await BackendSet.withManagedServers(
+                    file: file, environment: environment, cacheDirectory: ResponseCache.directory(disabled: noCache, environment: environment),
+                    threads: localServer.threads, logger: logging.logger
+                ) { backendSet in
                     analyzer.quality = RunQuality(judge: QualityJudge(backend: try backendSet.backend(named: judge.backend), rubric: rubric, reviews: judge.reviews))
                     return try await analyzer.analyze(experiment)
                 }

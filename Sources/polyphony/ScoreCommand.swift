@@ -186,12 +186,10 @@ struct ScoreCommand: AsyncParsableCommand {
             let inputs = transcriptPaths + ideaPaths + referencePaths + ratingPaths + [thresholdFile, rubric, file.path].compactMap { $0 }
             try FileIdentity.refuseOverwriting(inputs: inputs, with: [csv, html].compactMap { $0 })
             // A `kind: local` judge or embedder gets a managed server for this command only.
-            try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
-                let backendSet = BackendSet(
-                    file: file, environment: environment,
-                    cacheDirectory: ResponseCache.directory(disabled: embedding.noCache, environment: environment), localServers: servers,
-                    logger: logging.logger
-                )
+            try await BackendSet.withManagedServers(
+                file: file, environment: environment, cacheDirectory: ResponseCache.directory(disabled: embedding.noCache, environment: environment),
+                threads: localServer.threads, logger: logging.logger
+            ) { backendSet in
                 try await score(
                     backends: backendSet, transcriptPaths: transcriptPaths, ideaPaths: ideaPaths, referencePaths: referencePaths,
                     ratingPaths: ratingPaths, inputs: inputs)

@@ -81,12 +81,11 @@ struct RunCommand: AsyncParsableCommand {
             throw PolyphonyCLIError.unreadable(humanScript)
         }
         // Managed local model servers live exactly as long as this command, whatever ends it.
-        let (end, path) = try await withLocalModelServers(environment: environment, threads: localServer.threads) { servers in
-            let pool = BackendSet(
-                file: backendsFile, environment: environment,
-                cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
-                localServers: servers, logger: logging.logger
-            )
+        let (end, path) = try await BackendSet.withManagedServers(
+            file: backendsFile, environment: environment,
+            cacheDirectory: ResponseCache.directory(disabled: noCache, explicit: cacheDir, environment: environment),
+            threads: localServer.threads, logger: logging.logger
+        ) { pool in
             let inputs = [session, backendsFile.path, humanScript].compactMap { $0 }
             let prepared = try resume.map { try prepareResume($0, pool: pool) } ?? prepareNew(pool: pool, inputs: inputs)
             return (try await runSession(prepared, signals: signals), prepared.path)
