@@ -45,6 +45,14 @@ final class HoldAtRequest: Sendable {
 
 /// One writer per transcript: real `polyphony run` processes racing for one file.
 @Suite struct TranscriptLockTests {
+    /// The held answer must outlast however long a starved machine takes to start the second
+    /// process: with the default 120 s first-byte timeout a CI run under load retried the held
+    /// request, the first run finished, and the second found a finished transcript instead.
+    private static func patientBackendsYAML(_ server: FakeLLMServer) -> String {
+        server.backendsYAML(kinds: [.openai])
+            .replacingOccurrences(of: "    max_attempts: 3\n", with: "    max_attempts: 1\n    first_byte_timeout: 3600\n    timeout: 7200\n")
+    }
+
     private static func sessionYAML() -> String {
         RunCommandTests.sessionYAML(protocol: "round-robin", rounds: 2, participants: ["hci-mid", "generalist-tinkerer"])
     }
@@ -72,6 +80,7 @@ final class HoldAtRequest: Sendable {
         let server = try FakeLLMServer(responder: hold.responder)
         defer { server.stop() }
         let workspace = try RunCommandTests.Workspace(server: server, session: Self.sessionYAML())
+        try workspace.folder.write("backends.yaml", Self.patientBackendsYAML(server))
         let first = try CLIHarness.start(workspace.arguments + ["--quiet"])
         try await hold.waitUntilHeld()
 
@@ -98,7 +107,7 @@ final class HoldAtRequest: Sendable {
         let hold = HoldAtRequest(atRequest: 1)
         let server = try FakeLLMServer(responder: hold.responder)
         defer { server.stop() }
-        try workspace.folder.write("backends.yaml", server.backendsYAML(kinds: [.openai]))
+        try workspace.folder.write("backends.yaml", Self.patientBackendsYAML(server))
         let resume = ["run", "--resume", workspace.transcript, "--backends", workspace.folder.path + "/backends.yaml", "--no-cache", "--quiet"]
         let first = try CLIHarness.start(resume)
         try await hold.waitUntilHeld()
