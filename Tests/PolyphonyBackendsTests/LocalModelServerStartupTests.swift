@@ -1,6 +1,7 @@
 import Foundation
 @testable import PolyphonyBackends
 import PolyphonyCore
+import PolyphonyTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -127,20 +128,7 @@ private struct ListeningSocket {
     let port: Int
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(fd >= 0 && bound == 0 && listen(fd, 1) == 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        descriptor = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (descriptor, port) = try LoopbackHTTPServer.listenOnLoopback()
     }
 
     func close() { _ = Glibc.close(descriptor) }

@@ -65,7 +65,7 @@ package final class LoopbackHTTPServer: Sendable {
 
     /// A listening socket on 127.0.0.1 at a port the kernel picks, and that port.
     /// - Throws: ``LoopbackServerError`` when the socket cannot be created, bound or listened on.
-    static func listenOnLoopback() throws -> (socket: Int32, port: Int) {
+    package static func listenOnLoopback() throws -> (socket: Int32, port: Int) {
         #if canImport(Darwin)
         let fd = socket(AF_INET, SOCK_STREAM, 0)
         #else
