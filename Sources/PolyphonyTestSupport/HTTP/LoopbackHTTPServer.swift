@@ -195,20 +195,29 @@ package final class LoopbackHTTPServer: Sendable {
                 $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
                 if $0.inFlight == 1 { $0.busySince = ContinuousClock.now }
             }
+            // The request stops counting as in flight just before its last bytes go out (or
+            // when the handler returns without them): a client that sends its next request the
+            // moment this one is answered must not see two in flight.
+            let completed = Mutex(false)
+            let complete: () -> Void = {
+                guard completed.withLock({ done in defer { done = true }; return !done }) else { return }
+                self.gauges.withLock {
+                    $0.inFlight -= 1
+                    if $0.inFlight == 0, let since = $0.busySince {
+                        $0.busy += ContinuousClock.now - since
+                        $0.busySince = nil
+                    }
+                }
+            }
+            writer.willComplete = complete
             handler(request, writer)
             if !writer.hasStarted {
                 writer.send(status: 500, text: "handler sent no response")
             } else if !writer.isFinished {
                 writer.finish()
             }
-            gauges.withLock {
-                $0.inFlight -= 1
-                if writer.isClientGone { $0.clientDisconnects += 1 }
-                if $0.inFlight == 0, let since = $0.busySince {
-                    $0.busy += ContinuousClock.now - since
-                    $0.busySince = nil
-                }
-            }
+            complete()
+            if writer.isClientGone { gauges.withLock { $0.clientDisconnects += 1 } }
             if !writer.keepAlive || gauges.withLock({ $0.stopped }) { return }
         }
     }

@@ -38,6 +38,9 @@ package final class LoopbackResponseWriter {
     private(set) var keepAlive: Bool
     /// Set when a write failed because the peer closed or reset the connection.
     package private(set) var isClientGone = false
+    /// Called once, just before the bytes that complete the response are written: after them
+    /// the client may already send its next request, which must not find this one still counted.
+    var willComplete: (() -> Void)?
 
     init(socket: Int32, keepAlive: Bool) {
         self.socket = socket
@@ -83,6 +86,7 @@ package final class LoopbackResponseWriter {
         head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
         var bytes = Data(head.utf8)
         bytes.append(body)
+        completing()
         writeRaw(bytes)
         state = .finished
     }
@@ -141,8 +145,15 @@ package final class LoopbackResponseWriter {
     /// Ends a streamed body properly (the last chunk, or closing the connection).
     package func finish() {
         guard case .streaming(let framing) = state else { return }
+        completing()
         if case .chunked = framing { writeRaw(Data("0\r\n\r\n".utf8)) }
         state = .finished
+    }
+
+    private func completing() {
+        let callback = willComplete
+        willComplete = nil
+        callback?()
     }
 
     /// Blocks until the client closes or resets the connection, for at most `seconds`, and
