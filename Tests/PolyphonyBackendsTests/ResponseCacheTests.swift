@@ -39,6 +39,24 @@ import Testing
         #expect(ResponseCache.key(for: Fixtures.prompt, kind: .anthropic, model: "m") != base)
     }
 
+    @Test func anAnswerCachedForOneModelVariantIsNotReplayedForAnother() async throws {
+        let directory = try Fixtures.scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await Fixtures.withServer { server in
+            let config = server.configuration(name: "local-like", kind: .openai)
+            func backend(variant: String) throws -> CachingChatBackend {
+                let base = try makeBackend(config, environment: [:], cacheDirectory: nil)
+                return CachingChatBackend(base: base, kind: .local, modelVariant: variant, cache: ResponseCache(directory: directory))
+            }
+            _ = try await backend(variant: "sha256:old").complete(Fixtures.prompt)
+            _ = try await backend(variant: "sha256:old").complete(Fixtures.prompt)
+            #expect(server.requestCount == 1)
+            let fresh = try await backend(variant: "sha256:new").complete(Fixtures.prompt)
+            #expect(server.requestCount == 2)
+            #expect(fresh.cached == nil)
+        }
+    }
+
     @Test func failuresAreNotCached() async throws {
         let directory = try Fixtures.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

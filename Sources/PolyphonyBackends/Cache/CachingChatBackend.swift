@@ -20,18 +20,21 @@ public struct CachingChatBackend: ChatBackend {
     public let base: any ChatBackend
     /// The kind that goes into cache keys.
     public let kind: BackendConfiguration.Kind
+    /// Which weights stand behind the model name, when the name alone does not say: a local
+    /// entry's alias stays the same when its GGUF file is replaced. Part of every key.
+    public let modelVariant: String?
     /// The store.
     public let cache: ResponseCache
 
     private let warning: WarnOnce
     private let logger: Logger
 
-    /// Wraps `base`; `kind` goes into every cache key.
+    /// Wraps `base`; `kind` (and `modelVariant`, when given) go into every cache key.
     /// - Parameters:
     ///   - warn: Receives a one-line warning the first time an entry cannot be stored.
     ///   - logger: Receives a line per cache hit (debug); logs nothing by default.
     public init(
-        base: any ChatBackend, kind: BackendConfiguration.Kind, cache: ResponseCache,
+        base: any ChatBackend, kind: BackendConfiguration.Kind, modelVariant: String? = nil, cache: ResponseCache,
         warn: @escaping @Sendable (String) -> Void = CachingChatBackend.warnOnStandardError,
         logger: Logger = .disabled
     ) {
@@ -40,6 +43,7 @@ public struct CachingChatBackend: ChatBackend {
         self.logger = logger
         self.base = base
         self.kind = kind
+        self.modelVariant = modelVariant
         self.cache = cache
         self.warning = WarnOnce(warn)
     }
@@ -51,7 +55,8 @@ public struct CachingChatBackend: ChatBackend {
 
     /// The cache key this backend uses for `request`.
     public func key(for request: ChatRequest) -> String {
-        ResponseCache.key(for: request, kind: kind, model: request.model ?? defaultModel)
+        let model = request.model ?? defaultModel
+        return ResponseCache.key(for: request, kind: kind, model: modelVariant.map { "\(model)@\($0)" } ?? model)
     }
 
     public func complete(_ request: ChatRequest) async throws -> ChatResponse {

@@ -54,8 +54,15 @@ public final class BackendSet: Sendable {
             if let existing = made.backends[name] { return existing }
             let backend: any ChatBackend
             if config.kind == .local {
-                let local = LocalChatBackend(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made), logger: logger)
-                backend = cacheDirectory.map { CachingChatBackend(base: local, kind: .local, cache: ResponseCache(directory: $0), logger: logger) } ?? local
+                let servers = try servers(for: config)
+                let local = LocalChatBackend(configuration: config, servers: servers, limiter: limiter(for: config, in: &made), logger: logger)
+                if let cacheDirectory {
+                    backend = CachingChatBackend(
+                        base: local, kind: .local, modelVariant: try servers.modelIdentity(), cache: ResponseCache(directory: cacheDirectory), logger: logger
+                    )
+                } else {
+                    backend = local
+                }
             } else {
                 backend = try makeBackend(config, environment: environment, cacheDirectory: cacheDirectory, limiter: limiter(for: config, in: &made), logger: logger)
             }

@@ -63,6 +63,12 @@ public actor LocalModelServers {
         _ = try LocalRuntime.locate(environment: environment)
     }
 
+    /// ``LocalRuntime/modelIdentity`` of the model these servers run.
+    /// - Throws: ``PolyphonyError`` saying how to install the runtime.
+    nonisolated func modelIdentity() throws -> String {
+        try LocalRuntime.locate(environment: environment).modelIdentity
+    }
+
     /// The servers running now.
     package var running: [LocalModelServer] { started.filter(\.isRunning) }
 
