@@ -34,3 +34,9 @@ func peakResidentMiB() -> Double? {
     }
     return nil
 }
+
+/// "load average: 1-min 5-min 15-min on N cores", so every result says how busy the machine was.
+func loadSummary() -> String {
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "unknown"
+    return "load average: \(load.split(separator: " ").prefix(3).joined(separator: " ")) on \(ProcessInfo.processInfo.activeProcessorCount) cores"
+}
