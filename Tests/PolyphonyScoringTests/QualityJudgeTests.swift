@@ -31,6 +31,17 @@ struct QualityJudgeTests {
         #expect(file.scale.min == 1 && file.scale.max == 10)
     }
 
+    @Test func theAnswerSchemaBoundsTheRationaleSoAGrammarBoundJudgeCannotRambleOutOfItsTokens() throws {
+        let schema = Rubric.standard.answerSchema()
+        guard case .object(let root) = schema, case .object(let properties)? = root["properties"],
+              case .object(let rationale)? = properties["rationale"] else {
+            Issue.record("no rationale property in \(schema)")
+            return
+        }
+        // 300 characters are about 75 tokens: the scores and a whole rationale fit the judge's 300 tokens.
+        #expect(rationale["maxLength"] == .number(300))
+    }
+
     @Test func rubricAnchorOffTheScaleIsRejected() {
         let json = #"{"name":"x","version":1,"scale":{"min":1,"max":5},"instructions":"i","dimensions":[{"id":"a","question":"q","anchors":{"9":"too high"}}]}"#
         let error = #expect(throws: PolyphonyError.invalidInput) {

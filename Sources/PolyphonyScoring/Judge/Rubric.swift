@@ -101,9 +101,15 @@ public struct Rubric: Sendable, Hashable, Codable {
         return lines.joined(separator: "\n")
     }
 
+    /// The longest rationale the answer schema allows: one sentence. A grammar-bound model
+    /// (llama.cpp) otherwise can ramble inside the string until the token limit cuts the JSON.
+    static let maxRationaleLength = 300
+
     /// A JSON Schema for the judge's answer, for providers with structured output.
     func answerSchema() -> JSONValue {
-        var properties: [String: JSONValue] = ["rationale": .object(["type": .string("string")])]
+        var properties: [String: JSONValue] = [
+            "rationale": .object(["type": .string("string"), "maxLength": .number(Double(Self.maxRationaleLength))]),
+        ]
         for dimension in dimensions {
             properties[dimension.id] = .object([
                 "type": .string("integer"), "minimum": .number(Double(scale.min)), "maximum": .number(Double(scale.max)),
