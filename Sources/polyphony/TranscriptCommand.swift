@@ -66,9 +66,12 @@ struct TranscriptCommand: AsyncParsableCommand {
         )
 
         @Argument var file: String
-        @Option var events = 1_000_000
+        /// About 9.6 KB each: the default bounds the file near 200 MB even if nobody kills the writer.
+        @Option var events = 20_000
 
         func run() async throws {
+            // A writer orphaned by a test process that died stops instead of filling the disk.
+            let parent = getppid()
             let writer = try TranscriptWriter(path: file)
             let persona = Persona(id: "writer", name: "Writer", role: .member, body: "Writes.")
             try await writer.append(.session(SessionHeader(
@@ -78,6 +81,7 @@ struct TranscriptCommand: AsyncParsableCommand {
             )))
             let filler = String(repeating: "Long response text to widen the write window. ", count: 200)
             for index in 0..<events {
+                if getppid() != parent { return }
                 try await writer.append(.turn(TurnRecord(
                     index: index, round: 1, phase: "ideate", speaker: "writer", kind: .agent,
                     response: "\(index): \(filler)", at: Date()

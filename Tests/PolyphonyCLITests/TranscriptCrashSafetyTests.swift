@@ -33,4 +33,39 @@ import Testing
         let warnings = report?["warnings"] as? [String] ?? []
         #expect(warnings.contains { $0.contains("cut off mid-write") } == endsMidLine)
     }
+
+    /// A writer whose parent died (a test process killed mid-run) stops on its own, instead of
+    /// appending its million events (9.6 GB) to a scratch folder.
+    @Test func anOrphanedWriterStopsInsteadOfFillingTheDisk() async throws {
+        let folder = try TemporaryFolder()
+        let file = folder.path + "/orphan.jsonl"
+        // The shell starts the writer in the background, waits until it has written (so it
+        // knew its parent), and exits, orphaning it.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "\"$0\" transcript append-demo \"$1\" --events 1000000 >/dev/null 2>&1 & pid=$!; while [ ! -s \"$1\" ]; do sleep 0.01; done; echo $pid", CLIHarness.binary.path, file]
+        let output = Pipe()
+        shell.standardOutput = output
+        try shell.run()
+        let pidText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        await CLIHarness.wait(shell)
+        let pid = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGKILL) }
+        // A hang guard, not a measurement: the writer checks its parent before every event.
+        let deadline = ContinuousClock.now + .seconds(300)
+        while Self.isRunning(pid), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(!Self.isRunning(pid), "the orphaned writer is still appending")
+        let lines = (try? Data(contentsOf: URL(fileURLWithPath: file)))?.filter { $0 == 0x0A }.count ?? 0
+        #expect(lines < 1_000_000)
+    }
+
+    /// Alive and not a zombie waiting for a parent that does not reap.
+    private static func isRunning(_ pid: pid_t) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        return !stat[close...].dropFirst(2).hasPrefix("Z")
+    }
 }
