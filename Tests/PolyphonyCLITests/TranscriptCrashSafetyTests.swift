@@ -8,7 +8,8 @@ import Testing
     func everyCompleteEventSurvivesSIGKILLAtAnyMoment(delayMilliseconds: Int) async throws {
         let folder = try TemporaryFolder()
         let file = folder.path + "/killed.jsonl"
-        let writer = try CLIHarness.start(["transcript", "append-demo", file])
+        // Many more events than can be written before the kill; an orphaned writer stops on its own.
+        let writer = try CLIHarness.start(["transcript", "append-demo", file, "--events", "1000000"])
         // Start the clock once the writer is writing, so the kill lands mid-stream however
         // long the process took to start (the bound is a hang guard, not a measurement).
         let deadline = ContinuousClock.now + .seconds(120)
