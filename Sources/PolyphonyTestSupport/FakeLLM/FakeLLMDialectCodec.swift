@@ -246,6 +246,12 @@ struct FakeLLMDialectCodec {
 
     /// Cuts text into up to `count` pieces of near-equal length that rejoin to the original.
     static func split(_ text: String, into count: Int) -> [String] {
+        // ASCII without CR (which pairs with LF into one Character): Characters are bytes.
+        if !text.isEmpty, text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+            let bytes = Array(text.utf8)
+            let size = max(1, (bytes.count + count - 1) / count)
+            return stride(from: 0, to: bytes.count, by: size).map { String(decoding: bytes[$0..<min($0 + size, bytes.count)], as: UTF8.self) }
+        }
         let characters = Array(text)
         guard !characters.isEmpty else { return [""] }
         let size = max(1, (characters.count + count - 1) / count)
