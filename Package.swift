@@ -25,7 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        .target(name: "PolyphonyCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "PolyphonyCore", dependencies: ["CPolyphonyKernels", .product(name: "Logging", package: "swift-log")]),
         // The transcript format: events, streaming reader, crash-safe writer and its lock,
         // validator, renderer, comparison. Needs nothing but Core.
         .target(name: "PolyphonyTranscript", dependencies: ["PolyphonyCore"]),
@@ -54,7 +54,8 @@ let package = Package(
         ),
         // The offline all-MiniLM-L6-v2 sentence embedder. It loads the system BLAS (OpenBLAS;
         // Debian: libopenblas0) with dlopen at first use, so building needs no BLAS headers.
-        // bfloat16 matrix kernels (AVX512_BF16) for the embedder, picked at run time by CPU flags.
+        // bfloat16 matrix kernels (AVX512_BF16) for the embedder, and SHA-256 blocks with the SHA
+        // extensions for Core's hash, each picked at run time by CPU flags.
         .target(name: "CPolyphonyKernels"),
         .target(name: "PolyphonyEmbeddings", dependencies: ["PolyphonyCore", "CPolyphonyKernels"]),
         // Condition grids, the experiment runner, statistics. Backends arrive as a lookup closure.

@@ -95,7 +95,8 @@ do {
     let server: any ServedStatistics
     if arguments.eventLoop {
         // The loop adds the latency with a timer; the service must answer at once.
-        let service = FakeLLMService(options: .init(streamPieces: arguments.pieces), responder: responder)
+        // Nothing here reads the requests back (--log writes what is asked for), so none is kept.
+        let service = FakeLLMService(options: .init(streamPieces: arguments.pieces), responder: responder, keepsRecord: false)
         server = try EventLoopHTTPServer(delay: arguments.latency) { request, writer in service.handle(request, writer) }
     } else {
         server = try FakeLLMServer(

@@ -24,6 +24,22 @@ import Testing
         #expect(CanonicalJSON.text(.string(text)) == (try Self.encoded(.string(text))))
     }
 
+    /// Clean text is scanned eight bytes at a time: an escape at any offset in such a chunk,
+    /// next to multi-byte UTF-8 or at a chunk's edge, must still be written as the encoder writes it.
+    @Test func anEscapeAtEveryOffsetOfLongTextIsWrittenAsTheEncoderWritesIt() throws {
+        let base = Array("The city plants trees é along 中 bus routes 🙂 and more plain text here.".unicodeScalars)
+        for special in ["\"", "\\", "\n", "\u{1F}", "\u{7F}"] {
+            for offset in 0...base.count {
+                var scalars = String.UnicodeScalarView()
+                scalars.append(contentsOf: base[..<offset])
+                scalars.append(contentsOf: special.unicodeScalars)
+                scalars.append(contentsOf: base[offset...])
+                let text = String(scalars)
+                #expect(CanonicalJSON.text(.string(text)) == (try Self.encoded(.string(text))), "\(special.debugDescription) at \(offset)")
+            }
+        }
+    }
+
     @Test func nestedValuesWithUnsortedKeysAreWrittenAsTheEncoderWritesThem() throws {
         let value: JSONValue = .array([
             .object(["role": .string("user"), "content": .string("hi"), "Zeta": .null, "alpha": .bool(true), "_x": .bool(false)]),

@@ -8,6 +8,21 @@ import Testing
         try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 
+    /// After its first escape a string is copied in runs between escapes: every kind of escape,
+    /// at every place in a prompt-like string, reads as JSONDecoder reads it.
+    @Test func escapesAnywhereInALongStringReadAsJSONDecoderReadsThem() throws {
+        let plain = "Topic: cool streets é 中 🙂 [i12] shade sails"
+        for escape in [#"\n"#, #"\""#, #"\\"#, #"\/"#, #"\t"#, #"\u00e9"#, #"\ud83d\ude42"#] {
+            for offset in 0...plain.count {
+                let index = plain.index(plain.startIndex, offsetBy: offset)
+                let text = "\"" + plain[..<index] + escape + plain[index...] + escape + "end\""
+                let fast = JSONValueParser.parse(Data(text.utf8))
+                #expect(fast != nil, "\(escape) at \(offset)")
+                #expect(fast == Self.decoded(text), "\(escape) at \(offset)")
+            }
+        }
+    }
+
     @Test(arguments: [
         #"{"id":"chatcmpl-fake","object":"chat.completion.chunk","created":0,"model":"m","choices":[{"index":0,"delta":{"content":"1. A "},"finish_reason":null}]}"#,
         #"{"choices":[],"usage":{"prompt_tokens":12,"completion_tokens":30,"total_tokens":42}}"#,

@@ -28,3 +28,32 @@ import Testing
         #expect(digits == SHA256.hex(bytes))
     }
 }
+
+@Suite struct SHA256AccelerationTests {
+    /// Where the CPU has SHA instructions the default hasher uses them; either way it must
+    /// give the portable rounds' digest for every length around the block and padding edges.
+    @Test func digestEqualsThePortableRoundsAtEveryLengthAroundTheBlockEdges() {
+        let bytes = (0..<1_100).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ ($0 >> 3) &+ 17) }
+        for length in Array(0...260) + [511, 512, 513, 1_000, 1_100] {
+            var fast = SHA256()
+            var portable = SHA256(portable: true)
+            fast.update(bytes[0..<length])
+            portable.update(bytes[0..<length])
+            #expect(fast.finalize() == portable.finalize(), "length \(length)")
+        }
+    }
+
+    @Test func piecesThatStraddleBlocksHashAsTheWholeDoesOnBothPaths() {
+        let bytes = (0..<5_000).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
+        var fast = SHA256()
+        var portable = SHA256(portable: true)
+        for start in stride(from: 0, to: bytes.count, by: 333) {
+            fast.update(bytes[start..<min(start + 333, bytes.count)])
+            portable.update(bytes[start..<min(start + 333, bytes.count)])
+        }
+        let whole = SHA256.hex(bytes)
+        let hex = { (digest: [UInt8]) in digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+        #expect(hex(fast.finalize()) == whole)
+        #expect(hex(portable.finalize()) == whole)
+    }
+}

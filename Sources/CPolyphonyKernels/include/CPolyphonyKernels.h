@@ -6,7 +6,9 @@
 // encoder spends most of its time in float32 GEMMs that run near this kind of core's fp32 peak;
 // the bf16 dot-product instruction does twice the multiply-adds per cycle.
 //
-// Every entry point other than polyphony_bf16_supported must only be called when it returns 1.
+// Every bf16 entry point other than polyphony_bf16_supported must only be called when it returns 1.
+//
+// Also SHA-256's block compression with the x86 SHA extensions, for PolyphonyCore's SHA256.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,5 +42,10 @@ void polyphony_bf16_linear(
 void polyphony_bf16_linear_gelu(
     const uint16_t *input, int rows, int inputs, const uint16_t *packed, int outputs, const float *bias,
     uint16_t *output);
+
+/// Runs SHA-256's compression over `blocks` 64-byte blocks of `data`, updating `state` (the
+/// eight working words, native order), with the CPU's SHA instructions. Returns 1 when it did,
+/// 0 (touching nothing) when this CPU or build has none: the caller then compresses portably.
+int polyphony_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
 #endif

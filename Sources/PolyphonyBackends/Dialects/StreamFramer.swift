@@ -39,7 +39,7 @@ public struct StreamFramer: Sendable {
     private mutating func take(line: String) -> StreamFrame? {
         switch framing {
         case .jsonLines:
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = DialectSupport.trimmingWhitespace(line)
             return trimmed.isEmpty ? nil : StreamFrame(data: trimmed)
         case .serverSentEvents:
             if line.isEmpty {

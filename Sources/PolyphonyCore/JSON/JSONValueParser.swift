@@ -169,17 +169,25 @@ package enum JSONValueParser {
             guard index < bytes.count else { return nil }
             var unescaped = Array(bytes[start..<index])
             while index < bytes.count {
+                // The plain run up to the next quote, escape or control byte is copied whole
+                // (a prompt escapes only its line breaks, a few times a line).
+                var runEnd = index
+                while runEnd < bytes.count {
+                    let byte = bytes[runEnd]
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                    runEnd += 1
+                }
+                if runEnd > index {
+                    unescaped.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<runEnd]))
+                    index = runEnd
+                    continue
+                }
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
                     index += 1
                     return String(validating: unescaped, as: UTF8.self)
                 }
                 if byte < 0x20 { return nil }
-                guard byte == UInt8(ascii: "\\") else {
-                    unescaped.append(byte)
-                    index += 1
-                    continue
-                }
                 index += 1
                 guard index < bytes.count else { return nil }
                 let escape = bytes[index]

@@ -7,7 +7,9 @@ import PolyphonyTranscript
 ///
 /// Protocols call ``runPhase(round:phase:speakers:parallel:brief:)``; independent speakers
 /// run as children of a task group, and the parent records their results one at a time, so
-/// the transcript is written by one writer in a well-defined order.
+/// the transcript is written by one writer in a well-defined order. What can be worked out
+/// without the session's state (the prompt's digest, the answer's ideas) is done by the turn's
+/// own task, so a parallel phase's serial part is only numbering and writing.
 ///
 /// Every event is written to the file the moment it is recorded (a killed process loses
 /// nothing), and its `fsync` starts at once. A person's answer is waited for until it is on
@@ -196,7 +198,8 @@ public actor Orchestrator {
                 }
                 let result = try await Self.perform(
                     speaker: speaker, request: request, humanPrompt: prompts.humanPrompt(brief: brief, expertNotes: expertNotes),
-                    human: human, limits: limits, round: round, phase: phase, stream: true, events: events
+                    human: human, limits: limits, round: round, phase: phase, stream: true, events: events,
+                    ideas: brief.ideas, parser: parser
                 )
                 outcomes[speaker.id] = try await recordTurn(result, round: round, phase: phase, brief: brief)
                 checkpoint = lastWritten
@@ -254,11 +257,11 @@ public actor Orchestrator {
                         continue
                     }
                     let request = makeRequest(for: speaker, brief: brief, round: round, phase: phase)
-                    group.addTask { [human, limits, events] in
+                    group.addTask { [human, limits, events, parser] in
                         do {
                             return .finished(try await Self.perform(
                                 speaker: speaker, request: request, humanPrompt: humanPrompt, human: human, limits: limits,
-                                round: round, phase: phase, stream: false, events: events))
+                                round: round, phase: phase, stream: false, events: events, ideas: brief.ideas, parser: parser))
                         } catch {
                             return .failed(error)
                         }
@@ -360,16 +363,26 @@ public actor Orchestrator {
 
     /// What a child task hands back to the parent, which alone records.
     enum TurnResult: Sendable {
-        case agent(Participant, ChatRequest, ChatResponse)
+        /// An agent's answer, with what the child already worked out from it (``AgentWork``).
+        case agent(Participant, ChatRequest, ChatResponse, AgentWork)
         case human(Participant, HumanSlot.Answer)
         /// A human turn played back from a recording, with the ideas recorded for it.
         case playedBack(Participant, TurnRecord, [IdeaRecord])
 
         var speaker: Participant {
             switch self {
-            case .agent(let participant, _, _), .human(let participant, _), .playedBack(let participant, _, _): participant
+            case .agent(let participant, _, _, _), .human(let participant, _), .playedBack(let participant, _, _): participant
             }
         }
+    }
+
+    /// What an agent's turn needs beyond the answer, worked out by the task that asked for it:
+    /// the digest of the messages (hashed while the request is out) and the answer's ideas.
+    /// The parent records a parallel phase's turns one at a time, so whatever is done here
+    /// instead of there runs beside the other speakers rather than after them.
+    struct AgentWork: Sendable {
+        var messagesDigest: String
+        var ideas: [IdeaParser.ParsedIdea]
     }
 
     /// The recorded answer of a human turn, when playing a recording back.
@@ -389,7 +402,8 @@ public actor Orchestrator {
 
     private static func perform(
         speaker: Participant, request: ChatRequest, humanPrompt: String, human: HumanSlot?,
-        limits: SessionLimits, round: Int, phase: String, stream: Bool, events: AsyncStream<SessionEvent>.Continuation?
+        limits: SessionLimits, round: Int, phase: String, stream: Bool, events: AsyncStream<SessionEvent>.Continuation?,
+        ideas mode: TurnBrief.IdeaMode, parser: IdeaParser
     ) async throws -> TurnResult {
         if speaker.isHuman {
             guard let human else { return .human(speaker, .skipped(reason: "no human input is connected")) }
@@ -404,8 +418,20 @@ public actor Orchestrator {
         }
         // A cancel that came while this turn waited to start: send nothing.
         try Task.checkCancellation()
+        // The request goes out first; its messages are hashed while it is out.
+        async let answer = Self.answer(request, from: backend, speaker: speaker, stream: stream, events: events)
+        let digest = ChatRequest.messagesDigest(request.messages)
+        let response = try await answer
+        let work = AgentWork(messagesDigest: digest, ideas: Self.extractIdeas(response.text, mode: mode, parser: parser))
+        return .agent(speaker, request, response, work)
+    }
+
+    /// Sends `request` to `backend`, passing streamed text on as deltas.
+    private static func answer(
+        _ request: ChatRequest, from backend: any ChatBackend, speaker: Participant, stream: Bool, events: AsyncStream<SessionEvent>.Continuation?
+    ) async throws -> ChatResponse {
         if !stream {
-            return .agent(speaker, request, try await backend.complete(request))
+            return try await backend.complete(request)
         }
         var final: ChatResponse?
         for try await event in backend.stream(request) {
@@ -418,7 +444,7 @@ public actor Orchestrator {
         guard let final else {
             throw PolyphonyError.backend("the stream ended without a final response", backend: speaker.backendName ?? "?")
         }
-        return .agent(speaker, request, final)
+        return final
     }
 
     private func makeRequest(for speaker: Participant, brief: TurnBrief, round: Int, phase: String) -> ChatRequest {
@@ -443,7 +469,7 @@ public actor Orchestrator {
     private func recordTurn(_ result: TurnResult, round: Int, phase: String, brief: TurnBrief?) async throws -> TurnOutcome {
         let mode = brief?.ideas ?? .none
         switch result {
-        case .agent(let speaker, let request, let response):
+        case .agent(let speaker, let request, let response, let work):
             for retry in response.retries ?? [] {
                 try await record(.note(NoteRecord(text: Self.retryNote(retry, speaker: speaker), round: round, at: Date())))
             }
@@ -452,7 +478,7 @@ public actor Orchestrator {
                 index: index, round: round, phase: phase, speaker: speaker.id, kind: .agent,
                 backend: speaker.backendName, model: response.model ?? request.model ?? speaker.backend?.defaultModel,
                 messages: recordMessages ? request.messages : nil,
-                messagesDigest: ChatRequest.messagesDigest(request.messages),
+                messagesDigest: work.messagesDigest,
                 response: response.text, finishReason: response.finishReason, usage: response.usage,
                 latencyMs: response.latencyMilliseconds, attempts: response.attempts,
                 cached: response.cached == true ? true : nil, at: Date()
@@ -461,7 +487,7 @@ public actor Orchestrator {
                 "speaker": "\(speaker.id)", "round": "\(round)", "phase": "\(phase)", "attempts": "\(response.attempts)",
                 "latency_ms": "\(Int(response.latencyMilliseconds))", "cached": "\(response.cached == true)",
             ])
-            return try await commit(turn, parsed: extractIdeas(response.text, mode: mode))
+            return try await commit(turn, parsed: work.ideas)
         case .playedBack(let speaker, let recorded, let recordedIdeas):
             let turn = TurnRecord(index: takeTurnIndex(), round: round, phase: phase, speaker: speaker.id, kind: .human, response: recorded.response, at: Date())
             let outcome = try await commit(turn, parsed: recordedIdeas.map { IdeaParser.ParsedIdea(text: $0.text, buildsOn: $0.parents) })
@@ -535,6 +561,11 @@ public actor Orchestrator {
     }
 
     private func extractIdeas(_ text: String, mode: TurnBrief.IdeaMode) -> [IdeaParser.ParsedIdea] {
+        Self.extractIdeas(text, mode: mode, parser: parser)
+    }
+
+    /// The ideas of an agent's answer, as `mode` asks for them.
+    private static func extractIdeas(_ text: String, mode: TurnBrief.IdeaMode, parser: IdeaParser) -> [IdeaParser.ParsedIdea] {
         switch mode {
         case .none: []
         case .list: parser.parse(text)

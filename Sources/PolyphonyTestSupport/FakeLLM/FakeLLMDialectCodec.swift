@@ -227,20 +227,31 @@ struct FakeLLMDialectCodec {
 
     /// A crude token count (words) so usage numbers are predictable.
     static func tokens(_ text: String) -> Int {
-        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.split(whereSeparator: \.isWhitespace).count }
-        // ASCII: the same count from the bytes (space, \t…\r are its whitespace), far cheaper than Characters.
-        var count = 0
-        var inWord = false
-        for byte in text.utf8 {
-            let space = byte == 0x20 || (0x09...0x0D).contains(byte)
-            if !space, !inWord { count += 1 }
-            inWord = !space
+        // ASCII: the same count from the bytes (space, \t…\r are its whitespace), far cheaper
+        // than Characters, in one pass that gives up at the first non-ASCII byte.
+        var contiguous = text
+        let ascii: Int? = contiguous.withUTF8 { bytes in
+            var count = 0
+            var inWord = false
+            for byte in bytes {
+                if byte >= 0x80 { return nil }
+                let space = byte == 0x20 || (0x09...0x0D).contains(byte)
+                if !space, !inWord { count += 1 }
+                inWord = !space
+            }
+            return count
         }
-        return count
+        return ascii ?? text.split(whereSeparator: \.isWhitespace).count
     }
 
     /// Cuts text into up to `count` pieces of near-equal length that rejoin to the original.
     static func split(_ text: String, into count: Int) -> [String] {
+        // ASCII without CR (which pairs with LF into one Character): Characters are bytes.
+        if !text.isEmpty, text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+            let bytes = Array(text.utf8)
+            let size = max(1, (bytes.count + count - 1) / count)
+            return stride(from: 0, to: bytes.count, by: size).map { String(decoding: bytes[$0..<min($0 + size, bytes.count)], as: UTF8.self) }
+        }
         let characters = Array(text)
         guard !characters.isEmpty else { return [""] }
         let size = max(1, (characters.count + count - 1) / count)

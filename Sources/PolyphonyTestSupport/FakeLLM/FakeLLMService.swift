@@ -15,14 +15,18 @@ package final class FakeLLMService: Sendable {
     /// Latency, streaming shape, embedding size, key checks and random faults.
     package let options: FakeLLMServer.Options
     private let responder: FakeLLMServer.Responder
+    private let keepsRecord: Bool
     private let state: Mutex<State>
 
     /// - Parameters:
     ///   - options: How every request is answered.
     ///   - responder: Produces answer texts.
-    package init(options: FakeLLMServer.Options, responder: @escaping FakeLLMServer.Responder = FakeLLMServer.numberedIdeas) {
+    ///   - keepsRecord: Keep every request for ``recordedRequests``; a long-running server
+    ///     process that nobody asks turns it off, so its memory does not grow with each request.
+    package init(options: FakeLLMServer.Options, responder: @escaping FakeLLMServer.Responder = FakeLLMServer.numberedIdeas, keepsRecord: Bool = true) {
         self.options = options
         self.responder = responder
+        self.keepsRecord = keepsRecord
         self.state = Mutex(State(random: SplitMix64(seed: options.randomFaultSeed)))
     }
 
@@ -48,10 +52,12 @@ package final class FakeLLMService: Sendable {
         }
         let fault = nextFault()
         let decoded = FakeLLMDialectCodec.decode(route, request)
-        state.withLock {
-            $0.recorded.append(FakeLLMRecordedRequest(
-                http: request, prompt: decoded.prompt, embeddingInputs: decoded.embeddingInputs, fault: fault
-            ))
+        if keepsRecord {
+            state.withLock {
+                $0.recorded.append(FakeLLMRecordedRequest(
+                    http: request, prompt: decoded.prompt, embeddingInputs: decoded.embeddingInputs, fault: fault
+                ))
+            }
         }
         sleep(options.latency)
         if case .slowFirstByte(let delay) = fault { sleep(delay) }

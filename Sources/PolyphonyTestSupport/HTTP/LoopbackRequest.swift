@@ -57,14 +57,14 @@ package struct LoopbackRequest: Sendable {
         guard let head = String(data: buffer[buffer.startIndex..<headEnd.lowerBound], encoding: .utf8) else {
             return .malformed
         }
-        let lines = head.components(separatedBy: "\r\n")
+        let lines = Self.lines(of: head)
         let requestLine = lines[0].split(separator: " ")
         guard requestLine.count >= 2 else { return .malformed }
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let name = Self.trimmingWhitespace(line[..<colon]).lowercased()
+            headers[name] = Self.trimmingWhitespace(line[line.index(after: colon)...])
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         let bodyStart = headEnd.upperBound
@@ -73,5 +73,36 @@ package struct LoopbackRequest: Sendable {
         let body = Data(buffer[bodyStart..<bodyEnd])
         buffer = Data(buffer[bodyEnd...])
         return .request(LoopbackRequest(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, body: body))
+    }
+
+    /// `text` cut at every CRLF, as `components(separatedBy: "\r\n")` cuts it, without
+    /// Foundation (the event-loop server parses every request of a benchmark on one thread).
+    static func lines(of text: String) -> [Substring] {
+        var lines: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let next = utf8.index(after: index)
+            if utf8[index] == 0x0D, next < utf8.endIndex, utf8[next] == 0x0A {
+                // CR LF always ends a grapheme cluster, so these are Character boundaries.
+                lines.append(text[start..<index])
+                index = utf8.index(after: next)
+                start = index
+            } else {
+                index = next
+            }
+        }
+        lines.append(text[start...])
+        return lines
+    }
+
+    /// `text` without leading and trailing spaces and tabs (Foundation's `.whitespaces`);
+    /// Foundation is asked only when an end is a space, a tab or not ASCII.
+    static func trimmingWhitespace(_ text: Substring) -> String {
+        guard let first = text.utf8.first, let last = text.utf8.last else { return "" }
+        func plain(_ byte: UInt8) -> Bool { byte < 0x80 && byte != 0x20 && byte != 0x09 }
+        if plain(first), plain(last) { return String(text) }
+        return text.trimmingCharacters(in: .whitespaces)
     }
 }
