@@ -50,11 +50,12 @@ let package = Package(
         ),
         .target(
             name: "PolyphonyScoring",
-            dependencies: ["PolyphonyCore", "PolyphonyTranscript", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PolyphonyCore", "PolyphonyTranscript", "CPolyphonyKernels", .product(name: "Logging", package: "swift-log")]
         ),
         // The offline all-MiniLM-L6-v2 sentence embedder. It loads the system BLAS (OpenBLAS;
         // Debian: libopenblas0) with dlopen at first use, so building needs no BLAS headers.
-        // bfloat16 matrix kernels (AVX512_BF16) for the embedder, picked at run time by CPU flags.
+        // bfloat16 matrix kernels (AVX512_BF16) for the embedder and similarity-bound kernels
+        // (AVX-512F, AVX2+FMA, scalar) for near-duplicate search, picked at run time by CPU flags.
         .target(name: "CPolyphonyKernels"),
         .target(name: "PolyphonyEmbeddings", dependencies: ["PolyphonyCore", "CPolyphonyKernels"]),
         // Condition grids, the experiment runner, statistics. Backends arrive as a lookup closure.
