@@ -106,11 +106,6 @@ struct ClusteringAtScaleTests {
         #expect(listed.map(\.1) == expected.map(\.1))
     }
 
-    /// Every pair y < x with `matrix.dot(x, y) >= threshold`, by brute force, per row.
-    private func pairsByDefinition(_ matrix: EmbeddingMatrix, threshold: Float) -> [[Int32]] {
-        (0..<matrix.rows).map { x in (0..<x).filter { matrix.dot(x, $0) >= threshold }.map(Int32.init) }
-    }
-
     /// The bound kernels (AVX-512, AVX2, scalar) sum in different orders; a pair whose cosine
     /// sits exactly at the threshold, or one Float step either side, must still be listed (or
     /// not) exactly as the full dot product says. Row counts that are no multiple of the kernels'
@@ -119,22 +114,18 @@ struct ClusteringAtScaleTests {
     func everyBoundKernelListsExactlyThePairsAtAndAboveTheThreshold(kernel: Int32) async throws {
         for matrix in [try anisotropic(rows: 613, dimension: 64, seed: 41), try await lexicalIdeas(547)] {
             let index = await NearDuplicateClustering.Index(matrix, threshold: 0.6)
-            // Thresholds equal to cosines that occur, and their Float neighbours.
-            var cosines: [Float] = []
-            for x in stride(from: 1, to: matrix.rows, by: 37) { for y in stride(from: 0, to: x, by: 11) { cosines.append(matrix.dot(x, y)) } }
-            let atThreshold = cosines.filter { $0 >= 0.6 && $0 < 0.99 }.sorted()
-            let picked = try [#require(atThreshold.first), atThreshold[atThreshold.count / 2], try #require(atThreshold.last)]
+            // Every pair's cosine, by the definition, once; thresholds equal to cosines that occur.
+            let cosines = (0..<matrix.rows).map { x in (0..<x).map { matrix.dot(x, $0) } }
+            let occurring = cosines.joined().filter { $0 >= 0.6 && $0 < 0.99 }.sorted()
+            let picked = [try #require(occurring.first), occurring[occurring.count / 2], try #require(occurring.last)]
             for threshold in picked.flatMap({ [$0.nextDown, $0, $0.nextUp] }) {
                 let neighbours = try #require(await NearDuplicateClustering.Neighbours.find(in: index, threshold: threshold, limit: .max, kernel: kernel))
-                let expected = pairsByDefinition(matrix, threshold: threshold)
-                let listed = (0..<matrix.rows).map { Array(neighbours.rows[neighbours.offsets[$0]..<neighbours.offsets[$0 + 1]]) }
+                let expected = cosines.map { row in row.indices.filter { row[$0] >= threshold } }
+                let listed = (0..<matrix.rows).map { neighbours.rows[neighbours.offsets[$0]..<neighbours.offsets[$0 + 1]].map(Int.init) }
                 #expect(listed == expected, "threshold \(threshold)")
                 #expect(expected.contains { !$0.isEmpty })
-                for x in 0..<matrix.rows {
-                    for k in neighbours.offsets[x]..<neighbours.offsets[x + 1] {
-                        #expect(neighbours.similarities[k] == matrix.dot(x, Int(neighbours.rows[k])))
-                    }
-                }
+                let similarities = (0..<matrix.rows).map { Array(neighbours.similarities[neighbours.offsets[$0]..<neighbours.offsets[$0 + 1]]) }
+                #expect(similarities == expected.enumerated().map { x, ys in ys.map { cosines[x][$0] } })
             }
         }
     }
