@@ -50,12 +50,13 @@ let package = Package(
         ),
         .target(
             name: "PolyphonyScoring",
-            dependencies: ["PolyphonyCore", "PolyphonyTranscript", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PolyphonyCore", "PolyphonyTranscript", "CPolyphonyKernels", .product(name: "Logging", package: "swift-log")]
         ),
         // The offline all-MiniLM-L6-v2 sentence embedder. It loads the system BLAS (OpenBLAS;
         // Debian: libopenblas0) with dlopen at first use, so building needs no BLAS headers.
-        // bfloat16 matrix kernels (AVX512_BF16) for the embedder, and SHA-256 blocks with the SHA
-        // extensions for Core's hash, each picked at run time by CPU flags.
+        // bfloat16 matrix kernels (AVX512_BF16) for the embedder, SHA-256 blocks with the SHA
+        // extensions for Core's hash, and similarity-bound kernels (AVX-512F, AVX2+FMA, scalar) for
+        // near-duplicate search, each picked at run time by CPU flags.
         .target(name: "CPolyphonyKernels"),
         .target(name: "PolyphonyEmbeddings", dependencies: ["PolyphonyCore", "CPolyphonyKernels"]),
         // Condition grids, the experiment runner, statistics. Backends arrive as a lookup closure.

@@ -106,6 +106,30 @@ struct ClusteringAtScaleTests {
         #expect(listed.map(\.1) == expected.map(\.1))
     }
 
+    /// The bound kernels (AVX-512, AVX2, scalar) sum in different orders; a pair whose cosine
+    /// sits exactly at the threshold, or one Float step either side, must still be listed (or
+    /// not) exactly as the full dot product says. Row counts that are no multiple of the kernels'
+    /// 16- and 32-row panels exercise the padding.
+    @Test(arguments: [Int32(-1), 1, 0])
+    func everyBoundKernelListsExactlyThePairsAtAndAboveTheThreshold(kernel: Int32) async throws {
+        for matrix in [try anisotropic(rows: 613, dimension: 64, seed: 41), try await lexicalIdeas(547)] {
+            let index = await NearDuplicateClustering.Index(matrix, threshold: 0.6)
+            // Every pair's cosine, by the definition, once; thresholds equal to cosines that occur.
+            let cosines = (0..<matrix.rows).map { x in (0..<x).map { matrix.dot(x, $0) } }
+            let occurring = cosines.joined().filter { $0 >= 0.6 && $0 < 0.99 }.sorted()
+            let picked = [try #require(occurring.first), occurring[occurring.count / 2], try #require(occurring.last)]
+            for threshold in picked.flatMap({ [$0.nextDown, $0, $0.nextUp] }) {
+                let neighbours = try #require(await NearDuplicateClustering.Neighbours.find(in: index, threshold: threshold, limit: .max, kernel: kernel))
+                let expected = cosines.map { row in row.indices.filter { row[$0] >= threshold } }
+                let listed = (0..<matrix.rows).map { neighbours.rows[neighbours.offsets[$0]..<neighbours.offsets[$0 + 1]].map(Int.init) }
+                #expect(listed == expected, "threshold \(threshold)")
+                #expect(expected.contains { !$0.isEmpty })
+                let similarities = (0..<matrix.rows).map { Array(neighbours.similarities[neighbours.offsets[$0]..<neighbours.offsets[$0 + 1]]) }
+                #expect(similarities == expected.enumerated().map { x, ys in ys.map { cosines[x][$0] } })
+            }
+        }
+    }
+
     @Test func neighbourPairsGiveUpPastTheirLimit() async throws {
         let matrix = try await lexicalIdeas(300)
         let index = await NearDuplicateClustering.Index(matrix, threshold: 0.8)

@@ -48,4 +48,35 @@ void polyphony_bf16_linear_gelu(
 /// 0 (touching nothing) when this CPU or build has none: the caller then compresses portably.
 int polyphony_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
+// Similarity bounds for near-duplicate search: for query rows x and candidate rows y, the bound
+// head(x)·head(y) + |rest(x)|·|rest(y)| (see NearDuplicateClustering.Index) over many candidates at
+// once, with FMA in whatever order is fastest. The bound only prunes; the caller decides every pair
+// with its own exact dot product, so the kernels' rounding only has to stay inside the caller's slack.
+
+/// Candidates per panel: heads are packed as [panel][prefix][16] so one vector load holds one head
+/// coordinate of 16 candidates.
+#define POLYPHONY_BOUND_PANEL 16
+
+/// Which kernel polyphony_bound_pass runs when asked for the fastest: 2 AVX-512F, 1 AVX2+FMA, 0 scalar.
+int polyphony_bound_kernel_level(void);
+
+/// `rows` rounded up to a multiple of 32: the rows polyphony_bound_pack_panels writes (the padding is
+/// zero) and the length the candidates' `norms` array must have.
+int polyphony_bound_padded_rows(int rows);
+
+/// Packs `rows` heads of `prefix` floats (row-major) into panels of POLYPHONY_BOUND_PANEL candidates;
+/// `panels` holds polyphony_bound_padded_rows(rows) × prefix floats.
+void polyphony_bound_pack_panels(const float *heads, int rows, int prefix, float *panels);
+
+/// For each query q < `queries` (heads row-major, `prefix` floats each) and each candidate y with
+/// start ≤ y < limits[q], appends (q, y) to the outputs when
+/// heads[q]·head(y) + query_norms[q]·norms[y] ≥ level. Pairs of one query come out in ascending y.
+/// `start` must be a multiple of 32 and every limit at most the packed row count; the outputs need room
+/// for Σ (limits[q] − start) pairs. `kernel` picks an implementation (−1: the fastest available; a
+/// lower level forces that one, for tests). Returns the number of pairs written.
+size_t polyphony_bound_pass(
+    const float *heads, const float *query_norms, const int32_t *limits, int queries,
+    const float *panels, const float *norms, int start, int prefix, float level, int kernel,
+    int32_t *out_query, int32_t *out_candidate);
+
 #endif

@@ -1,3 +1,4 @@
+import CPolyphonyKernels
 import Foundation
 
 extension NearDuplicateClustering {
@@ -25,14 +26,19 @@ extension NearDuplicateClustering {
 
         /// Rows joined against earlier rows in one task.
         private static let blockSize = 256
-        /// Candidates scanned per tile, as in ``Scan``.
+        /// Candidates scanned per tile, as in ``Scan`` (a multiple of 32, as the kernel needs).
         private static let tile = 256
+        /// Query rows per kernel call.
+        private static let queries = 16
 
         /// Every pair y < x of the index's rows with cosine ≥ `threshold`, or `nil` when there
         /// are more than `limit` pairs (or the rows do not fit `Int32`).
-        static func find(in index: Index, threshold: Float, limit: Int) async -> Neighbours? {
+        /// - Parameter kernel: The bound kernel (`polyphony_bound_pass`): −1 the fastest this CPU
+        ///   runs, 0 scalar, 1 AVX2. Every kernel lists the same pairs; tests compare them.
+        static func find(in index: Index, threshold: Float, limit: Int, kernel: Int32 = -1) async -> Neighbours? {
             let n = index.values.count / max(1, index.dimension)
-            guard n < Int(Int32.max) else { return nil }
+            guard n < Int(Int32.max) - 64 else { return nil }
+            let bounds = Bounds(index)
             let blocks = (n + blockSize - 1) / blockSize
             let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, blocks))
             // Block b costs about b: dealing blocks round-robin balances the triangle, and a
@@ -44,7 +50,8 @@ extension NearDuplicateClustering {
                         var found: [(lists: [[Int32]], similarities: [[Float]])] = []
                         var count = 0
                         for block in stride(from: worker, to: blocks, by: workers) {
-                            let part = join(index, rows: (block * blockSize)..<min(n, (block + 1) * blockSize), threshold: threshold)
+                            let part = join(
+                                index, bounds, rows: (block * blockSize)..<min(n, (block + 1) * blockSize), threshold: threshold, kernel: kernel)
                             count += part.lists.reduce(0) { $0 + $1.count }
                             if count > limit { return (worker, nil) }
                             found.append(part)
@@ -77,54 +84,67 @@ extension NearDuplicateClustering {
             return Neighbours(threshold: threshold, offsets: offsets, rows: rows, similarities: similarities)
         }
 
+        /// The index's heads packed for the bound kernel: panels of 16 rows, coordinate-major, so
+        /// one vector load holds a coordinate of 16 candidates; rest norms padded to match.
+        struct Bounds: Sendable {
+            let panels: [Float]
+            let norms: [Float]
+
+            init(_ index: Index) {
+                let n = index.restNorms.count, p = index.prefix
+                let padded = Int(polyphony_bound_padded_rows(Int32(n)))
+                var panels = [Float](repeating: 0, count: padded * p)
+                index.heads.withUnsafeBufferPointer { heads in
+                    panels.withUnsafeMutableBufferPointer { polyphony_bound_pack_panels(heads.baseAddress, Int32(n), Int32(p), $0.baseAddress) }
+                }
+                self.panels = panels
+                norms = index.restNorms + [Float](repeating: 0, count: padded - n)
+            }
+        }
+
         /// For each row x of `block`, the rows y < x with cosine ≥ `threshold`, ascending.
-        private static func join(_ index: Index, rows block: Range<Int>, threshold: Float) -> (lists: [[Int32]], similarities: [[Float]]) {
+        ///
+        /// The C kernel lists the pairs whose bound head(x)·head(y) + |rest(x)|·|rest(y)| reaches
+        /// `threshold − slack` (its FMA order differs from ``VectorKernels`` by far less than the
+        /// slack, see ``Index``); every listed pair is then decided by the same full dot product as
+        /// ever, so the pairs and similarities do not depend on the kernel.
+        private static func join(
+            _ index: Index, _ bounds: Bounds, rows block: Range<Int>, threshold: Float, kernel: Int32
+        ) -> (lists: [[Int32]], similarities: [[Float]]) {
             var lists = [[Int32]](repeating: [], count: block.count)
             var found = [[Float]](repeating: [], count: block.count)
-            let slack = Index.slack
             let d = index.dimension, p = index.prefix
+            let level = threshold - Index.slack
+            var limits = [Int32](repeating: 0, count: queries)
+            var outQuery = [Int32](repeating: 0, count: queries * tile)
+            var outCandidate = [Int32](repeating: 0, count: queries * tile)
             index.values.withUnsafeBufferPointer { e in
                 index.heads.withUnsafeBufferPointer { heads in
-                    index.restNorms.withUnsafeBufferPointer { norms in
-                        var tileStart = 0
-                        while tileStart < block.upperBound - 1 {
-                            let tileEnd = min(tileStart + tile, block.upperBound - 1)
-                            for x in Swift.max(block.lowerBound, tileStart + 1)..<block.upperBound {
-                                let head = heads.baseAddress! + x * p
-                                let xNorm = norms[x]
-                                let end = min(tileEnd, x)
-                                // The bound overestimates the cosine (see ``Index``), so a pair it
-                                // rejects is below the threshold.
-                                @inline(__always) func consider(_ y: Int, head bound: Float) {
-                                    if bound + xNorm * norms[y] + slack < threshold { return }
-                                    let cosine = VectorKernels.dot(e.baseAddress! + x * d, e.baseAddress! + y * d, count: d)
-                                    if cosine >= threshold {
-                                        lists[x - block.lowerBound].append(Int32(y))
-                                        found[x - block.lowerBound].append(cosine)
+                    bounds.panels.withUnsafeBufferPointer { panels in
+                        bounds.norms.withUnsafeBufferPointer { norms in
+                            var tileStart = 0
+                            while tileStart < block.upperBound - 1 {
+                                let tileEnd = min(tileStart + tile, block.upperBound - 1)
+                                var first = Swift.max(block.lowerBound, tileStart + 1)
+                                while first < block.upperBound {
+                                    let count = min(queries, block.upperBound - first)
+                                    for q in 0..<count { limits[q] = Int32(min(tileEnd, first + q)) }
+                                    let pairs = polyphony_bound_pass(
+                                        heads.baseAddress! + first * p, norms.baseAddress! + first, limits, Int32(count),
+                                        panels.baseAddress, norms.baseAddress, Int32(tileStart), Int32(p), level, kernel,
+                                        &outQuery, &outCandidate)
+                                    for k in 0..<pairs {
+                                        let x = first + Int(outQuery[k]), y = Int(outCandidate[k])
+                                        let cosine = VectorKernels.dot(e.baseAddress! + x * d, e.baseAddress! + y * d, count: d)
+                                        if cosine >= threshold {
+                                            lists[x - block.lowerBound].append(Int32(y))
+                                            found[x - block.lowerBound].append(cosine)
+                                        }
                                     }
+                                    first += count
                                 }
-                                var y = tileStart
-                                let level = SIMD4<Float>(repeating: threshold)
-                                while y + 4 <= end {
-                                    let h = VectorKernels.dot4(
-                                        head, heads.baseAddress! + y * p, heads.baseAddress! + (y + 1) * p,
-                                        heads.baseAddress! + (y + 2) * p, heads.baseAddress! + (y + 3) * p, count: p)
-                                    // Four bounds at once; most quads have none at the threshold.
-                                    let restNorms = UnsafeRawPointer(norms.baseAddress! + y).loadUnaligned(as: SIMD4<Float>.self)
-                                    if any(h + xNorm * restNorms + slack .>= level) {
-                                        consider(y, head: h[0])
-                                        consider(y + 1, head: h[1])
-                                        consider(y + 2, head: h[2])
-                                        consider(y + 3, head: h[3])
-                                    }
-                                    y += 4
-                                }
-                                while y < end {
-                                    consider(y, head: VectorKernels.dot(head, heads.baseAddress! + y * p, count: p))
-                                    y += 1
-                                }
+                                tileStart = tileEnd
                             }
-                            tileStart = tileEnd
                         }
                     }
                 }
