@@ -71,6 +71,23 @@ POLYPHONY_AVX512_TARGET __attribute__((always_inline)) static inline void score_
     for (int r = 0; r < rows; r++) _mm512_storeu_ps(scores + (size_t)r * width, _mm512_mul_ps(acc[r], _mm512_set1_ps(scale)));
 }
 
+/// Context rows of `rows` (≤ 8) consecutive queries: their softmax weights (row stride `width`)
+/// times the values, 16 value columns at a time, each value vector loaded once for all rows.
+POLYPHONY_AVX512_TARGET __attribute__((always_inline)) static inline void context_block(
+    const int rows, const float *weights, int width, int length, const float *value, int stride, int headSize, float *out,
+    int contextStride) {
+    for (int chunk = 0; chunk < headSize; chunk += 16) {
+        __mmask16 mask = lanes(headSize - chunk);
+        __m512 acc[8];
+        for (int r = 0; r < rows; r++) acc[r] = _mm512_setzero_ps();
+        for (int j = 0; j < length; j++) {
+            __m512 v = _mm512_maskz_loadu_ps(mask, value + (size_t)j * stride + chunk);
+            for (int r = 0; r < rows; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(weights[(size_t)r * width + j]), v, acc[r]);
+        }
+        for (int r = 0; r < rows; r++) _mm512_mask_storeu_ps(out + (size_t)r * contextStride + chunk, mask, acc[r]);
+    }
+}
+
 POLYPHONY_AVX512_TARGET static void attention_avx512(
     const float *qkv, int length, int heads, int headSize, int stride, float scale, float *scratch, float *context,
     int contextStride) {
@@ -124,19 +141,21 @@ POLYPHONY_AVX512_TARGET static void attention_avx512(
                 total = _mm512_add_ps(total, e);
             }
             __m512 inverse = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(total));
-            // The context row: the values weighted by the unnormalised softmax, scaled once at the end.
+            for (int block = 0; block < width; block += 16)
+                _mm512_storeu_ps(row + block, _mm512_mul_ps(_mm512_loadu_ps(row + block), inverse));
+        }
+        for (int i = 0; i < length; i += 8) {
+            const float *weights = scores + (size_t)i * width;
             float *out = context + (size_t)i * contextStride + (size_t)head * headSize;
-            for (int chunk = 0; chunk < headSize; chunk += 16) {
-                __mmask16 mask = lanes(headSize - chunk);
-                __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-                int j = 0;
-                for (; j + 2 <= length; j += 2) {
-                    acc0 = _mm512_fmadd_ps(_mm512_set1_ps(row[j]), _mm512_maskz_loadu_ps(mask, value + (size_t)j * stride + chunk), acc0);
-                    acc1 = _mm512_fmadd_ps(_mm512_set1_ps(row[j + 1]), _mm512_maskz_loadu_ps(mask, value + (size_t)(j + 1) * stride + chunk), acc1);
-                }
-                if (j < length)
-                    acc0 = _mm512_fmadd_ps(_mm512_set1_ps(row[j]), _mm512_maskz_loadu_ps(mask, value + (size_t)j * stride + chunk), acc0);
-                _mm512_mask_storeu_ps(out + chunk, mask, _mm512_mul_ps(_mm512_add_ps(acc0, acc1), inverse));
+            switch (length - i < 8 ? length - i : 8) {
+            case 8: context_block(8, weights, width, length, value, stride, headSize, out, contextStride); break;
+            case 7: context_block(7, weights, width, length, value, stride, headSize, out, contextStride); break;
+            case 6: context_block(6, weights, width, length, value, stride, headSize, out, contextStride); break;
+            case 5: context_block(5, weights, width, length, value, stride, headSize, out, contextStride); break;
+            case 4: context_block(4, weights, width, length, value, stride, headSize, out, contextStride); break;
+            case 3: context_block(3, weights, width, length, value, stride, headSize, out, contextStride); break;
+            case 2: context_block(2, weights, width, length, value, stride, headSize, out, contextStride); break;
+            default: context_block(1, weights, width, length, value, stride, headSize, out, contextStride); break;
             }
         }
     }
