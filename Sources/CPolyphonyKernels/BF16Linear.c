@@ -5,6 +5,7 @@
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define POLYPHONY_HAS_BF16_KERNELS 1
 #include <immintrin.h>
+#include "VectorMath.h"
 #else
 #define POLYPHONY_HAS_BF16_KERNELS 0
 #endif
@@ -17,7 +18,9 @@ int polyphony_bf16_supported(void) {
 #if POLYPHONY_HAS_BF16_KERNELS
     __builtin_cpu_init();
     // __builtin_cpu_supports also checks that the OS saves the zmm registers (XCR0).
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+    // Every CPU with AVX512_BF16 so far also has BW and VL, which the masked bf16 stores use.
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bf16");
 #else
     return 0;
 #endif
@@ -58,7 +61,7 @@ void polyphony_bf16_pack_weights(const float *weight, int outputs, int inputs, u
 }
 
 #if POLYPHONY_HAS_BF16_KERNELS
-#define BF16_TARGET __attribute__((target("avx512f,avx512bf16")))
+#define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 BF16_TARGET static void convert_rows_avx512(const float *input, int rows, int columns, int stride, uint16_t *output) {
     int width = even(columns);
@@ -73,27 +76,6 @@ BF16_TARGET static void convert_rows_avx512(const float *input, int rows, int co
         for (; column < columns; column++) out[column] = to_bf16(in[column]);
         if (width > columns) out[columns] = 0;
     }
-}
-
-/// e^x on 16 lanes; the same branch-free method and constants as the Swift VectorMath.exp
-/// (relative error below 5·10⁻⁷, inputs clamped to [−87.3, 88]).
-BF16_TARGET static inline __m512 exp_ps(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.3f)), _mm512_set1_ps(88.0f));
-    __m512 shifted = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504f), _mm512_set1_ps(12582912.0f));
-    __m512 k = _mm512_sub_ps(shifted, _mm512_set1_ps(12582912.0f));
-    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.69314575f), x);
-    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(1.4286068e-6f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    __m512i integer = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000));
-    __m512i scale = _mm512_slli_epi32(_mm512_add_epi32(integer, _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(scale));
 }
 
 /// The exact-form GELU x·Φ(x), with erf by Abramowitz & Stegun 7.1.26 as in the Swift DenseKernels.gelu.
@@ -115,12 +97,12 @@ BF16_TARGET static inline __m512 gelu_ps(__m512 x) {
 }
 
 /// One tile: `rows` (≤ 6) rows × one 64-output panel, accumulated over all input pairs. `valid`
-/// is how many of the panel's 64 outputs exist (fewer only in the last panel). Writes float32
-/// to `output`, or with `gelu` GELU of it as bf16 to `rounded`. Always inlined with constant
-/// `rows` and `gelu`, so each call site becomes a kernel with fixed registers.
+/// is how many of the panel's 64 outputs exist (fewer only in the last panel); float32 results go
+/// to `output` with row stride `ldo`. Always inlined with a constant `rows`, so each call site
+/// becomes a kernel with fixed registers.
 BF16_TARGET __attribute__((always_inline)) static inline void tile(
-    const int rows, const int gelu, const uint16_t *input, int width, const uint16_t *panel, int pairs,
-    const float *bias, int valid, float *output, uint16_t *rounded, int ldo) {
+    const int rows, const uint16_t *input, int width, const uint16_t *panel, int pairs,
+    const float *bias, int valid, float *output, int ldo) {
     __mmask16 masks[4];
     for (int j = 0; j < 4; j++) {
         int left = valid - 16 * j;
@@ -147,34 +129,37 @@ BF16_TARGET __attribute__((always_inline)) static inline void tile(
             acc[r][3] = _mm512_dpbf16_ps(acc[r][3], a, w3);
         }
     }
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < 4; j++) _mm512_mask_storeu_ps(output + (size_t)r * ldo + 16 * j, masks[j], acc[r][j]);
+}
+
+/// GELU of a finished `rows` × `valid` tile (row stride PANEL), stored as bf16 rows of stride `ldo`.
+/// Kept out of line: inlined, the compiler hoists GELU's two dozen constants out of the loops and
+/// they crowd the tile's accumulators out of registers (spills measured at half speed).
+BF16_TARGET __attribute__((noinline)) static void gelu_tile(const float *tile, int rows, int valid, uint16_t *rounded, int ldo) {
     for (int r = 0; r < rows; r++) {
         for (int j = 0; j < 4; j++) {
-            if (gelu) {
-                __m256bh half = _mm512_cvtneps_pbh(gelu_ps(acc[r][j]));
-                uint16_t *out = rounded + (size_t)r * ldo + 16 * j;
-                if (masks[j] == 0xffff) {
-                    _mm256_storeu_si256((__m256i *)out, (__m256i)half);
-                } else {
-                    uint16_t lanes[16];
-                    _mm256_storeu_si256((__m256i *)lanes, (__m256i)half);
-                    for (int lane = 0; lane < 16; lane++)
-                        if (masks[j] & (1u << lane)) out[lane] = lanes[lane];
-                }
+            int left = valid - 16 * j;
+            if (left <= 0) break;
+            __m256bh half = _mm512_cvtneps_pbh(gelu_ps(_mm512_loadu_ps(tile + r * PANEL + 16 * j)));
+            uint16_t *out = rounded + (size_t)r * ldo + 16 * j;
+            if (left >= 16) {
+                _mm256_storeu_si256((__m256i *)out, (__m256i)half);
             } else {
-                _mm512_mask_storeu_ps(output + (size_t)r * ldo + 16 * j, masks[j], acc[r][j]);
+                _mm256_mask_storeu_epi16(out, (__mmask16)((1u << left) - 1), (__m256i)half);
             }
         }
     }
 }
 
-#define TILE_CASES(GELU)                                                                                         \
-    switch (blockEnd - row < TILE_ROWS ? blockEnd - row : TILE_ROWS) {                                           \
-    case 6: tile(6, GELU, in, width, weights, pairs, bias + first, valid, out, outRounded, ldo); break;          \
-    case 5: tile(5, GELU, in, width, weights, pairs, bias + first, valid, out, outRounded, ldo); break;          \
-    case 4: tile(4, GELU, in, width, weights, pairs, bias + first, valid, out, outRounded, ldo); break;          \
-    case 3: tile(3, GELU, in, width, weights, pairs, bias + first, valid, out, outRounded, ldo); break;          \
-    case 2: tile(2, GELU, in, width, weights, pairs, bias + first, valid, out, outRounded, ldo); break;          \
-    default: tile(1, GELU, in, width, weights, pairs, bias + first, valid, out, outRounded, ldo); break;         \
+#define TILE_CASES(OUT, LDO)                                                                \
+    switch (tileRows) {                                                                     \
+    case 6: tile(6, in, width, weights, pairs, bias + first, valid, OUT, LDO); break;       \
+    case 5: tile(5, in, width, weights, pairs, bias + first, valid, OUT, LDO); break;       \
+    case 4: tile(4, in, width, weights, pairs, bias + first, valid, OUT, LDO); break;       \
+    case 3: tile(3, in, width, weights, pairs, bias + first, valid, OUT, LDO); break;       \
+    case 2: tile(2, in, width, weights, pairs, bias + first, valid, OUT, LDO); break;       \
+    default: tile(1, in, width, weights, pairs, bias + first, valid, OUT, LDO); break;      \
     }
 
 /// The blocked product behind both entry points: float32 out (`gelu` 0) or GELU'd bf16 rows (`gelu` 1).
@@ -185,6 +170,7 @@ BF16_TARGET __attribute__((always_inline)) static inline void linear_avx512(
     int pairs = width / 2;
     int panels = (outputs + PANEL - 1) / PANEL;
     int ldo = gelu ? even(outputs) : outputs;
+    float scratch[TILE_ROWS * PANEL];
     // Rows in blocks so a block's inputs (≤ 96 × 1536 bf16 = 288 KiB) and one weight panel stay in L2.
     for (int block = 0; block < rows; block += BLOCK_ROWS) {
         int blockEnd = block + BLOCK_ROWS < rows ? block + BLOCK_ROWS : rows;
@@ -194,9 +180,13 @@ BF16_TARGET __attribute__((always_inline)) static inline void linear_avx512(
             int valid = outputs - first < PANEL ? outputs - first : PANEL;
             for (int row = block; row < blockEnd; row += TILE_ROWS) {
                 const uint16_t *in = input + (size_t)row * width;
-                float *out = gelu ? NULL : output + (size_t)row * ldo + first;
-                uint16_t *outRounded = gelu ? rounded + (size_t)row * ldo + first : NULL;
-                if (gelu) { TILE_CASES(1) } else { TILE_CASES(0) }
+                int tileRows = blockEnd - row < TILE_ROWS ? blockEnd - row : TILE_ROWS;
+                if (gelu) {
+                    TILE_CASES(scratch, PANEL)
+                    gelu_tile(scratch, tileRows, valid, rounded + (size_t)row * ldo + first, ldo);
+                } else {
+                    TILE_CASES(output + (size_t)row * ldo + first, ldo)
+                }
             }
         }
     }

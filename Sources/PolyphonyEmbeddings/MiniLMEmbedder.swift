@@ -1,5 +1,6 @@
 import Foundation
 import PolyphonyCore
+import Synchronization
 
 /// The offline semantic embedder: sentence-transformers' `all-MiniLM-L6-v2` run in Swift.
 ///
@@ -9,9 +10,10 @@ import PolyphonyCore
 /// dimensions and unit length, so a dot product is the cosine similarity.
 ///
 /// Texts longer than ``maxTokens`` (256, the model's training length) are truncated.
-/// Batches are sorted by token count and cut into chunks of at most ``tokenBudget`` tokens,
-/// which run one per core; results come back in the caller's order. The embedder holds no
-/// mutable state, so one instance can serve concurrent callers.
+/// Batches are sorted by token count and cut into chunks of at most ``tokenBudget`` tokens
+/// (near-equal, a multiple of the core count), which the cores take in turn; results come back
+/// in the caller's order. The embedder holds no mutable state, so one instance can serve
+/// concurrent callers.
 ///
 /// ```swift
 /// let embedder = try MiniLMEmbedder.load()          // finds the weights folder
@@ -94,20 +96,21 @@ public struct MiniLMEmbedder: Embedder {
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         let sequences = texts.map { tokenizer.encode($0, maxTokens: maxTokens) }
         let lengths = sequences.map(\.count)
-        // Small batches are cut finer so every core gets a share.
-        let total = lengths.reduce(0, +)
-        let budget = min(tokenBudget, max(lengths.max() ?? 0, (total + workers - 1) / workers))
-        let chunks = Self.chunks(lengths, tokenBudget: budget)
+        let chunks = Self.chunks(lengths, tokenBudget: Self.balancedBudget(lengths, tokenBudget: tokenBudget, workers: self.workers))
         let encoder = self.encoder
         let workers = min(self.workers, chunks.count)
+        // Workers take the next chunk as they finish one, so a core never idles while work is left.
+        let counter = ChunkCounter()
         var vectors = [[Float]](repeating: [], count: texts.count)
         try await withThrowingTaskGroup(of: [(Int, [Float])].self) { group in
-            for worker in 0..<workers {
+            for _ in 0..<workers {
                 group.addTask {
                     var done: [(Int, [Float])] = []
-                    // Chunks are sorted by length, so striding gives each worker a similar load.
-                    for chunk in stride(from: worker, to: chunks.count, by: workers).map({ chunks[$0] }) {
+                    while true {
+                        let index = counter.take()
+                        guard index < chunks.count else { break }
                         try Task.checkCancellation()
+                        let chunk = chunks[index]
                         let embedded = try encoder.embed(chunk.map { sequences[$0] })
                         done.append(contentsOf: zip(chunk, embedded))
                     }
@@ -124,6 +127,25 @@ public struct MiniLMEmbedder: Embedder {
     /// The token ids the model reads for `text`, `[CLS]` and `[SEP]` included.
     public func tokenIDs(_ text: String) -> [Int] {
         tokenizer.encode(text, maxTokens: maxTokens)
+    }
+
+    /// Hands out chunk numbers 0, 1, 2, … to the workers of one call.
+    private final class ChunkCounter: Sendable {
+        private let next = Atomic<Int>(0)
+
+        func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
+    }
+
+    /// The chunk budget that splits `lengths` into a multiple of `workers` chunks of near-equal
+    /// tokens, at most `tokenBudget` each: 8 × 2,048-token chunks for 15,100 tokens left one core
+    /// 8,192 tokens and the other 6,908; 8 × 1,888 leaves both equal.
+    static func balancedBudget(_ lengths: [Int], tokenBudget: Int, workers: Int) -> Int {
+        let total = lengths.reduce(0, +)
+        let longest = lengths.max() ?? 0
+        guard total > 0 else { return tokenBudget }
+        let minimum = (total + tokenBudget - 1) / tokenBudget
+        let count = (minimum + workers - 1) / workers * workers
+        return min(tokenBudget, max(longest, (total + count - 1) / count))
     }
 
     /// Groups sequence indices by length (shortest first) into runs of at most `tokenBudget` tokens.

@@ -1,3 +1,4 @@
+import Foundation
 import PolyphonyCore
 import Testing
 @testable import PolyphonyEmbeddings
@@ -31,6 +32,39 @@ struct BFloat16MatrixTests {
             }
         }
         #expect(output == expected)
+    }
+
+    /// The fused GELU product, on every partial tile and a last panel of 3 outputs (131 is odd,
+    /// so each bfloat16 row also carries a zero pad). GELU of the exact sum, rounded to bfloat16,
+    /// may land one bfloat16 step away (the kernel's erf is within 1.5·10⁻⁷), never more.
+    @Test(arguments: [1, 5, 6, 13, 97, 200])
+    func linearGELUIsGELUOfThePlainProductInBFloat16(rows: Int) {
+        let inputs = 37, outputs = 131, width = 132
+        let input = (0..<(rows * inputs)).map { Float(($0 * 7) % 11) - 5 }
+        let weight = (0..<(outputs * inputs)).map { Float(($0 * 5) % 9) * 0.0625 - 0.25 }
+        let bias = (0..<outputs).map { Float($0 % 4) - 1.5 }
+        let tensor = Float32Tensor(name: "w", shape: [outputs, inputs], count: weight.count) { _ = $0.initialize(from: weight) }
+        let matrix = BFloat16Matrix(tensor, outputs: outputs, inputs: inputs)
+        var rounded = [UInt16](repeating: 0, count: rows * (inputs + 1))
+        var output = [UInt16](repeating: 0xFFFF, count: rows * width)
+        rounded.withUnsafeMutableBufferPointer { BFloat16Matrix.round(input, rows: rows, columns: inputs, into: $0.baseAddress!) }
+        output.withUnsafeMutableBufferPointer { out in
+            rounded.withUnsafeBufferPointer { matrix.linearGELU(rounded: $0.baseAddress!, rows: rows, bias: bias, into: out.baseAddress!) }
+        }
+        var misses: [String] = []
+        for row in 0..<rows {
+            for column in 0..<outputs {
+                var sum = Double(bias[column])
+                for index in 0..<inputs { sum += Double(input[row * inputs + index]) * Double(weight[column * inputs + index]) }
+                let expected = 0.5 * sum * (1 + Foundation.erf(sum / 2.0.squareRoot()))
+                let got = Double(Float(bitPattern: UInt32(output[row * width + column]) << 16))
+                // One bfloat16 step at this magnitude is 2⁻⁷ relative; tiny values get an absolute floor.
+                let steps = abs(got - expected) / max(abs(expected) * 0x1p-7, 1e-6)
+                if !(steps <= 1) { misses.append("[\(row), \(column)]: \(got) for \(expected)") }
+            }
+            #expect(output[row * width + outputs] == 0, "row \(row) pad")
+        }
+        #expect(misses.isEmpty, "more than one bfloat16 step off at \(misses.prefix(3))")
     }
 
     @Test func linearRoundsToNearestEvenBFloat16() {

@@ -56,4 +56,17 @@ import Testing
         #expect(MiniLMEmbedder.chunks(lengths, tokenBudget: 16) == [[1, 3, 5], [2], [0], [4]])
         #expect(MiniLMEmbedder.chunks([], tokenBudget: 16).isEmpty)
     }
+
+    @Test func balancedBudgetGivesEveryCoreTheSameNumberOfEqualChunks() {
+        // 15,000 tokens at 2,048 a chunk would be 7 full chunks and a short one: 4 against 3.3 per core.
+        let lengths = Array(repeating: 15, count: 1_000)
+        let budget = MiniLMEmbedder.balancedBudget(lengths, tokenBudget: 2048, workers: 2)
+        #expect(budget == 1875)
+        #expect(MiniLMEmbedder.chunks(lengths, tokenBudget: budget).map(\.count) == Array(repeating: 125, count: 8))
+        // Never below the longest sequence, never above the budget, and a small batch still splits.
+        #expect(MiniLMEmbedder.balancedBudget([300, 5], tokenBudget: 2048, workers: 2) == 300)
+        #expect(MiniLMEmbedder.balancedBudget([10, 10, 10, 10], tokenBudget: 2048, workers: 2) == 20)
+        #expect(MiniLMEmbedder.balancedBudget(Array(repeating: 256, count: 40), tokenBudget: 512, workers: 2) == 512)
+        #expect(MiniLMEmbedder.balancedBudget([], tokenBudget: 2048, workers: 2) == 2048)
+    }
 }

@@ -1,14 +1,16 @@
 #ifndef POLYPHONY_KERNELS_H
 #define POLYPHONY_KERNELS_H
 
-// Matrix kernels the system BLAS lacks: a bfloat16 linear layer with float32 accumulation for
+// Matrix kernels the system BLAS lacks: a fused attention for short sequences (AVX-512F), and a bfloat16 linear layer with float32 accumulation for
 // CPUs with AVX512_BF16 (vdpbf16ps). Debian's OpenBLAS 0.3.21 has no sbgemm, and the MiniLM
 // encoder spends most of its time in float32 GEMMs that run near this kind of core's fp32 peak;
 // the bf16 dot-product instruction does twice the multiply-adds per cycle.
 //
-// Every bf16 entry point other than polyphony_bf16_supported must only be called when it returns 1.
+// Every bf16 entry point other than polyphony_bf16_supported must only be called when it returns 1,
+// and polyphony_attention only when polyphony_avx512_supported does.
 //
-// Also SHA-256's block compression with the x86 SHA extensions, for PolyphonyCore's SHA256.
+// Also SHA-256's block compression with the x86 SHA extensions, for PolyphonyCore's SHA256, and
+// similarity bounds for the near-duplicate search in PolyphonyScoring.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -78,5 +80,20 @@ size_t polyphony_bound_pass(
     const float *heads, const float *query_norms, const int32_t *limits, int queries,
     const float *panels, const float *norms, int start, int prefix, float level, int kernel,
     int32_t *out_query, int32_t *out_candidate);
+
+/// 1 when this CPU and OS can run the AVX-512F kernels (polyphony_attention), else 0.
+int polyphony_avx512_supported(void);
+
+/// Number of floats of scratch polyphony_attention needs for a sequence of `length` tokens.
+size_t polyphony_attention_scratch_count(int length, int heads, int headSize);
+
+/// BERT self-attention of one sequence, all heads: for each head h and token i, writes
+/// softmax(scale · q_i · Kᵀ) · V to context[i · contextStride + h · headSize ...]. `qkv` holds
+/// `length` rows of stride `stride`, each the queries of all heads, then the keys, then the values
+/// (heads × headSize floats each). `scratch` holds polyphony_attention_scratch_count floats.
+/// Softmax uses e^x within 5·10⁻⁷ (relative); sums run in float32.
+void polyphony_attention(
+    const float *qkv, int length, int heads, int headSize, int stride, float scale, float *scratch, float *context,
+    int contextStride);
 
 #endif

@@ -1,3 +1,4 @@
+import CPolyphonyKernels
 import PolyphonyCore
 
 /// A BERT encoder that turns token sequences into mean-pooled, unit-length vectors.
@@ -8,7 +9,9 @@ import PolyphonyCore
 /// sequence boundaries, and pooling averages exactly the real tokens.
 ///
 /// The four dense products of each layer run on BLAS in float32, or in bfloat16 on our own
-/// kernel (see ``MiniLMPrecision``) with the weights converted once here.
+/// kernel (see ``MiniLMPrecision``) with the weights converted once here. Attention runs in
+/// float32 either way: one fused AVX-512 kernel call per sequence where the CPU has AVX-512F
+/// (short ideas made it a swarm of tiny BLAS calls), else two BLAS products per head.
 ///
 /// Stateless between calls, so one encoder may serve many tasks at once.
 struct BertEncoder: Sendable {
@@ -25,13 +28,22 @@ struct BertEncoder: Sendable {
     let precision: MiniLMPrecision
     /// One per layer when `precision` is bfloat16, else empty.
     let packed: [PackedLayer]
+    /// Whether attention runs on the fused AVX-512 kernel rather than per-head BLAS products.
+    let vectorAttention: Bool
+
+    /// Whether this CPU can run the fused attention kernel (it needs AVX-512F).
+    static var vectorAttentionSupported: Bool { polyphony_avx512_supported() != 0 }
 
     var configuration: BertConfiguration { weights.configuration }
 
-    init(weights: BertWeights, blas: BLASLibrary, precision: MiniLMPrecision) {
+    /// Converts the weights for `precision` once.
+    /// - Parameter vectorAttention: Use the fused attention kernel; only pass `true` where
+    ///   ``vectorAttentionSupported`` is. Tests turn it off to compare the two paths.
+    init(weights: BertWeights, blas: BLASLibrary, precision: MiniLMPrecision, vectorAttention: Bool = Self.vectorAttentionSupported) {
         self.weights = weights
         self.blas = blas
         self.precision = precision
+        self.vectorAttention = vectorAttention
         let config = weights.configuration
         let hidden = config.hiddenSize
         packed = precision == .float32 ? [] : weights.layers.map { layer in
@@ -65,7 +77,9 @@ struct BertEncoder: Sendable {
         let rows = sequences.reduce(0) { $0 + $1.count }
         let longest = sequences.map(\.count).max() ?? 0
         let workspace = Workspace(
-            rows: rows, hidden: hidden, intermediate: config.intermediateSize, longest: longest, rounding: !packed.isEmpty
+            rows: rows, hidden: hidden, intermediate: config.intermediateSize,
+            scores: vectorAttention ? polyphony_attention_scratch_count(Int32(longest), Int32(config.headCount), Int32(config.headSize)) : longest * longest,
+            rounding: !packed.isEmpty
         )
         defer { workspace.deallocate() }
 
@@ -122,6 +136,13 @@ struct BertEncoder: Sendable {
         let scale = 1 / Float(headSize).squareRoot()
         for (offset, ids) in zip(offsets, sequences) {
             let length = ids.count
+            if vectorAttention {
+                polyphony_attention(
+                    qkv + offset * width, Int32(length), Int32(config.headCount), Int32(headSize), Int32(width), scale,
+                    workspace.scores, context + offset * hidden, Int32(hidden)
+                )
+                continue
+            }
             for head in 0..<config.headCount {
                 let query = qkv + offset * width + head * headSize
                 DenseKernels.product(
@@ -201,8 +222,9 @@ struct BertEncoder: Sendable {
         /// The feed-forward middle after GELU, in bfloat16.
         let roundedInner: UnsafeMutablePointer<UInt16>
 
-        init(rows: Int, hidden: Int, intermediate: Int, longest: Int, rounding: Bool) {
-            let sizes = [rows * hidden, rows * hidden, rows * 3 * hidden, rows * hidden, rows * intermediate, longest * longest]
+        /// - Parameter scores: Floats of attention scratch: one sequence's scores, or the fused kernel's.
+        init(rows: Int, hidden: Int, intermediate: Int, scores scoreCount: Int, rounding: Bool) {
+            let sizes = [rows * hidden, rows * hidden, rows * 3 * hidden, rows * hidden, rows * intermediate, scoreCount]
             block = .allocate(capacity: sizes.reduce(0, +))
             // Not zeroed: every part is written in full before it is read, and zeroing tens of
             // megabytes per pass showed up in profiles.
