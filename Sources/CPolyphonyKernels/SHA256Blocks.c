@@ -8,8 +8,7 @@
 #define POLYPHONY_HAS_SHA_KERNEL 0
 #endif
 
-#if POLYPHONY_HAS_SHA_KERNEL
-
+/// SHA-256's 64 round constants (FIPS 180-4, 4.2.2), shared with the portable Swift rounds.
 static const uint32_t round_constants[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -20,6 +19,12 @@ static const uint32_t round_constants[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
+
+uint32_t polyphony_sha256_round_constant(int index) {
+    return (index >= 0 && index < 64) ? round_constants[index] : 0;
+}
+
+#if POLYPHONY_HAS_SHA_KERNEL
 
 /// 1 when the CPU has the SHA extensions and the SSSE3/SSE4.1 shuffles this kernel uses.
 static int cpu_has_sha(void) {

@@ -50,6 +50,10 @@ void polyphony_bf16_linear_gelu(
 /// 0 (touching nothing) when this CPU or build has none: the caller then compresses portably.
 int polyphony_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
+/// SHA-256 round constant `index` (0–63; 0 outside), one table for both the SHA-instruction
+/// kernel and the portable rounds.
+uint32_t polyphony_sha256_round_constant(int index);
+
 // Similarity bounds for near-duplicate search: for query rows x and candidate rows y, the bound
 // head(x)·head(y) + |rest(x)|·|rest(y)| (see NearDuplicateClustering.Index) over many candidates at
 // once, with FMA in whatever order is fastest. The bound only prunes; the caller decides every pair
