@@ -106,18 +106,6 @@ public struct DialectError: Error, Sendable, CustomStringConvertible, Hashable {
 
 /// Helpers every dialect shares.
 enum DialectSupport {
-    /// `text` without leading and trailing spaces and tabs (Foundation's `.whitespaces`).
-    ///
-    /// Every streamed frame passes here. When it starts and ends with an ASCII byte that is
-    /// neither, nothing is trimmed and Foundation (which walks the string as UTF-16) is skipped.
-    static func trimmingWhitespace(_ text: String) -> String {
-        let utf8 = text.utf8
-        guard let first = utf8.first, let last = utf8.last else { return text }
-        func plain(_ byte: UInt8) -> Bool { byte < 0x80 && byte != 0x20 && byte != 0x09 }
-        if plain(first), plain(last) { return text }
-        return text.trimmingCharacters(in: .whitespaces)
-    }
-
     /// A request body: compact JSON, keys sorted, written without JSONEncoder (every turn sends one).
     static func json(_ value: JSONValue) -> Data {
         var bytes: [UInt8] = []

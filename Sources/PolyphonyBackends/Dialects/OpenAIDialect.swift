@@ -55,7 +55,7 @@ public struct OpenAIDialect: ChatDialect {
     }
 
     public func decodeStreamFrame(_ frame: StreamFrame) throws -> [DialectStreamEvent] {
-        let data = DialectSupport.trimmingWhitespace(frame.data)
+        let data = frame.data.trimmingSpacesAndTabs()
         if data == "[DONE]" { return [.end] }
         let value = try DialectSupport.parse(Data(data.utf8), what: "stream chunk")
         if let error = value["error"] {

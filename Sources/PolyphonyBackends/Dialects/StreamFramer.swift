@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyCore
 
 /// Cuts a byte stream into SSE events or JSON lines, whatever the network chunking was.
 public struct StreamFramer: Sendable {
@@ -39,7 +40,7 @@ public struct StreamFramer: Sendable {
     private mutating func take(line: String) -> StreamFrame? {
         switch framing {
         case .jsonLines:
-            let trimmed = DialectSupport.trimmingWhitespace(line)
+            let trimmed = line.trimmingSpacesAndTabs()
             return trimmed.isEmpty ? nil : StreamFrame(data: trimmed)
         case .serverSentEvents:
             if line.isEmpty {

@@ -1,4 +1,5 @@
 import Foundation
+import PolyphonyCore
 
 /// One HTTP/1.1 request as the loopback server read it off the socket.
 package struct LoopbackRequest: Sendable {
@@ -63,8 +64,8 @@ package struct LoopbackRequest: Sendable {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = Self.trimmingWhitespace(line[..<colon]).lowercased()
-            headers[name] = Self.trimmingWhitespace(line[line.index(after: colon)...])
+            let name = line[..<colon].trimmingSpacesAndTabs().lowercased()
+            headers[name] = line[line.index(after: colon)...].trimmingSpacesAndTabs()
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         let bodyStart = headEnd.upperBound
@@ -95,14 +96,5 @@ package struct LoopbackRequest: Sendable {
         }
         lines.append(text[start...])
         return lines
-    }
-
-    /// `text` without leading and trailing spaces and tabs (Foundation's `.whitespaces`);
-    /// Foundation is asked only when an end is a space, a tab or not ASCII.
-    static func trimmingWhitespace(_ text: Substring) -> String {
-        guard let first = text.utf8.first, let last = text.utf8.last else { return "" }
-        func plain(_ byte: UInt8) -> Bool { byte < 0x80 && byte != 0x20 && byte != 0x09 }
-        if plain(first), plain(last) { return String(text) }
-        return text.trimmingCharacters(in: .whitespaces)
     }
 }
