@@ -20,8 +20,11 @@ import Synchronization
 /// let vectors = try await embedder.embed(["solar benches", "shade sails in parks"])
 /// ```
 public struct MiniLMEmbedder: Embedder {
-    /// `minilm`: the name reports print and caches key on.
+    /// `minilm`: the name reports print.
     public var name: String { "minilm" }
+    /// `minilm-PRECISION-MAXTOKENS`, e.g. `minilm-bfloat16-256`: bfloat16 and float32 vectors
+    /// differ in their last digits, and a shorter truncation changes long texts' vectors.
+    public var cacheKey: String { "minilm-\(precision.rawValue)-\(maxTokens)" }
     /// Always `true`: similar meanings land close together.
     public var isSemantic: Bool { true }
     /// The folder the weights were loaded from.

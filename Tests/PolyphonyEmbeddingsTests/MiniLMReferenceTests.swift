@@ -50,6 +50,16 @@ struct MiniLMReferenceTests {
         #expect(batched.allSatisfy { abs(MiniLMReference.cosine($0, $0) - 1) < 1e-5 })
     }
 
+    @Test func theCacheKeyNamesThePrecisionAndTheTruncationLengthSoNeitherIsServedTheOthersVectors() throws {
+        let directory = try MiniLMEmbedder.locate()
+        #expect(try MiniLMEmbedder(directory: directory, precision: .float32).cacheKey == "minilm-float32-256")
+        #expect(try MiniLMEmbedder(directory: directory, maxTokens: 128, precision: .float32).cacheKey == "minilm-float32-128")
+        if MiniLMPrecision.bfloat16Supported {
+            #expect(try MiniLMReference.embedder(.bfloat16).cacheKey == "minilm-bfloat16-256")
+        }
+        #expect(try MiniLMReference.embedder().name == "minilm")
+    }
+
     @Test func returnsVectorsInTheCallersOrderAcrossChunks() async throws {
         let directory = try MiniLMEmbedder.locate()
         // A budget of one long sequence forces several encoder passes and reordering.

@@ -39,6 +39,25 @@ struct EmbedderTests {
         #expect(second.count == 3)
     }
 
+    @Test func vectorsCachedUnderOneCacheKeyAreNotServedToAnEmbedderOfTheSameNameWithAnother() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let bfloat16 = KeyedEmbedder(cacheKey: "same-name-bfloat16", value: 1)
+        let float32 = KeyedEmbedder(cacheKey: "same-name-float32", value: 2)
+        #expect(try await CachingEmbedder(bfloat16, directory: scratch.path).embed(["alpha"]) == [[1]])
+        #expect(try await CachingEmbedder(float32, directory: scratch.path).embed(["alpha"]) == [[2]])
+        #expect(try await CachingEmbedder(bfloat16, directory: scratch.path).embed(["alpha"]) == [[1]])
+        #expect(bfloat16.calls.withLock { $0 } == 1)
+        #expect(float32.calls.withLock { $0 } == 1)
+    }
+
+    @Test func keysThatDifferOnlyInUnsafeCharactersGetFilesOfTheirOwnInsideTheFolder() {
+        #expect(CachingEmbedder.fileName(for: "minilm-bfloat16-256") == "minilm-bfloat16-256.embcache")
+        let names = ["local/smollm", "local_smollm", "local:smollm", "../../etc/passwd", String(repeating: "a", count: 200)].map(CachingEmbedder.fileName)
+        #expect(Set(names).count == names.count)
+        #expect(names.allSatisfy { !$0.contains("/") && $0.count <= 80 })
+    }
+
     @Test func aLexicalEmbedderIsCachedOnlyWhenAFolderIsAskedFor() throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -82,6 +101,25 @@ struct EmbedderTests {
 }
 
 /// Records every batch it is asked for, and returns vectors derived from the text length.
+/// One name for every instance; the cache key and the vector it returns tell them apart.
+final class KeyedEmbedder: Embedder {
+    let calls = Mutex(0)
+    let cacheKey: String
+    let value: Float
+    var name: String { "same-name" }
+    var isSemantic: Bool { true }
+
+    init(cacheKey: String, value: Float) {
+        self.cacheKey = cacheKey
+        self.value = value
+    }
+
+    func embed(_ texts: [String]) async throws -> [[Float]] {
+        calls.withLock { $0 += 1 }
+        return texts.map { _ in [value] }
+    }
+}
+
 final class CountingEmbedder: Embedder {
     let calls = Mutex<[[String]]>([])
     var name: String { "counting-3" }

@@ -78,9 +78,15 @@ public final class BackendSet: Sendable {
         if made.withLock({ $0.embedders[name] }) == nil { try preflight(config) }
         return try made.withLock { made in
             if let existing = made.embedders[name] { return existing }
-            let embedder: any Embedder = config.kind == .local
-                ? LocalEmbedder(configuration: config, servers: try servers(for: config), limiter: limiter(for: config, in: &made), logger: logger)
-                : try makeEmbedder(config, environment: environment, limiter: limiter(for: config, in: &made), logger: logger)
+            let embedder: any Embedder
+            if config.kind == .local {
+                let servers = try servers(for: config)
+                embedder = LocalEmbedder(
+                    configuration: config, servers: servers, modelVariant: try servers.modelIdentity(), limiter: limiter(for: config, in: &made), logger: logger
+                )
+            } else {
+                embedder = try makeEmbedder(config, environment: environment, limiter: limiter(for: config, in: &made), logger: logger)
+            }
             made.embedders[name] = embedder
             return embedder
         }

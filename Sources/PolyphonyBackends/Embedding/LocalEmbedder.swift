@@ -6,6 +6,8 @@ import Synchronization
 /// The embedder of a `kind: local` entry, on a managed embeddings server of the same model (mean pooling).
 public final class LocalEmbedder: Embedder, Sendable {
     public let name: String
+    /// ``name`` and the model file's identity: the alias stays when the GGUF is replaced.
+    public let cacheKey: String
     public var isSemantic: Bool { true }
     private let configuration: BackendConfiguration
     private let servers: LocalModelServers
@@ -13,8 +15,9 @@ public final class LocalEmbedder: Embedder, Sendable {
     private let logger: Logger
     private let inner = Mutex<HTTPEmbedder?>(nil)
 
-    init(configuration: BackendConfiguration, servers: LocalModelServers, limiter: RateLimiter?, logger: Logger) {
+    init(configuration: BackendConfiguration, servers: LocalModelServers, modelVariant: String, limiter: RateLimiter?, logger: Logger) {
         self.name = "\(configuration.name)/\(configuration.embeddingModel ?? configuration.model)"
+        self.cacheKey = "\(name)@\(modelVariant)"
         self.configuration = configuration
         self.servers = servers
         self.limiter = limiter

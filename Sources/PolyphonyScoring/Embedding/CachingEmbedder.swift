@@ -2,10 +2,10 @@ import Foundation
 import PolyphonyCore
 import Synchronization
 
-/// Wraps an embedder with an on-disk cache keyed by (embedder name, SHA-256 of the text), so
-/// re-scoring a transcript does not pay for the same embeddings twice.
+/// Wraps an embedder with an on-disk cache keyed by (the embedder's ``Embedder/cacheKey``,
+/// SHA-256 of the text), so re-scoring a transcript does not pay for the same embeddings twice.
 ///
-/// The cache is one append-only file per embedder: a header line, then fixed-size records of
+/// The cache is one append-only file per cache key: a header line, then fixed-size records of
 /// 32 digest bytes and the vector as little-endian Float32. A record cut off by a crash is
 /// ignored on the next open.
 public final class CachingEmbedder: Embedder {
@@ -25,11 +25,19 @@ public final class CachingEmbedder: Embedder {
     ///   - directory: The cache folder, e.g. `~/.cache/polyphony/embeddings`.
     public init(_ base: any Embedder, directory: String) {
         self.base = base
-        let safeName = base.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
-        self.path = (directory as NSString).appendingPathComponent(String(safeName) + ".embcache")
+        self.path = (directory as NSString).appendingPathComponent(Self.fileName(for: base.cacheKey))
+    }
+
+    /// `KEY.embcache` for a short key of letters, digits, `-` and `.`; any other key is
+    /// shortened and tagged with its digest, so two keys never share a file.
+    static func fileName(for key: String) -> String {
+        let safe = String(key.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ".") ? $0 : "_" })
+        if safe == key, key.count <= 96 { return key + ".embcache" }
+        return "\(safe.prefix(48))-\(PolyphonyCore.SHA256.hex(key).prefix(16)).embcache"
     }
 
     public var name: String { base.name }
+    public var cacheKey: String { base.cacheKey }
     public var isSemantic: Bool { base.isSemantic }
 
     /// How many vectors the cache holds now.
