@@ -8,6 +8,10 @@ import PolyphonyCore
 /// when it is there, on the Q4_1 file it was converted from (the model the server ran before).
 /// Target: four concurrent requests deliver ≥ 2 × the tokens/s of one. Needs
 /// `bash scripts/install-local-runtime.sh`. `POLYPHONY_BENCH_THREADS` overrides the threads.
+///
+/// Then the same ratio for llama.cpp alone, without HTTP, sampling or Polyphony: its own
+/// `llama-batched-bench`, built on demand from the installer's build tree (seconds; the
+/// installer compiles only what the server needs). That is the ceiling the server can reach.
 let localModelSuite = BenchmarkSuite(name: "local", summary: "local llama-server: tokens/s of 4 concurrent requests vs 1 (target ≥ 2 ×), 4 slots vs 1, Q4_0 vs Q4_1") {
     let environment = ProcessInfo.processInfo.environment
     let runtime = try LocalRuntime.locate(environment: environment)
@@ -49,7 +53,91 @@ let localModelSuite = BenchmarkSuite(name: "local", summary: "local llama-server
             now.four / before.four, now.one / before.one
         ))
     }
+    if let engine = try LocalEngineCeiling.measure(runtime: runtime, threads: threads, tokens: tokens) {
+        print(String(
+            format: "  llama.cpp alone (llama-batched-bench, %@, median of 3): 1 sequence %6.1f tok/s; 4 in one batch %6.1f tok/s = %.2f ×",
+            (runtime.model as NSString).lastPathComponent as NSString, engine.one, engine.four, engine.four / engine.one
+        ))
+    }
     print("  \(loadSummary())")
+}
+
+/// llama.cpp's generation tokens/s for 1 and for 4 sequences decoded in one batch, measured by
+/// its `llama-batched-bench` with the server's KV-cache layout and threads.
+enum LocalEngineCeiling {
+    /// `nil`, with the reason printed, when there is no build tree to build the tool from.
+    static func measure(runtime: LocalRuntime, threads: Int, tokens: Int) throws -> (one: Double, four: Double)? {
+        guard let tool = try built(cache: runtime.cache) else { return nil }
+        var ones: [Double] = [], fours: [Double] = []
+        for _ in 0..<3 {
+            let output = try run(tool, [
+                "-m", runtime.model, "-c", "4096", "-b", "512", "-ub", "512", "-npp", "32", "-ntg", "\(tokens)", "-npl", "1,4",
+                "-t", "\(threads)", "-tb", "\(threads)", "--no-kv-unified",
+            ])
+            let rates = generationRates(output)
+            guard let one = rates[1], let four = rates[4] else {
+                throw PolyphonyError.io("llama-batched-bench printed no generation rate for 1 and 4 sequences", file: tool)
+            }
+            ones.append(one)
+            fours.append(four)
+        }
+        return (ones.sorted()[1], fours.sorted()[1])
+    }
+
+    /// Generation tokens/s (`S_TG`) by batch size, from the table `llama-batched-bench` prints:
+    /// `| PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |`.
+    static func generationRates(_ output: String) -> [Int: Double] {
+        var rates: [Int: Double] = [:]
+        for line in output.split(separator: "\n") where line.hasPrefix("|") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 8, let batch = Int(cells[2]), let rate = Double(cells[7]) else { continue }
+            rates[batch] = rate
+        }
+        return rates
+    }
+
+    private static func built(cache: String) throws -> String? {
+        let builds = (cache as NSString).appendingPathComponent("build")
+        let trees = ((try? FileManager.default.contentsOfDirectory(atPath: builds)) ?? [])
+            .filter { $0.hasPrefix("llama-server-") }.sorted()
+            .map { (builds as NSString).appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0 + "/CMakeCache.txt") }
+        guard let tree = trees.last else {
+            print("  llama.cpp alone: skipped, no llama.cpp build tree under \(builds) (the installer leaves one)")
+            return nil
+        }
+        let tool = tree + "/bin/llama-batched-bench"
+        if !FileManager.default.isExecutableFile(atPath: tool) {
+            print("  building llama-batched-bench in \(tree) (seconds: the libraries are built)")
+            _ = try run("/usr/bin/env", ["cmake", "--build", tree, "--target", "llama-batched-bench", "-j", "\(ProcessInfo.processInfo.activeProcessorCount)"])
+        }
+        return tool
+    }
+
+    /// Runs `executable` to its end; its standard output and error, or an error with their last
+    /// lines. Started with ``SpawnedProcess``: a child of Foundation's `Process` inherits blocked
+    /// signals, and `cmake --build` then waited forever for its already-exited `make`.
+    private static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let logPath = NSTemporaryDirectory() + "polyphony-bench-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).log"
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer {
+            if log >= 0 { close(log) }
+            if input >= 0 { close(input) }
+            try? FileManager.default.removeItem(atPath: logPath)
+        }
+        guard log >= 0, input >= 0 else { throw PolyphonyError.io("cannot create a scratch log", file: logPath) }
+        let child = try SpawnedProcess(executable: executable, arguments: arguments, input: input, output: log)
+        child.waitUntilExit()
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        guard child.terminationStatus == 0 else {
+            let tail = text.split(separator: "\n").suffix(5).joined(separator: "\n")
+            throw PolyphonyError.io(
+                "\((executable as NSString).lastPathComponent) \(arguments.prefix(4).joined(separator: " ")) … exited with \(child.terminationStatus ?? -1):\n\(tail)", file: executable
+            )
+        }
+        return text
+    }
 }
 
 enum LocalModelRun {

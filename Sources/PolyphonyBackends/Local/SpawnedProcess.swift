@@ -78,6 +78,13 @@ package final class SpawnedProcess: Sendable {
         if isRunning { kill(processIdentifier, signal) }
     }
 
+    /// The child's exit code once it has been reaped (128 + the signal if a signal ended it), else `nil`.
+    package var terminationStatus: Int32? {
+        guard !isRunning, let raw = reaped.withLock({ $0 }) else { return nil }
+        let signal = raw & 0x7F
+        return signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
+    }
+
     /// Blocks until the child has exited and been reaped.
     package func waitUntilExit() {
         while isRunning { usleep(20_000) }
