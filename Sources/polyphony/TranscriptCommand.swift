@@ -68,10 +68,14 @@ struct TranscriptCommand: AsyncParsableCommand {
         @Argument var file: String
         /// About 9.6 KB each: the default bounds the file near 200 MB even if nobody kills the writer.
         @Option var events = 20_000
+        /// The process whose death stops the writer; its parent at start when not given. A
+        /// caller passes its own pid, so a writer whose parent died before it ran stops too.
+        @Option(name: .customLong("parent-pid")) var parentPID: Int32?
 
         func run() async throws {
             // A writer orphaned by a test process that died stops instead of filling the disk.
-            let parent = getppid()
+            let parent = parentPID ?? getppid()
+            if getppid() != parent { return }
             let writer = try TranscriptWriter(path: file)
             let persona = Persona(id: "writer", name: "Writer", role: .member, body: "Writes.")
             try await writer.append(.session(SessionHeader(

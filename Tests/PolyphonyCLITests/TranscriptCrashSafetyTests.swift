@@ -9,7 +9,7 @@ import Testing
         let folder = try TemporaryFolder()
         let file = folder.path + "/killed.jsonl"
         // Many more events than can be written before the kill; an orphaned writer stops on its own.
-        let writer = try CLIHarness.start(["transcript", "append-demo", file, "--events", "1000000"])
+        let writer = try CLIHarness.start(["transcript", "append-demo", file, "--events", "100000", "--parent-pid", "\(getpid())"])
         // Start the clock once the writer is writing, so the kill lands mid-stream however
         // long the process took to start (the bound is a hang guard, not a measurement).
         let deadline = ContinuousClock.now + .seconds(120)
@@ -36,7 +36,7 @@ import Testing
     }
 
     /// A writer whose parent died (a test process killed mid-run) stops on its own, instead of
-    /// appending its million events (9.6 GB) to a scratch folder.
+    /// appending its 100,000 events (960 MB) to a scratch folder.
     @Test func anOrphanedWriterStopsInsteadOfFillingTheDisk() async throws {
         let folder = try TemporaryFolder()
         let file = folder.path + "/orphan.jsonl"
@@ -44,7 +44,7 @@ import Testing
         // knew its parent), and exits, orphaning it.
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "\"$0\" transcript append-demo \"$1\" --events 1000000 >/dev/null 2>&1 & pid=$!; while [ ! -s \"$1\" ]; do sleep 0.01; done; echo $pid", CLIHarness.binary.path, file]
+        shell.arguments = ["-c", "\"$0\" transcript append-demo \"$1\" --events 100000 --parent-pid $$ >/dev/null 2>&1 & pid=$!; while [ ! -s \"$1\" ]; do sleep 0.01; done; echo $pid", CLIHarness.binary.path, file]
         let output = Pipe()
         shell.standardOutput = output
         try shell.run()
@@ -59,7 +59,31 @@ import Testing
         }
         #expect(!Self.isRunning(pid), "the orphaned writer is still appending")
         let lines = (try? Data(contentsOf: URL(fileURLWithPath: file)))?.filter { $0 == 0x0A }.count ?? 0
-        #expect(lines < 1_000_000)
+        #expect(lines < 100_000)
+    }
+
+    /// A writer whose parent is gone by the time it runs (its parent at start is then init or
+    /// a subreaper, not the process that started it) stops too: the caller names itself.
+    @Test func aWriterWhoseParentDiedBeforeItStartedStopsOnItsOwn() async throws {
+        let folder = try TemporaryFolder()
+        let file = folder.path + "/early-orphan.jsonl"
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "\"$0\" transcript append-demo \"$1\" --events 100000 --parent-pid $$ >/dev/null 2>&1 & echo $!", CLIHarness.binary.path, file]
+        let output = Pipe()
+        shell.standardOutput = output
+        try shell.run()
+        let pidText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        await CLIHarness.wait(shell)
+        let pid = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGKILL) }
+        let deadline = ContinuousClock.now + .seconds(300)
+        while Self.isRunning(pid), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(!Self.isRunning(pid), "the orphaned writer is still appending")
+        let lines = (try? Data(contentsOf: URL(fileURLWithPath: file)))?.filter { $0 == 0x0A }.count ?? 0
+        #expect(lines < 100_000)
     }
 
     /// Alive and not a zombie waiting for a parent that does not reap.

@@ -46,16 +46,17 @@ package struct LocalRuntime: Sendable, Equatable {
 
     /// What identifies the model file's contents, so cached answers are not replayed for
     /// another file under the same alias: the SHA-256 the installer wrote beside it
-    /// (`MODEL.sha256`), or, for a file placed by hand, its path, size and modification time.
+    /// (`MODEL.sha256`), with the file's size and modification time, since a file replaced by
+    /// hand leaves the old digest behind; for a file without a digest, its path, size and time.
     package var modelIdentity: String {
-        let sidecar = model + ".sha256"
-        if let text = try? String(contentsOfFile: sidecar, encoding: .utf8) {
-            let digest = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if digest.count == 64, digest.allSatisfy(\.isHexDigit) { return "sha256:" + digest }
-        }
         let attributes = try? FileManager.default.attributesOfItem(atPath: model)
         let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let sidecar = model + ".sha256"
+        if let text = try? String(contentsOfFile: sidecar, encoding: .utf8) {
+            let digest = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if digest.count == 64, digest.allSatisfy(\.isHexDigit) { return "sha256:\(digest):\(size):\(modified)" }
+        }
         return "file:\(model):\(size):\(modified)"
     }
 }

@@ -184,6 +184,9 @@ package final class LoopbackResponseWriter {
     package func dropConnection() {
         keepAlive = false
         state = .finished
+        // Like the last bytes of an answer: a client that retries once it sees the
+        // connection drop must not find this request still counted in flight.
+        completing()
         if collected == nil { shutdown(socket, Int32(SHUT_RDWR)) }
     }
 
