@@ -211,7 +211,7 @@ else
     # --allow-requantize: the source is already 4-bit; Q4_1 to Q4_0 rounds each block of 32
     # weights once more, onto a scale without an offset.
     nice -n 10 "$QUANTIZE" --allow-requantize "$SOURCE_MODEL" "$MODEL.partial" Q4_0 >"$convert_log" 2>&1 \
-        || { tail -n 15 "$convert_log" >&2; rm -f "$MODEL.partial"; poly_die "llama-quantize could not convert $SOURCE_MODEL to Q4_0; the last lines of $convert_log are above" "run $0 --rebuild"; }
+        || { tail -n 15 "$convert_log" >&2; rm -f "$MODEL.partial"; poly_die "llama-quantize could not convert $SOURCE_MODEL to Q4_0; the last lines of $convert_log are above" "if they name the disk, free space (df -h $MODELS) and run $0 again; a crashing converter is rebuilt by $0 --rebuild"; }
     sha256sum "$MODEL.partial" | cut -d' ' -f1 >"$MODEL.sha256"
     mv "$MODEL.partial" "$MODEL"
     printf '%s' "$convert_stamp_text" >"$convert_stamp"
