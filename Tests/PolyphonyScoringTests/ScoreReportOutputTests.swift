@@ -6,6 +6,11 @@ import Testing
 
 struct ScoreReportOutputTests {
     private func report(in scratch: ScratchDirectory) async throws -> (ScoreReport, String) {
+        let (pool, transcript) = try await pool(in: scratch)
+        return (try await DiversityAnalyzer().analyze(pool, embedder: LexicalEmbedder()), transcript)
+    }
+
+    private func pool(in scratch: ScratchDirectory) async throws -> (IdeaPool, String) {
         let transcript = try await scratch.writeTranscript(
             "run.jsonl", sessionId: "run-7", protocolName: "nominal", topic: "Cool a city",
             participants: [("ava", .member)],
@@ -15,7 +20,34 @@ struct ScoreReportOutputTests {
             ])
         let list = try scratch.write("people.jsonl", "{\"text\":\"White roofs & walls\",\"author\":\"kim\",\"round\":1}\n")
         let pool = try IdeaPool.load(transcripts: [transcript], ideaLists: [list])
-        return (try await DiversityAnalyzer().analyze(pool, embedder: LexicalEmbedder()), transcript)
+        return (pool, transcript)
+    }
+
+    /// The lexical embedder under its own name, with a cache key that says more, as MiniLM's
+    /// names its precision.
+    private struct VariantEmbedder: Embedder {
+        let cacheKey: String
+        var name: String { LexicalEmbedder().name }
+        var isSemantic: Bool { false }
+        func embed(_ texts: [String]) async throws -> [[Float]] { try await LexicalEmbedder().embed(texts) }
+    }
+
+    @Test func anEmbedderWhoseVectorsDependOnMoreThanItsNameIsNamedInTheSettingsAndTheScoreFileName() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let (pool, _) = try await pool(in: scratch)
+        let plain = try await DiversityAnalyzer().analyze(pool, embedder: LexicalEmbedder())
+        let bfloat16 = try await DiversityAnalyzer().analyze(pool, embedder: VariantEmbedder(cacheKey: "lexical-hash-384-bfloat16"))
+        let float32 = try await DiversityAnalyzer().analyze(pool, embedder: VariantEmbedder(cacheKey: "lexical-hash-384-float32"))
+        #expect(plain.settings.embedderVariant == nil)
+        #expect(bfloat16.settings.embedderVariant == "lexical-hash-384-bfloat16")
+        #expect(bfloat16.settings.embedder == plain.settings.embedder)
+        #expect(Set([plain.settingsDigest, bfloat16.settingsDigest, float32.settingsDigest]).count == 3)
+        let settings = { (report: ScoreReport) throws -> [String: Any]? in
+            (try JSONSerialization.jsonObject(with: report.jsonData()) as? [String: Any])?["settings"] as? [String: Any]
+        }
+        #expect(try settings(bfloat16)?["embedder_variant"] as? String == "lexical-hash-384-bfloat16")
+        #expect(try settings(plain)?.keys.contains("embedder_variant") == false)
     }
 
     @Test func textSummaryLabelsLexicalNumbersAndShowsBothThresholds() async throws {

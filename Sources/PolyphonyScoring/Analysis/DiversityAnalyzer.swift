@@ -65,9 +65,11 @@ public struct DiversityAnalyzer: Sendable {
         if let reference, !reference.ideas.isEmpty {
             referenceMatrix = try await EmbeddingMatrix.embedding(reference.ideas.map(\.text), with: embedder, batchSize: batchSize)
         }
-        return try await analyze(
+        var report = try await analyze(
             pool, embeddings: matrix, promptVectors: promptVectors, embedderName: embedder.name,
             embedderIsSemantic: embedder.isSemantic, referenceEmbeddings: referenceMatrix)
+        if embedder.cacheKey != embedder.name { report.settings.embedderVariant = embedder.cacheKey }
+        return report
     }
 
     /// Each idea's novelty against the reference-pool ideas with the same prompt.

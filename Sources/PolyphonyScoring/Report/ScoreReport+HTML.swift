@@ -64,7 +64,8 @@ extension ScoreReport {
             ("Agents", agents.prefix(Self.namedParticipants).map { "<code>\(Self.html($0))</code>" }.joined(separator: ", ")
                 + (agents.count > Self.namedParticipants ? " and \(agents.count - Self.namedParticipants) more" : "")),
             ("Models", models.joined(separator: "; ")),
-            ("Embedder", "<code>\(Self.html(settings.embedder))</code> (\(settings.embedderIsSemantic ? "semantic" : "lexical"))"),
+            ("Embedder", "<code>\(Self.html(settings.embedder))</code> (\(settings.embedderIsSemantic ? "semantic" : "lexical"))"
+                + (settings.embedderVariant.map { ", as <code>\(Self.html($0))</code>" } ?? "")),
             ("Threshold", "\(Self.number(settings.threshold, 2)) (\(Self.html(settings.thresholdSource))); literature \(Self.number(settings.literatureThreshold, 2))"),
             ("Date", ReportHTML.timestamp(generated)),
             ("Polyphony", "version \(ReportHTML.polyphonyVersion)"),

@@ -60,6 +60,10 @@ public struct ScoreReport: Sendable, Hashable, Codable {
 /// The choices that determine the numbers; their digest names score files.
 public struct ScoreSettings: Sendable, Hashable, Codable {
     public var embedder: String
+    /// What else made the vectors, when the name alone does not say
+    /// (``Embedder/cacheKey``, e.g. `minilm-bfloat16-256`); absent when it is the name.
+    /// Part of the settings digest, so score files of two precisions do not overwrite each other.
+    public var embedderVariant: String?
     public var embedderIsSemantic: Bool
     /// The near-duplicate cosine threshold in use.
     public var threshold: Double
