@@ -38,13 +38,27 @@ import Testing
     /// A writer whose parent died (a test process killed mid-run) stops on its own, instead of
     /// appending its 100,000 events (960 MB) to a scratch folder.
     @Test func anOrphanedWriterStopsInsteadOfFillingTheDisk() async throws {
+        // The shell waits until the writer has written (so it knew its parent), then exits.
+        try await Self.expectOrphanStops(afterStart: "while [ ! -s \"$1\" ]; do sleep 0.01; done;")
+    }
+
+    /// A writer whose parent is gone by the time it runs (its parent at start is then init or
+    /// a subreaper, not the process that started it) stops too: the caller names itself.
+    @Test func aWriterWhoseParentDiedBeforeItStartedStopsOnItsOwn() async throws {
+        try await Self.expectOrphanStops(afterStart: "")
+    }
+
+    /// Starts a writer from a shell that runs `afterStart` and exits, orphaning it, and expects
+    /// the writer to stop long before its last event.
+    private static func expectOrphanStops(afterStart: String) async throws {
         let folder = try TemporaryFolder()
         let file = folder.path + "/orphan.jsonl"
-        // The shell starts the writer in the background, waits until it has written (so it
-        // knew its parent), and exits, orphaning it.
         let shell = Process()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "\"$0\" transcript append-demo \"$1\" --events 100000 --parent-pid $$ >/dev/null 2>&1 & pid=$!; while [ ! -s \"$1\" ]; do sleep 0.01; done; echo $pid", CLIHarness.binary.path, file]
+        shell.arguments = [
+            "-c", "\"$0\" transcript append-demo \"$1\" --events 100000 --parent-pid $$ >/dev/null 2>&1 & pid=$!; \(afterStart) echo $pid",
+            CLIHarness.binary.path, file,
+        ]
         let output = Pipe()
         shell.standardOutput = output
         try shell.run()
@@ -54,34 +68,10 @@ import Testing
         defer { kill(pid, SIGKILL) }
         // A hang guard, not a measurement: the writer checks its parent before every event.
         let deadline = ContinuousClock.now + .seconds(300)
-        while Self.isRunning(pid), ContinuousClock.now < deadline {
+        while isRunning(pid), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(!Self.isRunning(pid), "the orphaned writer is still appending")
-        let lines = (try? Data(contentsOf: URL(fileURLWithPath: file)))?.filter { $0 == 0x0A }.count ?? 0
-        #expect(lines < 100_000)
-    }
-
-    /// A writer whose parent is gone by the time it runs (its parent at start is then init or
-    /// a subreaper, not the process that started it) stops too: the caller names itself.
-    @Test func aWriterWhoseParentDiedBeforeItStartedStopsOnItsOwn() async throws {
-        let folder = try TemporaryFolder()
-        let file = folder.path + "/early-orphan.jsonl"
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        shell.arguments = ["-c", "\"$0\" transcript append-demo \"$1\" --events 100000 --parent-pid $$ >/dev/null 2>&1 & echo $!", CLIHarness.binary.path, file]
-        let output = Pipe()
-        shell.standardOutput = output
-        try shell.run()
-        let pidText = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        await CLIHarness.wait(shell)
-        let pid = try #require(pid_t(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
-        defer { kill(pid, SIGKILL) }
-        let deadline = ContinuousClock.now + .seconds(300)
-        while Self.isRunning(pid), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(!Self.isRunning(pid), "the orphaned writer is still appending")
+        #expect(!isRunning(pid), "the orphaned writer is still appending")
         let lines = (try? Data(contentsOf: URL(fileURLWithPath: file)))?.filter { $0 == 0x0A }.count ?? 0
         #expect(lines < 100_000)
     }
