@@ -54,6 +54,22 @@ static size_t bound_pass_scalar(
 
 #if POLYPHONY_HAS_X86_KERNELS
 
+/// The rows, rest norms and limits of the query group starting at `q0`; a short group repeats
+/// its last row with nothing admitted. Returns the end of the candidates any row admits.
+static inline int load_group(
+    const float *heads, const float *query_norms, const int32_t *limits, int queries, int q0, int start, int prefix,
+    const float *x[GROUP], float x_norm[GROUP], int limit[GROUP]) {
+    int end = start;
+    for (int r = 0; r < GROUP; r++) {
+        int q = q0 + r < queries ? q0 + r : queries - 1;
+        x[r] = heads + (size_t)q * prefix;
+        x_norm[r] = query_norms[q];
+        limit[r] = q0 + r < queries ? limits[q] : start;
+        if (limit[r] > end) end = limit[r];
+    }
+    return end;
+}
+
 __attribute__((target("avx512f")))
 static size_t bound_pass_avx512(
     const float *heads, const float *query_norms, const int32_t *limits, int queries,
@@ -62,15 +78,10 @@ static size_t bound_pass_avx512(
     size_t found = 0;
     const __m512 threshold = _mm512_set1_ps(level);
     for (int q0 = 0; q0 < queries; q0 += GROUP) {
-        // A short group repeats its last row with nothing admitted.
         const float *x[GROUP];
-        int limit[GROUP], end = start;
-        for (int r = 0; r < GROUP; r++) {
-            int q = q0 + r < queries ? q0 + r : queries - 1;
-            x[r] = heads + (size_t)q * prefix;
-            limit[r] = q0 + r < queries ? limits[q] : start;
-            if (limit[r] > end) end = limit[r];
-        }
+        float x_norm[GROUP];
+        int limit[GROUP];
+        int end = load_group(heads, query_norms, limits, queries, q0, start, prefix, x, x_norm, limit);
         for (int first = start; first < end; first += 2 * PANEL) {
             const float *p0 = panels + (size_t)(first / PANEL) * prefix * PANEL;
             const float *p1 = p0 + (size_t)prefix * PANEL;
@@ -95,7 +106,7 @@ static size_t bound_pass_avx512(
             __m512 n0 = _mm512_loadu_ps(norms + first), n1 = _mm512_loadu_ps(norms + first + PANEL);
             __m512 sums[GROUP][2] = {{a0, a1}, {b0, b1}, {c0, c1}, {d0, d1}};
             for (int r = 0; r < GROUP; r++) {
-                __m512 scale = _mm512_set1_ps(query_norms[q0 + r < queries ? q0 + r : queries - 1]);
+                __m512 scale = _mm512_set1_ps(x_norm[r]);
                 unsigned m0 = _mm512_cmp_ps_mask(_mm512_fmadd_ps(scale, n0, sums[r][0]), threshold, _CMP_GE_OQ);
                 unsigned m1 = _mm512_cmp_ps_mask(_mm512_fmadd_ps(scale, n1, sums[r][1]), threshold, _CMP_GE_OQ);
                 m0 &= admitted(first, limit[r]);
@@ -117,13 +128,9 @@ static size_t bound_pass_avx2(
     const __m256 threshold = _mm256_set1_ps(level);
     for (int q0 = 0; q0 < queries; q0 += GROUP) {
         const float *x[GROUP];
-        int limit[GROUP], end = start;
-        for (int r = 0; r < GROUP; r++) {
-            int q = q0 + r < queries ? q0 + r : queries - 1;
-            x[r] = heads + (size_t)q * prefix;
-            limit[r] = q0 + r < queries ? limits[q] : start;
-            if (limit[r] > end) end = limit[r];
-        }
+        float x_norm[GROUP];
+        int limit[GROUP];
+        int end = load_group(heads, query_norms, limits, queries, q0, start, prefix, x, x_norm, limit);
         for (int first = start; first < end; first += PANEL) {
             const float *p = panels + (size_t)(first / PANEL) * prefix * PANEL;
             __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), b0 = _mm256_setzero_ps(), b1 = _mm256_setzero_ps();
@@ -147,7 +154,7 @@ static size_t bound_pass_avx2(
             __m256 n0 = _mm256_loadu_ps(norms + first), n1 = _mm256_loadu_ps(norms + first + 8);
             __m256 sums[GROUP][2] = {{a0, a1}, {b0, b1}, {c0, c1}, {d0, d1}};
             for (int r = 0; r < GROUP; r++) {
-                __m256 scale = _mm256_set1_ps(query_norms[q0 + r < queries ? q0 + r : queries - 1]);
+                __m256 scale = _mm256_set1_ps(x_norm[r]);
                 unsigned low = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_fmadd_ps(scale, n0, sums[r][0]), threshold, _CMP_GE_OQ));
                 unsigned high = (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_fmadd_ps(scale, n1, sums[r][1]), threshold, _CMP_GE_OQ));
                 unsigned mask = (low | high << 8) & admitted(first, limit[r]);

@@ -198,9 +198,7 @@ package final class LoopbackHTTPServer: Sendable {
             // The request stops counting as in flight just before its last bytes go out (or
             // when the handler returns without them): a client that sends its next request the
             // moment this one is answered must not see two in flight.
-            let completed = Mutex(false)
-            let complete: () -> Void = {
-                guard completed.withLock({ done in defer { done = true }; return !done }) else { return }
+            writer.willComplete = {
                 self.gauges.withLock {
                     $0.inFlight -= 1
                     if $0.inFlight == 0, let since = $0.busySince {
@@ -209,14 +207,14 @@ package final class LoopbackHTTPServer: Sendable {
                     }
                 }
             }
-            writer.willComplete = complete
             handler(request, writer)
             if !writer.hasStarted {
                 writer.send(status: 500, text: "handler sent no response")
             } else if !writer.isFinished {
                 writer.finish()
             }
-            complete()
+            // Runs the callback unless the response already did (it runs once).
+            writer.completing()
             if writer.isClientGone { gauges.withLock { $0.clientDisconnects += 1 } }
             if !writer.keepAlive || gauges.withLock({ $0.stopped }) { return }
         }

@@ -150,7 +150,8 @@ package final class LoopbackResponseWriter {
         state = .finished
     }
 
-    private func completing() {
+    /// Runs ``willComplete`` if it has not run yet.
+    func completing() {
         let callback = willComplete
         willComplete = nil
         callback?()
